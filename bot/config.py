@@ -1,0 +1,179 @@
+"""Configuration: one TOML file plus the environment, read in one place."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///annobot.db"
+SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+
+# Every key the file may hold, by table: unknown keys are typos and fail loudly.
+_KNOWN: dict[str, set[str]] = {
+    "database": {"url"},
+    "slack": {"api_url", "command", "max_results"},
+    "server": {"host", "port"},
+    "reports": {"output_dir", "timezone"},
+    "projects": {"name", "guideline", "channels", "label_studio_secret_env"},
+}
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """Slack settings; tokens come from the environment only."""
+
+    api_url: str = SLACK_DEFAULT_API_URL
+    command: str = "/guide"
+    max_results: int = 5
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Where the HTTP server listens."""
+
+    host: str = "127.0.0.1"
+    port: int = 3000
+
+
+@dataclass(frozen=True)
+class ReportsConfig:
+    """Where rendered reports go."""
+
+    output_dir: Path = Path("reports-out")
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """A labeling project declared in the config file."""
+
+    name: str
+    guideline: str
+    channels: tuple[str, ...] = ()
+    label_studio_secret_env: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    slack: SlackConfig = field(default_factory=SlackConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
+    reports: ReportsConfig = field(default_factory=ReportsConfig)
+    projects: tuple[ProjectConfig, ...] = ()
+    source: Path | None = None
+
+
+def normalize_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs that name no driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _check_keys(table: str, data: Mapping[str, Any], where: str) -> None:
+    unknown = sorted(set(data) - _KNOWN[table])
+    if unknown:
+        raise ConfigError(f"{where}: unknown key '{table}.{unknown[0]}' (known: {', '.join(sorted(_KNOWN[table]))})")
+
+
+def _typed(value: Any, kind: type, name: str, where: str) -> Any:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(f"{where}: '{name}' must be {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def _sqlite_relative_to(url: str, base: Path) -> str:
+    """Resolve a relative SQLite path in a config file against the file's folder."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
+        return prefix + str((base / url[len(prefix) :]).resolve())
+    return url
+
+
+def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Read the config file (explicit path, ANNOBOT_CONFIG, or none) and the environment."""
+    env = os.environ if env is None else env
+    if path is None and env.get("ANNOBOT_CONFIG"):
+        path = env["ANNOBOT_CONFIG"]
+    data: dict[str, Any] = {}
+    source: Path | None = None
+    if path is not None:
+        source = Path(path)
+        where = str(source)
+        try:
+            data = tomllib.loads(source.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{where}: config file not found") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+    where = str(source) if source else "config"
+    unknown_tables = sorted(set(data) - set(_KNOWN))
+    if unknown_tables:
+        raise ConfigError(f"{where}: unknown table '{unknown_tables[0]}' (known: {', '.join(sorted(_KNOWN))})")
+
+    db = data.get("database", {})
+    _check_keys("database", db, where)
+    db_url = _typed(db.get("url", DEFAULT_DATABASE_URL), str, "database.url", where)
+    if source and "url" in db:
+        db_url = _sqlite_relative_to(db_url, source.parent)
+    db_url = normalize_database_url(env.get("ANNOBOT_DATABASE_URL") or db_url)
+
+    sl = data.get("slack", {})
+    _check_keys("slack", sl, where)
+    api_url = env.get("SLACK_API_URL") or _typed(sl.get("api_url", SLACK_DEFAULT_API_URL), str, "slack.api_url", where)
+    if not api_url.endswith("/"):
+        # slack_sdk joins method names with urljoin: without the slash the last path segment is replaced.
+        api_url += "/"
+    command = _typed(sl.get("command", "/guide"), str, "slack.command", where)
+    if not command.startswith("/"):
+        raise ConfigError(f"{where}: 'slack.command' must start with '/', got {command!r}")
+    slack = SlackConfig(
+        api_url=api_url,
+        command=command,
+        max_results=_typed(sl.get("max_results", 5), int, "slack.max_results", where),
+        bot_token=env.get("SLACK_BOT_TOKEN") or None,
+        signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+        app_token=env.get("SLACK_APP_TOKEN") or None,
+    )
+
+    srv = data.get("server", {})
+    _check_keys("server", srv, where)
+    port = _typed(srv.get("port", 3000), int, "server.port", where)
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"{where}: 'server.port' must be 0-65535, got {port}")
+    server = ServerConfig(host=_typed(srv.get("host", "127.0.0.1"), str, "server.host", where), port=port)
+
+    rep = data.get("reports", {})
+    _check_keys("reports", rep, where)
+    out = Path(_typed(rep.get("output_dir", "reports-out"), str, "reports.output_dir", where))
+    if source and not out.is_absolute():
+        out = source.parent / out
+    reports = ReportsConfig(output_dir=out, timezone=_typed(rep.get("timezone", "UTC"), str, "reports.timezone", where))
+
+    projects = []
+    for i, p in enumerate(_typed(data.get("projects", []), list, "projects", where)):
+        _check_keys("projects", p, f"{where}: projects[{i}]")
+        for required in ("name", "guideline"):
+            if required not in p:
+                raise ConfigError(f"{where}: projects[{i}] lacks '{required}'")
+        projects.append(
+            ProjectConfig(
+                name=_typed(p["name"], str, f"projects[{i}].name", where),
+                guideline=_typed(p["guideline"], str, f"projects[{i}].guideline", where),
+                channels=tuple(_typed(p.get("channels", []), list, f"projects[{i}].channels", where)),
+                label_studio_secret_env=p.get("label_studio_secret_env"),
+            )
+        )
+    return Config(database_url=db_url, slack=slack, server=server, reports=reports, projects=tuple(projects), source=source)

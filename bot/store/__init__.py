@@ -1,0 +1,1 @@
+"""The shared SQL store: models, queries, migrations."""

@@ -1,0 +1,194 @@
+"""Publishing and reading guideline versions in the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.errors import ConflictError, InputError, NotFoundError
+from bot.store.models import Guideline, GuidelineFile, GuidelineVersion, Section
+from guidelines.diff import diff_guidelines
+from guidelines.model import GuidelineDiff, GuidelineDocument, GuidelineMeta
+from guidelines.plaintext import markdown_to_plain
+from guidelines.semver import parse_version
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What publish() did."""
+
+    status: Literal["published", "unchanged"]
+    guideline: str
+    version: str
+    sections: int
+    previous: str | None  # the version that was current before
+
+
+@dataclass(frozen=True)
+class GuidelineSummary:
+    """One line of `guidelines list`."""
+
+    slug: str
+    title: str
+    current_version: str
+    published_at: datetime
+    versions: list[str]
+    sections: int
+
+
+def _lock_guideline(session: Session, slug: str) -> Guideline | None:
+    # FOR UPDATE serialises concurrent publishers of one guideline on PostgreSQL (SQLite has
+    # a single writer anyway and ignores the clause).
+    return session.scalars(select(Guideline).where(Guideline.slug == slug).with_for_update()).one_or_none()
+
+
+def publish(
+    session: Session, doc: GuidelineDocument, *, notes: str = "", published_by: str | None = None
+) -> PublishResult:
+    """Store a new immutable version; identical content is a no-op, conflicting content refused."""
+    meta = doc.meta
+    new_version = parse_version(meta.version)
+    digest = doc.content_hash()
+    guideline = _lock_guideline(session, meta.slug)
+    previous: str | None = None
+    if guideline is None:
+        guideline = Guideline(slug=meta.slug, title=meta.title)
+        session.add(guideline)
+        session.flush()
+        versions: list[GuidelineVersion] = []
+    else:
+        versions = list(session.scalars(select(GuidelineVersion).where(GuidelineVersion.guideline_id == guideline.id)))
+        current = next((v for v in versions if v.is_current), None)
+        previous = current.version if current else None
+        same = next((v for v in versions if v.version == meta.version), None)
+        if same is not None:
+            if same.content_hash == digest:
+                count = len(same.sections)
+                return PublishResult("unchanged", meta.slug, meta.version, count, previous)
+            raise ConflictError(
+                f"{meta.slug}@{meta.version} is already published with different content "
+                f"(stored hash {same.content_hash[:12]}, this {digest[:12]}): publish it under a new version"
+            )
+        latest = max((parse_version(v.version) for v in versions), default=None)
+        if latest is not None and new_version <= latest:
+            raise InputError(
+                f"{meta.slug}: version {meta.version} is not greater than the latest published version {latest}"
+            )
+    for v in versions:
+        v.is_current = False
+    guideline.title = meta.title
+    row = GuidelineVersion(
+        guideline_id=guideline.id,
+        version=meta.version,
+        title=meta.title,
+        labels=list(meta.labels),
+        scale=meta.scale,
+        owners=list(meta.owners),
+        effective_date=meta.effective_date,
+        changelog=meta.changelog,
+        notes=notes or meta.changelog,
+        content_hash=digest,
+        is_current=True,
+        published_by=published_by,
+    )
+    session.add(row)
+    session.flush()
+    session.add_all(GuidelineFile(version_id=row.id, path=f.path, position=i, text=f.text) for i, f in enumerate(doc.files))
+    session.add_all(
+        Section(
+            version_id=row.id,
+            anchor=s.anchor,
+            title=s.title,
+            level=s.level,
+            path=list(s.path),
+            path_text=" ".join(s.path[:-1]),
+            body=s.body,
+            plain=markdown_to_plain(s.body),
+            file=s.file,
+            line=s.line,
+            position=s.position,
+        )
+        for s in doc.sections
+    )
+    session.flush()
+    return PublishResult("published", meta.slug, meta.version, len(doc.sections), previous)
+
+
+def get_version(session: Session, slug: str, version: str | None = None) -> GuidelineVersion:
+    """A version with its sections (the current one unless a version is named)."""
+    stmt = (
+        select(GuidelineVersion)
+        .join(Guideline)
+        .where(Guideline.slug == slug)
+        .options(selectinload(GuidelineVersion.sections), selectinload(GuidelineVersion.guideline))
+    )
+    stmt = stmt.where(GuidelineVersion.version == version) if version else stmt.where(GuidelineVersion.is_current)
+    row = session.scalars(stmt).one_or_none()
+    if row is not None:
+        return row
+    known = session.scalars(select(Guideline.slug).order_by(Guideline.slug)).all()
+    if slug not in known:
+        hint = f" (known: {', '.join(known)})" if known else " (nothing is published yet)"
+        raise NotFoundError(f"no guideline '{slug}'{hint}")
+    versions = list_versions(session, slug)
+    raise NotFoundError(f"{slug} has no version {version} (published: {', '.join(versions)})")
+
+
+def list_versions(session: Session, slug: str) -> list[str]:
+    """Published versions of a guideline, oldest first by semver."""
+    rows = session.scalars(select(GuidelineVersion.version).join(Guideline).where(Guideline.slug == slug)).all()
+    return sorted(rows, key=parse_version)
+
+
+def get_section(session: Session, slug: str, anchor: str, version: str | None = None) -> tuple[GuidelineVersion, Section]:
+    """One section of a version, by anchor."""
+    row = get_version(session, slug, version)
+    for s in row.sections:
+        if s.anchor == anchor:
+            return row, s
+    raise NotFoundError(f"{slug}@{row.version} has no section '#{anchor}'")
+
+
+def list_guidelines(session: Session) -> list[GuidelineSummary]:
+    """Every guideline with its current version."""
+    out = []
+    for g in session.scalars(select(Guideline).options(selectinload(Guideline.versions)).order_by(Guideline.slug)):
+        current = next((v for v in g.versions if v.is_current), None)
+        if current is None:
+            continue
+        out.append(
+            GuidelineSummary(
+                slug=g.slug,
+                title=current.title,
+                current_version=current.version,
+                published_at=current.published_at,
+                versions=sorted((v.version for v in g.versions), key=parse_version),
+                sections=len(current.sections),
+            )
+        )
+    return out
+
+
+def meta_of(row: GuidelineVersion) -> GuidelineMeta:
+    """The metadata of a stored version."""
+    return GuidelineMeta(
+        slug=row.guideline.slug,
+        title=row.title,
+        version=row.version,
+        labels=tuple(row.labels),
+        scale=row.scale,  # type: ignore[arg-type]
+        owners=tuple(row.owners),
+        effective_date=row.effective_date,
+        changelog=row.changelog,
+    )
+
+
+def diff_versions(session: Session, slug: str, old: str, new: str) -> GuidelineDiff:
+    """Section-level diff between two stored versions."""
+    a = get_version(session, slug, old)
+    b = get_version(session, slug, new)
+    return diff_guidelines(slug, a.version, a.sections, b.version, b.sections, meta_of(a), meta_of(b))

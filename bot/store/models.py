@@ -1,0 +1,115 @@
+"""SQLAlchemy 2 models of the shared store."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names so Alembic migrations are reproducible on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, the only clock the store uses."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention and shared type map."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: DateTime(timezone=True),
+        date: Date(),
+        dict[str, Any]: JSON(),
+        list[str]: JSON(),
+    }
+
+
+class Guideline(Base):
+    """A guideline, identified by its slug; its content lives in versions."""
+
+    __tablename__ = "guidelines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    versions: Mapped[list[GuidelineVersion]] = relationship(back_populates="guideline")
+
+
+class GuidelineVersion(Base):
+    """An immutable published version of a guideline."""
+
+    __tablename__ = "guideline_versions"
+    __table_args__ = (UniqueConstraint("guideline_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guideline_id: Mapped[int] = mapped_column(ForeignKey("guidelines.id", ondelete="CASCADE"), index=True)
+    version: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    labels: Mapped[list[str]]
+    scale: Mapped[str] = mapped_column(String(16))
+    owners: Mapped[list[str]]
+    effective_date: Mapped[date | None]
+    changelog: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # Exactly one version per guideline is current (the greatest by semver); kept by publish().
+    is_current: Mapped[bool] = mapped_column(default=False, index=True)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_by: Mapped[str | None] = mapped_column(String(200))
+
+    guideline: Mapped[Guideline] = relationship(back_populates="versions")
+    sections: Mapped[list[Section]] = relationship(back_populates="version", order_by="Section.position")
+    files: Mapped[list[GuidelineFile]] = relationship(order_by="GuidelineFile.position")
+
+
+class GuidelineFile(Base):
+    """A Markdown source file of a version, kept verbatim."""
+
+    __tablename__ = "guideline_files"
+    __table_args__ = (UniqueConstraint("version_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("guideline_versions.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(String(500))
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Section(Base):
+    """One section (heading) of a guideline version; the unit of search and citation."""
+
+    __tablename__ = "sections"
+    __table_args__ = (
+        UniqueConstraint("version_id", "anchor"),
+        Index("ix_sections_version_id_position", "version_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("guideline_versions.id", ondelete="CASCADE"))
+    anchor: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(500))
+    level: Mapped[int]
+    path: Mapped[list[str]]
+    # Ancestor titles as one string: indexed for search beside title and body.
+    path_text: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text)
+    # The body as plain text (no markup, no link targets): what search indexes and snippets quote.
+    plain: Mapped[str] = mapped_column(Text, default="")
+    file: Mapped[str] = mapped_column(String(500))
+    line: Mapped[int]
+    position: Mapped[int]
+
+    version: Mapped[GuidelineVersion] = relationship(back_populates="sections")
