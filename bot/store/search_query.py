@@ -35,8 +35,13 @@ class ParsedQuery:
         return not self.terms and not self.phrases
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOPWORDS]
+def _words(text: str, keep_stopwords: bool = False) -> list[str]:
+    words = [m.group(0).lower() for m in _WORD.finditer(text)]
+    if keep_stopwords and any(w not in STOPWORDS for w in words):
+        # Inside a phrase stop words hold positions: FTS5 needs them to match "read the words",
+        # and PostgreSQL turns them into a distance operator itself.
+        return words
+    return [w for w in words if w not in STOPWORDS]
 
 
 def parse_query(text: str) -> ParsedQuery:
@@ -50,7 +55,7 @@ def parse_query(text: str) -> ParsedQuery:
             break
         negated = bool(m.group(1) or m.group(3))
         quoted = m.group(2) is not None
-        words = _words(m.group(2) if quoted else m.group(4))
+        words = _words(m.group(2), keep_stopwords=True) if quoted else _words(m.group(4))
         if not words:
             continue
         budget -= len(words)
