@@ -85,7 +85,9 @@ def normalize_database_url(url: str) -> str:
 def _check_keys(table: str, data: Mapping[str, Any], where: str) -> None:
     unknown = sorted(set(data) - _KNOWN[table])
     if unknown:
-        raise ConfigError(f"{where}: unknown key '{table}.{unknown[0]}' (known: {', '.join(sorted(_KNOWN[table]))})")
+        raise ConfigError(
+            f"{where}: unknown key '{table}.{unknown[0]}' (known: {', '.join(sorted(_KNOWN[table]))})"
+        )
 
 
 def _typed(value: Any, kind: type, name: str, where: str) -> Any:
@@ -121,7 +123,9 @@ def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = 
     where = str(source) if source else "config"
     unknown_tables = sorted(set(data) - set(_KNOWN))
     if unknown_tables:
-        raise ConfigError(f"{where}: unknown table '{unknown_tables[0]}' (known: {', '.join(sorted(_KNOWN))})")
+        raise ConfigError(
+            f"{where}: unknown table '{unknown_tables[0]}' (known: {', '.join(sorted(_KNOWN))})"
+        )
 
     db = data.get("database", {})
     _check_keys("database", db, where)
@@ -132,7 +136,9 @@ def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = 
 
     sl = data.get("slack", {})
     _check_keys("slack", sl, where)
-    api_url = env.get("SLACK_API_URL") or _typed(sl.get("api_url", SLACK_DEFAULT_API_URL), str, "slack.api_url", where)
+    api_url = env.get("SLACK_API_URL") or _typed(
+        sl.get("api_url", SLACK_DEFAULT_API_URL), str, "slack.api_url", where
+    )
     if not api_url.endswith("/"):
         # slack_sdk joins method names with urljoin: without the slash the last path segment is replaced.
         api_url += "/"
@@ -160,7 +166,9 @@ def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = 
     out = Path(_typed(rep.get("output_dir", "reports-out"), str, "reports.output_dir", where))
     if source and not out.is_absolute():
         out = source.parent / out
-    reports = ReportsConfig(output_dir=out, timezone=_typed(rep.get("timezone", "UTC"), str, "reports.timezone", where))
+    reports = ReportsConfig(
+        output_dir=out, timezone=_typed(rep.get("timezone", "UTC"), str, "reports.timezone", where)
+    )
 
     projects = []
     for i, p in enumerate(_typed(data.get("projects", []), list, "projects", where)):
@@ -176,4 +184,11 @@ def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = 
                 label_studio_secret_env=p.get("label_studio_secret_env"),
             )
         )
-    return Config(database_url=db_url, slack=slack, server=server, reports=reports, projects=tuple(projects), source=source)
+    return Config(
+        database_url=db_url,
+        slack=slack,
+        server=server,
+        reports=reports,
+        projects=tuple(projects),
+        source=source,
+    )

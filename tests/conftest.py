@@ -89,4 +89,7 @@ def engine(db_url: str) -> Iterator[Engine]:
 def row_counts(engine: Engine) -> dict[str, int]:
     """Rows per table: tests compare these before and after a refused action."""
     with engine.connect() as conn:
-        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in Base.metadata.sorted_tables}
+        return {
+            t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in Base.metadata.sorted_tables
+        }

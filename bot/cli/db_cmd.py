@@ -37,4 +37,6 @@ def status(state: CliState) -> None:
     engine = state.engine(check_schema=False)
     rev, head = current_revision(engine), head_revision()
     click.echo(f"url: {engine.url.render_as_string(hide_password=True)}")
-    click.echo(f"revision: {rev or 'empty'} (head {head})" + ("" if rev == head else " - run 'annobot db upgrade'"))
+    click.echo(
+        f"revision: {rev or 'empty'} (head {head})" + ("" if rev == head else " - run 'annobot db upgrade'")
+    )

@@ -21,12 +21,16 @@ def guidelines() -> None:
 
 
 @guidelines.command("publish")
-@click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument(
+    "folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
 @click.option("--version", "version", help="Publish under this semver instead of the metadata's version.")
 @click.option("--notes", default="", help="Release notes (default: the changelog from the metadata).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
-def publish(state: CliState, folders: tuple[Path, ...], version: str | None, notes: str, as_json: bool) -> None:
+def publish(
+    state: CliState, folders: tuple[Path, ...], version: str | None, notes: str, as_json: bool
+) -> None:
     """Validate guideline FOLDERS and store each as an immutable version.
 
     Several folders are validated first and published in one transaction, each guideline's
@@ -58,7 +62,9 @@ def publish(state: CliState, folders: tuple[Path, ...], version: str | None, not
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, MAX_LIMIT))
 @click.option("--json", "as_json", is_flag=True, help="Print results as a JSON list.")
 @click.pass_obj
-def search(state: CliState, query: str, slug: str | None, version: str | None, limit: int, as_json: bool) -> None:
+def search(
+    state: CliState, query: str, slug: str | None, version: str | None, limit: int, as_json: bool
+) -> None:
     """Find the sections that answer QUERY, best first.
 
     Words are matched with stemming; "quoted phrases" match as phrases; -word excludes.
@@ -115,14 +121,26 @@ def show(state: CliState, ref: str, anchor: str | None, as_json: bool) -> None:
         if anchor:
             row, section = store.get_section(session, slug, anchor.lstrip("#"), version)
             markdown = section_markdown(section)
-            payload = {"guideline": slug, "version": row.version, "anchor": section.anchor,
-                       "title": section.title, "path": section.path, "markdown": markdown}
+            payload = {
+                "guideline": slug,
+                "version": row.version,
+                "anchor": section.anchor,
+                "title": section.title,
+                "path": section.path,
+                "markdown": markdown,
+            }
         else:
             row = store.get_version(session, slug, version)
             markdown = "\n\n".join(f.text.rstrip("\n") for f in row.files) + "\n"
-            payload = {"guideline": slug, "version": row.version, "title": row.title,
-                       "labels": row.labels, "scale": row.scale,
-                       "sections": [s.anchor for s in row.sections], "markdown": markdown}
+            payload = {
+                "guideline": slug,
+                "version": row.version,
+                "title": row.title,
+                "labels": row.labels,
+                "scale": row.scale,
+                "sections": [s.anchor for s in row.sections],
+                "markdown": markdown,
+            }
     if as_json:
         emit_json(payload)
     else:

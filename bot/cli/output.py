@@ -77,7 +77,9 @@ def print_diff(diff: GuidelineDiff) -> None:
     """A readable diff: summary, then each entry with its unified diff."""
     out = console()
     summary = ", ".join(f"{len(diff.anchors(k))} {k}" for k in ("added", "removed", "changed", "renamed"))
-    out.print(f"[bold]{escape(diff.guideline)} {escape(diff.old_version)} → {escape(diff.new_version)}[/bold]: {summary}")
+    out.print(
+        f"[bold]{escape(diff.guideline)} {escape(diff.old_version)} → {escape(diff.new_version)}[/bold]: {summary}"
+    )
     for line in diff.meta_changes:
         out.print(f"  metadata: {escape(line)}")
     for e in diff.entries:

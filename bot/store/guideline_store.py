@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import ConflictError, InputError, NotFoundError
-from bot.store.models import Guideline, GuidelineFile, GuidelineVersion, Section
+from bot.store.models import Guideline, GuidelineFile, GuidelineVersion, SearchWord, Section
+from bot.store.search_query import stems
 from guidelines.diff import diff_guidelines
 from guidelines.model import GuidelineDiff, GuidelineDocument, GuidelineMeta
 from guidelines.plaintext import markdown_to_plain
@@ -61,7 +65,9 @@ def publish(
         session.flush()
         versions: list[GuidelineVersion] = []
     else:
-        versions = list(session.scalars(select(GuidelineVersion).where(GuidelineVersion.guideline_id == guideline.id)))
+        versions = list(
+            session.scalars(select(GuidelineVersion).where(GuidelineVersion.guideline_id == guideline.id))
+        )
         current = next((v for v in versions if v.is_current), None)
         previous = current.version if current else None
         same = next((v for v in versions if v.version == meta.version), None)
@@ -97,25 +103,53 @@ def publish(
     )
     session.add(row)
     session.flush()
-    session.add_all(GuidelineFile(version_id=row.id, path=f.path, position=i, text=f.text) for i, f in enumerate(doc.files))
     session.add_all(
-        Section(
-            version_id=row.id,
-            anchor=s.anchor,
-            title=s.title,
-            level=s.level,
-            path=list(s.path),
-            path_text=" ".join(s.path[:-1]),
-            body=s.body,
-            plain=markdown_to_plain(s.body),
-            file=s.file,
-            line=s.line,
-            position=s.position,
-        )
-        for s in doc.sections
+        GuidelineFile(version_id=row.id, path=f.path, position=i, text=f.text)
+        for i, f in enumerate(doc.files)
     )
+    rows = []
+    counts: Counter[str] = Counter()
+    totals = [0, 0, 0]
+    for s in doc.sections:
+        plain = markdown_to_plain(s.body)
+        fields = (stems(s.title), stems(" ".join(s.path[:-1])), stems(plain))
+        counts.update(set().union(*fields))
+        totals = [t + len(f) for t, f in zip(totals, fields, strict=True)]
+        rows.append(
+            Section(
+                version_id=row.id,
+                anchor=s.anchor,
+                title=s.title,
+                level=s.level,
+                path=list(s.path),
+                path_text=" ".join(s.path[:-1]),
+                body=s.body,
+                plain=plain,
+                stems="\t".join(" ".join(f) for f in fields),
+                file=s.file,
+                line=s.line,
+                position=s.position,
+            )
+        )
+    session.add_all(rows)
+    row.section_count = len(rows)
+    row.title_terms, row.path_terms, row.body_terms = totals
     session.flush()
+    count_words(session, counts)
     return PublishResult("published", meta.slug, meta.version, len(doc.sections), previous)
+
+
+def count_words(session: Session, counts: Counter[str]) -> None:
+    """Add sections-per-stem counts to search_words (the corpus document frequencies)."""
+    if not counts:
+        return
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    stmt = insert(SearchWord).values([{"word": w, "sections": n} for w, n in counts.items()])
+    # Atomic increment: concurrent publishers on PostgreSQL cannot lose counts.
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["word"], set_={"sections": SearchWord.sections + stmt.excluded.sections}
+    )
+    session.execute(stmt)
 
 
 def get_version(session: Session, slug: str, version: str | None = None) -> GuidelineVersion:
@@ -126,7 +160,11 @@ def get_version(session: Session, slug: str, version: str | None = None) -> Guid
         .where(Guideline.slug == slug)
         .options(selectinload(GuidelineVersion.sections), selectinload(GuidelineVersion.guideline))
     )
-    stmt = stmt.where(GuidelineVersion.version == version) if version else stmt.where(GuidelineVersion.is_current)
+    stmt = (
+        stmt.where(GuidelineVersion.version == version)
+        if version
+        else stmt.where(GuidelineVersion.is_current)
+    )
     row = session.scalars(stmt).one_or_none()
     if row is not None:
         return row
@@ -140,11 +178,15 @@ def get_version(session: Session, slug: str, version: str | None = None) -> Guid
 
 def list_versions(session: Session, slug: str) -> list[str]:
     """Published versions of a guideline, oldest first by semver."""
-    rows = session.scalars(select(GuidelineVersion.version).join(Guideline).where(Guideline.slug == slug)).all()
+    rows = session.scalars(
+        select(GuidelineVersion.version).join(Guideline).where(Guideline.slug == slug)
+    ).all()
     return sorted(rows, key=parse_version)
 
 
-def get_section(session: Session, slug: str, anchor: str, version: str | None = None) -> tuple[GuidelineVersion, Section]:
+def get_section(
+    session: Session, slug: str, anchor: str, version: str | None = None
+) -> tuple[GuidelineVersion, Section]:
     """One section of a version, by anchor."""
     row = get_version(session, slug, version)
     for s in row.sections:
@@ -156,7 +198,9 @@ def get_section(session: Session, slug: str, anchor: str, version: str | None = 
 def list_guidelines(session: Session) -> list[GuidelineSummary]:
     """Every guideline with its current version."""
     out = []
-    for g in session.scalars(select(Guideline).options(selectinload(Guideline.versions)).order_by(Guideline.slug)):
+    for g in session.scalars(
+        select(Guideline).options(selectinload(Guideline.versions)).order_by(Guideline.slug)
+    ):
         current = next((v for v in g.versions if v.is_current), None)
         if current is None:
             continue

@@ -27,7 +27,7 @@ class Base(DeclarativeBase):
     """Declarative base with the naming convention and shared type map."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {
+    type_annotation_map = {  # noqa: RUF012 (SQLAlchemy reads it from the class)
         datetime: DateTime(timezone=True),
         date: Date(),
         dict[str, Any]: JSON(),
@@ -69,6 +69,11 @@ class GuidelineVersion(Base):
     is_current: Mapped[bool] = mapped_column(default=False, index=True)
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_by: Mapped[str | None] = mapped_column(String(200))
+    # Sums over this version's sections, for the corpus averages of BM25F.
+    section_count: Mapped[int] = mapped_column(default=0)
+    title_terms: Mapped[int] = mapped_column(default=0)
+    path_terms: Mapped[int] = mapped_column(default=0)
+    body_terms: Mapped[int] = mapped_column(default=0)
 
     guideline: Mapped[Guideline] = relationship(back_populates="versions")
     sections: Mapped[list[Section]] = relationship(back_populates="version", order_by="Section.position")
@@ -108,8 +113,20 @@ class Section(Base):
     body: Mapped[str] = mapped_column(Text)
     # The body as plain text (no markup, no link targets): what search indexes and snippets quote.
     plain: Mapped[str] = mapped_column(Text, default="")
+    # Stems of title, path and body separated by tabs, computed once at publish so ranking a
+    # query does no text processing.
+    stems: Mapped[str] = mapped_column(Text, default="")
     file: Mapped[str] = mapped_column(String(500))
     line: Mapped[int]
     position: Mapped[int]
 
     version: Mapped[GuidelineVersion] = relationship(back_populates="sections")
+
+
+class SearchWord(Base):
+    """How many sections (of any version) contain a word stem: document frequency for ranking."""
+
+    __tablename__ = "search_words"
+
+    word: Mapped[str] = mapped_column(String(100), primary_key=True)  # a Snowball stem
+    sections: Mapped[int]

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from bot.store.search_query import ParsedQuery, parse_query, to_fts5, to_websearch
+from bot.store.models import GuidelineVersion, SearchWord
+from bot.store.ranking import CorpusStats, bm25f
+from bot.store.search_query import ParsedQuery, parse_query, stem, to_fts5, to_websearch
 from guidelines.model import HL_END, HL_START, SearchHit
 
 MAX_LIMIT = 50
+# Each backend retrieves this many candidates with its own index and score; the shared BM25F
+# then orders them, so SQLite and PostgreSQL answer alike.
+CANDIDATES = 30
 SNIPPET_WORDS = 24
+# A term found in this many sections or more is too common to rank by: its weight in bm25 is
+# about zero, yet scoring it means reading every matching row. Such terms are dropped when the
+# query has rarer ones, and otherwise only section titles are searched for them.
+COMMON_DF = 1000
+# Scoring is linear in matches, so at most this many of the newest matching sections are ranked
+# (newest first: current versions are published last). Only queries made of very common words
+# reach it; the total they report is then a lower bound.
+RANK_BUDGET = 1000
+
+Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -22,6 +38,7 @@ class SearchResult:
     hits: list[SearchHit]
     total: int
     query: ParsedQuery
+    title_only: bool = False
 
 
 def _filters(guideline: str | None, version: str | None) -> tuple[str, dict[str, object]]:
@@ -35,77 +52,132 @@ def _filters(guideline: str | None, version: str | None) -> tuple[str, dict[str,
     return " AND ".join(clauses), params
 
 
-_SELECT = """
-    s.id, s.anchor, s.title, s.path, g.slug, g.title AS guideline_title, v.version,
-    (SELECT cv.version FROM guideline_versions cv
-      WHERE cv.guideline_id = g.id AND cv.is_current) AS current_version
+_DETAILS = """
+    SELECT s.id, s.anchor, s.title, s.path, s.stems, s.position,
+           g.slug, g.title AS guideline_title, v.version,
+           (SELECT cv.version FROM guideline_versions cv
+             WHERE cv.guideline_id = g.id AND cv.is_current) AS current_version
+    FROM sections s
+    JOIN guideline_versions v ON v.id = s.version_id
+    JOIN guidelines g ON g.id = v.guideline_id
+    WHERE s.id IN ({ids})
 """
 
 
-def _sqlite_search(session: Session, q: ParsedQuery, where: str, params: dict, limit: int) -> list[dict]:
-    # FTS5's auxiliary functions cannot run beside a window function, so rank in a CTE, then
-    # build snippets in a second pass for the few rows shown only.
-    match = to_fts5(q)
-    sql = f"""
-        WITH m AS (
-            SELECT rowid AS id, bm25(sections_fts, 10.0, 3.0, 1.0) AS rank
-            FROM sections_fts WHERE sections_fts MATCH :match
-        )
-        SELECT {_SELECT}, -m.rank AS score, count(*) OVER () AS total
-        FROM m
-        JOIN sections s ON s.id = m.id
-        JOIN guideline_versions v ON v.id = s.version_id
-        JOIN guidelines g ON g.id = v.guideline_id
-        WHERE {where}
-        ORDER BY m.rank, s.position
-        LIMIT :limit
-    """
-    rows = list(session.execute(text(sql), {**params, "match": match, "limit": limit}))
-    if not rows:
-        return rows
-    ids = ",".join(str(int(r.id)) for r in rows)
-    # Not dict(result): Result has keys(), so dict() would treat it as a mapping.
-    found = session.execute(
-        text(
-            f"SELECT rowid, snippet(sections_fts, 2, :hs, :he, '…', {SNIPPET_WORDS}) FROM sections_fts "
-            f"WHERE sections_fts MATCH :match AND rowid IN ({ids})"
-        ),
-        {"match": match, "hs": HL_START, "he": HL_END},
-    )
-    snippets = {rowid: snippet for rowid, snippet in found}
-    return [r._asdict() | {"snippet": snippets.get(r.id, "")} for r in rows]
+class _SQLite:
+    """FTS5 with bm25 (title 10, path 3, body 1)."""
 
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
-def _postgres_search(session: Session, q: ParsedQuery, where: str, params: dict, limit: int) -> list[dict]:
-    positive, negative = to_websearch(q)
-    tsq = "websearch_to_tsquery('english', :pos)"
-    if negative:
-        tsq = f"({tsq} && !! websearch_to_tsquery('english', :neg))"
-    # Rank and cut first, then build headlines for the few rows shown: ts_headline re-parses text.
-    sql = f"""
-        WITH q AS (SELECT {tsq} AS query),
-        ranked AS (
-            SELECT {_SELECT}, s.plain, s.position,
-                   ts_rank(s.search_vector, q.query, 1) AS score,
-                   count(*) OVER () AS total
-            FROM sections s CROSS JOIN q
+    def ranked(self, q: ParsedQuery, title_only: bool, where: str, params: dict, limit: int) -> list[Row]:
+        # Only ids and ranks go through the sort: FTS5's auxiliary functions cannot sit beside a
+        # window function, and details are fetched for the few rows shown.
+        table, weights = ("sections_title_fts", "") if title_only else ("sections_fts", ", 10.0, 3.0, 1.0")
+        sql = f"""
+            WITH m AS (
+                SELECT rowid AS id, bm25({table}{weights}) AS rank
+                FROM {table} WHERE {table} MATCH :match
+                ORDER BY rowid DESC LIMIT :budget
+            )
+            SELECT m.id, -m.rank AS score, s.position, count(*) OVER () AS total
+            FROM m JOIN sections s ON s.id = m.id
             JOIN guideline_versions v ON v.id = s.version_id
             JOIN guidelines g ON g.id = v.guideline_id
-            WHERE s.search_vector @@ q.query AND {where}
+            WHERE {where}
+            ORDER BY m.rank, s.position
+            LIMIT :limit
+        """
+        args = {**params, "match": to_fts5(q), "limit": limit, "budget": RANK_BUDGET}
+        return [r._asdict() for r in self.session.execute(text(sql), args)]
+
+    def snippets(self, q: ParsedQuery, ids: str) -> dict[int, str]:
+        sql = (
+            f"SELECT rowid, snippet(sections_fts, 2, :hs, :he, '…', {SNIPPET_WORDS}) FROM sections_fts "
+            f"WHERE sections_fts MATCH :match AND rowid IN ({ids})"
+        )
+        found = self.session.execute(text(sql), {"match": to_fts5(q), "hs": HL_START, "he": HL_END})
+        return {rowid: snippet for rowid, snippet in found}
+
+
+class _Postgres:
+    """A weighted tsvector (title A, path B, body D) ranked with ts_rank, length-normalised."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @staticmethod
+    def _tsquery(q: ParsedQuery) -> tuple[str, dict[str, str]]:
+        positive, negative = to_websearch(q)
+        expr = "websearch_to_tsquery('english', :pos)"
+        if negative:
+            expr = f"({expr} && !! websearch_to_tsquery('english', :neg))"
+        return expr, {"pos": positive, "neg": negative}
+
+    def ranked(self, q: ParsedQuery, title_only: bool, where: str, params: dict, limit: int) -> list[Row]:
+        expr, args = self._tsquery(q)
+        vector = "s.title_vector" if title_only else "s.search_vector"
+        # `s.id + 0` keeps the planner from walking the primary key backwards to satisfy the
+        # ORDER BY (slow for rare words); the GIN index finds the matches, a top-N sort cuts them.
+        sql = f"""
+            WITH q AS (SELECT {expr} AS query),
+            cand AS MATERIALIZED (
+                SELECT s.id FROM sections s CROSS JOIN q
+                WHERE {vector} @@ q.query
+                ORDER BY s.id + 0 DESC LIMIT :budget
+            )
+            SELECT s.id, ts_rank({vector}, q.query, 1) AS score, s.position, count(*) OVER () AS total
+            FROM cand JOIN sections s ON s.id = cand.id CROSS JOIN q
+            JOIN guideline_versions v ON v.id = s.version_id
+            JOIN guidelines g ON g.id = v.guideline_id
+            WHERE {where}
             ORDER BY score DESC, s.position
             LIMIT :limit
+        """
+        args = {**params, **args, "limit": limit, "budget": RANK_BUDGET}
+        return [r._asdict() for r in self.session.execute(text(sql), args)]
+
+    def snippets(self, q: ParsedQuery, ids: str) -> dict[int, str]:
+        expr, args = self._tsquery(q)
+        opts = (
+            f'StartSel="{HL_START}", StopSel="{HL_END}", MaxWords={SNIPPET_WORDS}, MinWords=10, '
+            'MaxFragments=2, FragmentDelimiter=" … "'
         )
-        SELECT ranked.id, anchor, title, path, slug, guideline_title, version, current_version, score,
-               ts_headline('english', plain, q.query, :opts) AS snippet, total
-        FROM ranked CROSS JOIN q
-        ORDER BY score DESC, position
+        sql = f"SELECT id, ts_headline('english', plain, {expr}, :opts) FROM sections WHERE id IN ({ids})"
+        found = self.session.execute(text(sql), {**args, "opts": opts})
+        return {rowid: snippet for rowid, snippet in found}
+
+
+def _frequencies(session: Session, q: ParsedQuery) -> dict[str, int]:
+    """Sections per stem for every word of the query (search_words: same numbers on both backends)."""
+    words = {stem(w) for w in (*q.terms, *(w for p in q.phrases for w in p))}
+    stmt = select(SearchWord.word, SearchWord.sections).where(SearchWord.word.in_(words))
+    return {w: n for w, n in session.execute(stmt)}
+
+
+def _plan(q: ParsedQuery, df: dict[str, int]) -> tuple[ParsedQuery, bool]:
+    """Drop too-common terms when rarer ones exist; with none, search titles only.
+
+    A phrase is as rare as its rarest word.
     """
-    opts = (
-        f'StartSel="{HL_START}", StopSel="{HL_END}", MaxWords={SNIPPET_WORDS}, MinWords=10, '
-        'MaxFragments=2, FragmentDelimiter=" … "'
-    )
-    args = {**params, "pos": positive, "neg": negative, "opts": opts, "limit": limit}
-    return [r._asdict() for r in session.execute(text(sql), args)]
+    terms = [t for t in q.terms if df.get(stem(t), 0) < COMMON_DF]
+    phrases = [p for p in q.phrases if min(df.get(stem(w), 0) for w in p) < COMMON_DF]
+    if len(terms) == len(q.terms) and len(phrases) == len(q.phrases):
+        return q, False
+    if terms or phrases:
+        return replace(q, terms=tuple(terms), phrases=tuple(phrases)), False
+    return q, True
+
+
+def _corpus(session: Session) -> CorpusStats:
+    v = GuidelineVersion
+    row = session.execute(
+        select(
+            func.sum(v.section_count), func.sum(v.title_terms), func.sum(v.path_terms), func.sum(v.body_terms)
+        )
+    ).one()
+    n = int(row[0] or 0)
+    return CorpusStats(n, tuple(float(x or 0) / n if n else 0.0 for x in row[1:]))  # type: ignore[arg-type]
 
 
 def search_sections(
@@ -121,22 +193,37 @@ def search_sections(
     limit = max(1, min(limit, MAX_LIMIT))
     if parsed.is_empty:
         return SearchResult([], 0, parsed)
+    engine = _SQLite(session) if session.get_bind().dialect.name == "sqlite" else _Postgres(session)
+    df = _frequencies(session, parsed)
+    plan, title_only = _plan(parsed, df)
     where, params = _filters(guideline, version)
-    run = _sqlite_search if session.get_bind().dialect.name == "sqlite" else _postgres_search
-    rows = run(session, parsed, where, params, limit)
-    hits = [
-        SearchHit(
-            guideline=r["slug"],
-            guideline_title=r["guideline_title"],
-            version=r["version"],
-            current_version=r["current_version"],
-            anchor=r["anchor"],
-            title=r["title"],
-            # JSON arrives parsed from psycopg but as text from sqlite3 through text().
-            path=tuple(json.loads(r["path"]) if isinstance(r["path"], str) else r["path"]),
-            snippet=" ".join((r["snippet"] or "").split()),
-            score=round(float(r["score"]), 6),
+    candidates = engine.ranked(plan, title_only, where, params, CANDIDATES)
+    if not candidates:
+        return SearchResult([], 0, plan, title_only)
+    ids = ",".join(str(int(r["id"])) for r in candidates)  # integers from the database, safe to inline
+    details = list(session.execute(text(_DETAILS.format(ids=ids))))
+    corpus = _corpus(session)
+    query_stems = [stem(w) for w in (*plan.terms, *(w for p in plan.phrases for w in p))]
+    scored = sorted(
+        ((bm25f([f.split() for f in d.stems.split("\t")], query_stems, df, corpus), d) for d in details),
+        # Ties break on stable document order, never on row ids, which differ between databases.
+        key=lambda sd: (-round(sd[0], 9), sd[1].slug, sd[1].version, sd[1].position),
+    )[:limit]
+    snippets = engine.snippets(plan, ",".join(str(int(d.id)) for _, d in scored))
+    hits = []
+    for score, d in scored:
+        hits.append(
+            SearchHit(
+                guideline=d.slug,
+                guideline_title=d.guideline_title,
+                version=d.version,
+                current_version=d.current_version,
+                anchor=d.anchor,
+                title=d.title,
+                # JSON arrives parsed from psycopg but as text from sqlite3 through text().
+                path=tuple(json.loads(d.path) if isinstance(d.path, str) else d.path),
+                snippet=" ".join((snippets.get(d.id) or "").split()),
+                score=round(score, 6),
+            )
         )
-        for r in rows
-    ]
-    return SearchResult(hits, int(rows[0]["total"]) if rows else 0, parsed)
+    return SearchResult(hits, int(candidates[0]["total"]), plan, title_only)

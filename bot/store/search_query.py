@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
 
 # PostgreSQL's 'english' configuration drops these (Snowball's English stop list). Dropping the
 # same words before SQLite sees them keeps ranking alike on both backends.
@@ -86,3 +89,17 @@ def to_websearch(q: ParsedQuery) -> tuple[str, str]:
     """websearch_to_tsquery inputs: (any of the positives, any of the excluded)."""
     positives = list(q.terms) + ['"' + " ".join(p) + '"' for p in q.phrases]
     return " or ".join(positives), " or ".join(q.excluded)
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball English stem of a lower-case word (PostgreSQL's 'english' configuration uses the same)."""
+    return _STEMMER.stemWord(word)[:100]
+
+
+def stems(text: str) -> list[str]:
+    """The searchable words of a text as stems, in order (stop words dropped)."""
+    return [stem(w) for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOPWORDS]

@@ -22,7 +22,12 @@ def _publish(engine: Engine, folder: Path) -> store.PublishResult:
 
 def test_publish_stores_version_sections_and_files(engine: Engine, tmp_path: Path) -> None:
     result = _publish(engine, mini(tmp_path))
-    assert (result.status, result.guideline, result.version, result.sections) == ("published", "mini", "1.0.0", 3)
+    assert (result.status, result.guideline, result.version, result.sections) == (
+        "published",
+        "mini",
+        "1.0.0",
+        3,
+    )
     with session_scope(engine) as s:
         row = store.get_version(s, "mini")
         assert row.version == "1.0.0" and row.is_current
@@ -68,7 +73,10 @@ def test_version_not_greater_than_latest_is_refused(engine: Engine, tmp_path: Pa
     _publish(engine, mini(tmp_path))
     before = row_counts(engine)
     rules = MINI_RULES + "\nChanged.\n"
-    with pytest.raises(InputError, match=rf"version {version} is not greater than the latest published version 1\.0\.0|already published"):
+    with pytest.raises(
+        InputError,
+        match=rf"version {version} is not greater than the latest published version 1\.0\.0|already published",
+    ):
         _publish(engine, mini(tmp_path, version, rules, name=f"v{version}"))
     assert row_counts(engine) == before
 

@@ -46,7 +46,10 @@ HOSTILE_QUERIES = [
 def _seed(engine: Engine, tmp_path: Path) -> None:
     with session_scope(engine) as s:
         store.publish(s, load_guideline(mini(tmp_path)))
-        store.publish(s, load_guideline(mini(tmp_path, "1.1.0", MINI_RULES.replace("Sarcastic praise", "Ironic praise"))))
+        store.publish(
+            s,
+            load_guideline(mini(tmp_path, "1.1.0", MINI_RULES.replace("Sarcastic praise", "Ironic praise"))),
+        )
 
 
 def test_ranks_title_match_first_with_highlighted_snippet(engine: Engine, tmp_path: Path) -> None:
@@ -121,7 +124,9 @@ def _publish_examples(url: str) -> Engine:
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not EXAMPLE_DIRS, reason="examples/guidelines not present")
-def test_examples_same_top3_on_sqlite_and_postgresql(pg_url: str, sqlite_template: Path, tmp_path: Path) -> None:
+def test_examples_same_top3_on_sqlite_and_postgresql(
+    pg_url: str, sqlite_template: Path, tmp_path: Path
+) -> None:
     path = tmp_path / "x.db"
     shutil.copy(sqlite_template, path)
     _truncate_all(pg_url)

@@ -46,10 +46,14 @@ def write_guideline(root: Path, name: str, files: dict[str, str | bytes], toml: 
 
 def mini(root: Path, version: str = "1.0.0", rules: str = MINI_RULES, name: str | None = None) -> Path:
     """The small valid guideline most tests start from."""
-    return write_guideline(root, name or f"mini-{version}", {"rules.md": rules}, MINI_TOML.format(version=version))
+    return write_guideline(
+        root, name or f"mini-{version}", {"rules.md": rules}, MINI_TOML.format(version=version)
+    )
 
 
 def run_cli(db_url: str, *args: str) -> Result:
     """Invoke `annobot ARGS` in-process against db_url."""
     runner = CliRunner()
-    return runner.invoke(cli, list(args), env={"ANNOBOT_DATABASE_URL": db_url, "ANNOBOT_CONFIG": None}, catch_exceptions=False)
+    return runner.invoke(
+        cli, list(args), env={"ANNOBOT_DATABASE_URL": db_url, "ANNOBOT_CONFIG": None}, catch_exceptions=False
+    )

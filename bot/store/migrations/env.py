@@ -14,8 +14,8 @@ target_metadata = Base.metadata
 
 # Objects the models cannot express (SQLite FTS5 tables, the PostgreSQL tsvector column and its
 # GIN index) are created by migrations and kept out of autogenerate comparisons.
-_UNMODELLED_TABLE_PREFIXES = ("sections_fts",)
-_UNMODELLED_NAMES = {"search_vector", "ix_sections_search_vector"}
+_UNMODELLED_TABLE_PREFIXES = ("sections_fts", "sections_title_fts")
+_UNMODELLED_NAMES = {"search_vector", "title_vector", "ix_sections_search_vector", "ix_sections_title_vector"}
 
 
 def include_name(name: str | None, type_: str, _parent: dict[str, Any]) -> bool:

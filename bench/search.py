@@ -1,0 +1,96 @@
+"""Search latency on a 20,000-section synthetic corpus, SQLite and PostgreSQL (in-process).
+
+Usage: .venv/bin/python bench/search.py [--sections 20000] [--queries 1000] [--pg URL]
+Prints p50/p99 per backend; figures go to BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.corpus import query_mix, synthetic_documents
+from bot.store.db import make_engine, session_scope, upgrade_to_head
+from bot.store.guideline_store import publish
+from bot.store.search import search_sections
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def run(url: str, docs: list, queries: list[str]) -> dict[str, float]:
+    """Load the corpus, warm up, then time each query once."""
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    t0 = time.perf_counter()
+    with session_scope(engine) as s:
+        for doc in docs:
+            publish(s, doc)
+    load_s = time.perf_counter() - t0
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+    times = []
+    with session_scope(engine) as s:
+        for q in queries[:50]:
+            search_sections(s, q, limit=5)
+        for q in queries:
+            t = time.perf_counter()
+            search_sections(s, q, limit=5)
+            times.append((time.perf_counter() - t) * 1000)
+    engine.dispose()
+    return {
+        "load_s": load_s,
+        "p50": percentile(times, 50),
+        "p99": percentile(times, 99),
+        "mean": statistics.fmean(times),
+        "max": max(times),
+    }
+
+
+def main() -> None:
+    """Run the benchmark on both backends."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sections", type=int, default=20_000)
+    ap.add_argument("--queries", type=int, default=1000)
+    ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    args = ap.parse_args()
+    docs = synthetic_documents(args.sections)
+    queries = query_mix(args.queries)
+    print(
+        f"corpus: {sum(len(d.sections) for d in docs)} sections in {len(docs)} guidelines; {len(queries)} queries"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        r = run(f"sqlite:///{tmp}/bench.db", docs, queries)
+        print(
+            f"sqlite     load {r['load_s']:.1f}s  p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  mean {r['mean']:.2f} ms  max {r['max']:.2f} ms"
+        )
+    admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+    name = "annobot_bench_search"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        r = run(args.pg.rsplit("/", 1)[0] + "/" + name, docs, queries)
+        print(
+            f"postgresql load {r['load_s']:.1f}s  p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  mean {r['mean']:.2f} ms  max {r['max']:.2f} ms"
+        )
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
