@@ -1,0 +1,244 @@
+"""Block Kit messages for the `/guide` feature, built from guideline domain objects.
+
+Pure functions: no Slack client, no I/O. Every document or user string is escaped; the one
+deliberate mention is "Shared by <@U…>" in `section_blocks`, and only for a well-formed user id.
+Functions returning a whole answer may exceed 50 blocks for long text: callers split them
+with `kit.paginate`. Search and no-match results always fit one message.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+from bot.slack.blocks import kit
+from bot.slack.blocks.kit import Block
+from bot.slack.blocks.mrkdwn import code_safe, escape, markdown_to_mrkdwn, snippet_to_mrkdwn
+from guidelines.model import GuidelineDiff, SearchHit
+
+GUIDE_SHOW_SECTION = "guide_show_section"
+GUIDE_SHARE_SECTION = "guide_share_section"
+
+MAX_HITS_SHOWN = 10
+MAX_SUGGESTIONS = 10
+# The echoed query is a reminder, not content; a pasted essay should not crowd out the answers.
+QUERY_ECHO_MAX = 500
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+_REF_KEYS = ("g", "v", "a")
+_DIFF_KINDS = ("added", "removed", "changed", "renamed")
+
+
+# --- button values -----------------------------------------------------------------------------
+
+
+def section_ref(slug: str, version: str, anchor: str) -> str:
+    """Compact JSON naming one section, used as a button value."""
+    value = json.dumps({"g": slug, "v": version, "a": anchor}, separators=(",", ":"), ensure_ascii=False)
+    if len(value) > kit.BUTTON_VALUE_MAX:
+        raise ValueError("section reference does not fit a button value")
+    return value
+
+
+def parse_section_ref(value: str) -> tuple[str, str, str]:
+    """(slug, version, anchor) from a `section_ref` value; ValueError on anything else."""
+    if not isinstance(value, str) or len(value) > kit.BUTTON_VALUE_MAX:
+        raise ValueError("not a section reference")
+    try:
+        data = json.loads(value)
+    except ValueError as exc:
+        raise ValueError("not a section reference") from exc
+    if not isinstance(data, dict) or set(data) != set(_REF_KEYS):
+        raise ValueError("not a section reference")
+    slug, version, anchor = data["g"], data["v"], data["a"]
+    if not all(isinstance(p, str) and p for p in (slug, version, anchor)):
+        raise ValueError("not a section reference")
+    return slug, version, anchor
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    return escape(" ".join(text.split()))
+
+
+def _code(text: str) -> str:
+    """Inline code for identifiers; backticks would end the span, so they are dropped."""
+    return f"`{_one_line(text).replace('`', '')}`"
+
+
+def _query_echo(query: str) -> str:
+    return kit.shorten(query, QUERY_ECHO_MAX) or "(empty)"
+
+
+def _mention(user_id: str) -> str:
+    # fullmatch, not `^…$`: `$` would accept a trailing newline.
+    return f"<@{user_id}>" if _USER_ID.fullmatch(user_id) else _one_line(user_id)
+
+
+def _fit(head: list[Block], groups: Sequence[list[Block]], reserve: list[Block]) -> list[list[Block]]:
+    """The leading groups that fit one message after `head`, keeping room for `reserve`."""
+    blocks_left = kit.MAX_BLOCKS_PER_MESSAGE - len(head) - len(reserve)
+    chars_left = kit.MESSAGE_CHARS_MAX - kit.message_size(head) - kit.message_size(reserve)
+    taken: list[list[Block]] = []
+    for group in groups:
+        size = kit.message_size(group)
+        if len(group) > blocks_left or size > chars_left:
+            break
+        taken.append(group)
+        blocks_left -= len(group)
+        chars_left -= size
+    return taken
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+def _hit_blocks(hit: SearchHit) -> list[Block]:
+    ref = section_ref(hit.guideline, hit.version, hit.anchor)
+    path = " › ".join(_one_line(p) for p in hit.path) or _one_line(hit.title)
+    lines = [
+        f"*{_one_line(hit.guideline_title)}* {_code('v' + hit.version)}",
+        f"{path}  {_code('#' + hit.anchor)}",
+        snippet_to_mrkdwn(hit.snippet),
+    ]
+    blocks = [kit.divider(), *kit.sections("\n".join(line for line in lines if line.strip()))]
+    if not hit.is_current:
+        blocks += kit.note(f"from {_code('v' + hit.version)} — current is {_code('v' + hit.current_version)}")
+    blocks += kit.actions(
+        [
+            kit.button("Show section", GUIDE_SHOW_SECTION, ref),
+            kit.button("Share in channel", GUIDE_SHARE_SECTION, ref),
+        ]
+    )
+    return blocks
+
+
+def search_results_blocks(
+    query: str, hits: list[SearchHit], *, pinned: str | None, total: int
+) -> list[Block]:
+    """Ranked guideline answers for `/guide QUERY`, at most 50 blocks."""
+    intro = f"Results for *{_query_echo(query)}*"
+    if pinned:
+        intro += f" · pinned to {_code('v' + pinned)}"
+    blocks = [kit.header("Guideline answers"), *kit.note(intro)]
+    if not hits:
+        return [*blocks, *kit.sections("Nothing in the guidelines matched.")]
+    # Room is kept for the "N more results" line, sized for the longest count it could show.
+    shown = _fit(blocks, [_hit_blocks(h) for h in hits[:MAX_HITS_SHOWN]], _more(max(total, len(hits))))
+    for group in shown:
+        blocks += group
+    return [*blocks, *_more(max(total, len(hits)) - len(shown))]
+
+
+def _more(count: int) -> list[Block]:
+    if count <= 0:
+        return []
+    return kit.note(f"{count} more result{'s' if count != 1 else ''} — refine the query to narrow them down.")
+
+
+def no_match_blocks(query: str, suggestions: list[tuple[str, str, str, str]]) -> list[Block]:
+    """Nothing matched: say so and offer the closest sections (slug, version, anchor, title)."""
+    blocks = kit.sections(f"Nothing in the guidelines matched *{_query_echo(query)}*.")
+    if not suggestions:
+        return blocks
+    blocks += kit.sections("Closest sections:")
+    groups = []
+    for slug, version, anchor, title in suggestions[:MAX_SUGGESTIONS]:
+        # One section per suggestion with the button as accessory: action_ids must be unique
+        # within a block, and every suggestion uses the same `guide_show_section`.
+        group = kit.sections(f"*{_one_line(title)}*  {_code(f'{slug}@{version}')} {_code('#' + anchor)}")
+        group[0]["accessory"] = kit.button(
+            "Show section", GUIDE_SHOW_SECTION, section_ref(slug, version, anchor)
+        )
+        groups.append(group)
+    for group in _fit(blocks, groups, []):
+        blocks += group
+    return blocks
+
+
+# --- one section -------------------------------------------------------------------------------
+
+
+def section_blocks(
+    guideline_title: str,
+    slug: str,
+    version: str,
+    current_version: str,
+    section_path: tuple[str, ...],
+    anchor: str,
+    body_markdown: str,
+    *,
+    shared_by: str | None = None,
+) -> list[Block]:
+    """A whole guideline section; may exceed 50 blocks when long (paginate with `kit.paginate`)."""
+    title = section_path[-1] if section_path and section_path[-1].strip() else anchor
+    blocks = kit.heading(title)
+    meta = [f"*{_one_line(guideline_title)}*", f"{_code(f'{slug}@{version}')} {_code('#' + anchor)}"]
+    if len(section_path) > 1:
+        meta.append(" › ".join(_one_line(p) for p in section_path))
+    if version != current_version:
+        meta.append(f"current is {_code('v' + current_version)}")
+    if shared_by:
+        meta.append(f"Shared by {_mention(shared_by)}")
+    blocks += kit.note(" · ".join(meta))
+    body = markdown_to_mrkdwn(body_markdown)
+    blocks += kit.sections(body) if body.strip() else kit.note("_No text under this heading._")
+    return blocks
+
+
+# --- diff --------------------------------------------------------------------------------------
+
+
+def diff_blocks(diff: GuidelineDiff) -> list[Block]:
+    """Section-level changes between two versions; may exceed 50 blocks (paginate)."""
+    blocks = kit.heading(f"{diff.guideline}: v{diff.old_version} → v{diff.new_version}")
+    counts = {kind: 0 for kind in _DIFF_KINDS}
+    for entry in diff.entries:
+        counts[entry.kind] = counts.get(entry.kind, 0) + 1
+    if not diff.entries and not diff.meta_changes:
+        return [*blocks, *kit.sections("No differences between these versions.")]
+    blocks += kit.sections(" · ".join(f"*{n}* {kind}" for kind, n in counts.items()))
+    if diff.meta_changes:
+        blocks += kit.sections("*Metadata*\n" + "\n".join(f"• {_one_line(m)}" for m in diff.meta_changes))
+    for entry in diff.entries:
+        old, new = entry.old_title or "", entry.new_title or ""
+        if entry.kind == "renamed" or (old and new and old != new):
+            title = f"{_one_line(old)} → {_one_line(new)}"
+        else:
+            title = _one_line(new or old)
+        blocks += [
+            kit.divider(),
+            *kit.sections(f"*{entry.kind.capitalize()}* {_code('#' + entry.anchor)} {title}"),
+        ]
+        if entry.unified_diff.strip():
+            blocks += kit.sections(f"```\n{code_safe(entry.unified_diff.rstrip())}\n```")
+    return blocks
+
+
+# --- help and errors ---------------------------------------------------------------------------
+
+
+def help_blocks() -> list[Block]:
+    """Usage of `/guide` and of mentioning the bot."""
+    usage = "\n".join(
+        [
+            "`/guide QUERY` — search the current guidelines, e.g. `/guide sarcasm with emoji`",
+            "`/guide QUERY @1.0.0` — search one published version instead of the current one",
+            "`/guide diff SLUG V1 V2` — what changed in guideline SLUG between versions V1 and V2",
+            "`/guide help` — this message",
+            "`@annobot QUESTION` — ask in a channel and get the matching guideline sections",
+        ]
+    )
+    return [
+        kit.header("How to use /guide"),
+        *kit.sections(usage),
+        *kit.note("Answers come from the published guidelines; buttons show or share a whole section."),
+    ]
+
+
+def error_blocks(message: str) -> list[Block]:
+    """An ephemeral explanation of what went wrong, escaped."""
+    return kit.sections(f":warning: {escape(message.strip()) or 'Something went wrong.'}")
