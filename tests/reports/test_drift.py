@@ -1,0 +1,208 @@
+"""Drift charts on synthetic gold streams: detection of a real drop, false alarms of a steady annotator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reports.metrics import drift_alerts, drift_chart
+from reports.metrics.drift import EWMA_RULE, P_RULE
+
+START = date(2025, 3, 1)
+LABELS = np.array(list("ABCDE"), dtype=object)
+SHIFT_DAY = 15
+STEADY = 0.9
+
+
+def gold_stream(
+    accuracy: dict[str, Callable[[int], float]], seed: int, days: int = 30, per_day: int = 40
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each annotator labels `per_day` fresh gold items a day, correct with probability accuracy(day)."""
+    rng = np.random.default_rng(seed)
+    names = list(accuracy)
+    ann, day, k = (
+        g.ravel()
+        for g in np.meshgrid(np.arange(len(names)), np.arange(days), np.arange(per_day), indexing="ij")
+    )
+    acc = np.array([[accuracy[n](d) for d in range(days)] for n in names])[ann, day]
+    truth = rng.integers(0, 5, len(ann))
+    wrong = (truth + rng.integers(1, 5, len(ann))) % 5
+    label = np.where(rng.random(len(ann)) < acc, truth, wrong)
+    items = [f"{names[a]}-{d}-{i}" for a, d, i in zip(ann, day, k, strict=True)]
+    created = (
+        pd.Timestamp(START, tz="UTC")
+        + pd.to_timedelta(day, unit="D")
+        + pd.to_timedelta(rng.integers(0, 86_400, len(ann)), unit="s")
+    )
+    df = pd.DataFrame(
+        {
+            "project": "p",
+            "task": "t",
+            "item": items,
+            "annotator": np.array(names, dtype=object)[ann],
+            "label": LABELS[label],
+            "created_at": created,
+            "cohort": None,
+            "guideline_version": None,
+        }
+    )
+    return df, pd.DataFrame({"task": "t", "item": items, "label": LABELS[truth]})
+
+
+def steady(_: int) -> float:
+    """A steady 90% accurate annotator."""
+    return STEADY
+
+
+def dropping(day: int) -> float:
+    """90% accurate, then 70% from SHIFT_DAY on."""
+    return STEADY if day < SHIFT_DAY else 0.7
+
+
+def team(seed: int, **extra: Callable[[int], float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The annotator(s) under test plus three steady teammates (the centre is shrunk towards the team)."""
+    return gold_stream({**extra, "t1": steady, "t2": steady, "t3": steady}, seed)
+
+
+def false_alarm_rate(seeds: int = 100, **chart_kwargs: object) -> float:
+    """Share of seeds in which a steady annotator raises any alert over 30 days (23 monitored)."""
+    alarmed = 0
+    for seed in range(seeds):
+        df, gold = team(seed, steady=steady)
+        alerts = drift_alerts(drift_chart(df, gold, **chart_kwargs))
+        alarmed += any(a.annotator == "steady" for a in alerts)
+    return alarmed / seeds
+
+
+def detection_delay(seed: int, **chart_kwargs: object) -> int | None:
+    """Days from the drop to the dropping annotator's first alert (None if never)."""
+    df, gold = team(seed, dropper=dropping)
+    days = [
+        (a.day - START).days - SHIFT_DAY
+        for a in drift_alerts(drift_chart(df, gold, **chart_kwargs))
+        if a.annotator == "dropper" and (a.day - START).days >= SHIFT_DAY
+    ]
+    return min(days) if days else None
+
+
+def test_accuracy_drop_is_flagged_on_the_day_or_the_next() -> None:
+    df, gold = team(0, dropper=dropping)
+    alerts = [a for a in drift_alerts(drift_chart(df, gold)) if a.annotator == "dropper"]
+    first = min(a.day for a in alerts)
+    assert first in (START + timedelta(days=SHIFT_DAY), START + timedelta(days=SHIFT_DAY + 1))
+    # Over 50 seeds, measured: 36 on the day, 43 within one day, 49 within three, the last on day 6. The
+    # half-error continuity correction costs some speed (an alarm needs 11 of 40 wrong, not 10).
+    delays = [detection_delay(seed) for seed in range(50)]
+    assert all(d is not None and d <= 6 for d in delays)
+    assert sum(d <= 1 for d in delays) >= 40
+
+
+def test_steady_annotator_rarely_alarms() -> None:
+    # Bound: each 3-sigma rule has a nominal 0.135% per-day false-alarm probability, so two rules over 23
+    # monitored days give ~6% of 30-day runs with a known centre. The centre is estimated from 7 days x 40
+    # items (SE 0.018 on 0.10); computed exactly for the binomial that adds ~3 points: ~9% expected.
+    # 15% is that plus two standard errors of a 100-seed estimate (2.9 points). Measured on these seeds:
+    # 5/100 (15/200 on seeds 0-199). The textbook chart (next test) measures 20/100 and would fail.
+    assert false_alarm_rate(100) <= 0.15
+
+
+def test_textbook_limits_alarm_more_often() -> None:
+    # Why the continuity correction and the centre's variance are on by default.
+    assert false_alarm_rate(100, continuity=False, estimated_centre=False) >= false_alarm_rate(100) + 0.1
+
+
+def test_points_carry_the_documented_limits() -> None:
+    df, gold = team(3, steady=steady)
+    pts = drift_chart(df, gold)
+    one = pts[pts.annotator == "steady"].reset_index(drop=True)
+    assert list(pts.columns) == [
+        "annotator", "source", "segment", "day", "n", "errors", "p", "baseline",
+        "center", "ucl", "lcl", "ewma", "ewma_ucl", "rule",
+    ]  # fmt: skip
+    assert (one.source == "gold").all() and (one.n == 40).all()
+    assert one.baseline.tolist() == [True] * 7 + [False] * 23
+    base_x, base_n = one.errors[:7].sum(), one.n[:7].sum()
+    team_base = pts[pts.baseline]
+    team_rate = team_base.errors.sum() / team_base.n.sum()
+    centre = (base_x + 20 * team_rate) / (base_n + 20)
+    assert one.center.iloc[0] == pytest.approx(centre)
+    sd = np.sqrt(centre * (1 - centre) * (1 / 40 + 1 / (base_n + 20)))
+    assert one.ucl.iloc[10] == pytest.approx(centre + 3 * sd)
+    assert one.lcl.iloc[10] == pytest.approx(max(centre - 3 * sd, 0))
+    # EWMA by hand: z_0 = centre, exact variance recursion plus the centre's own variance.
+    z, v = centre, 0.0
+    for t, p in enumerate(one.p[7:], start=1):
+        z = 0.2 * p + 0.8 * z
+        v = 0.64 * v + 0.04 * centre * (1 - centre) / 40
+        limit = centre + 3 * np.sqrt(v + (1 - 0.8**t) ** 2 * centre * (1 - centre) / (base_n + 20))
+        assert one.ewma.iloc[6 + t] == pytest.approx(z)
+        assert one.ewma_ucl.iloc[6 + t] == pytest.approx(limit)
+    assert one.ewma[:7].isna().all()
+
+
+def test_textbook_option_gives_the_plain_p_chart() -> None:
+    df, gold = team(3, steady=steady)
+    pts = drift_chart(df, gold, estimated_centre=False)
+    row = pts[(pts.annotator == "steady") & ~pts.baseline].iloc[0]
+    assert row.ucl == pytest.approx(row.center + 3 * np.sqrt(row.center * (1 - row.center) / row.n))
+
+
+def test_release_date_resets_the_baseline() -> None:
+    release = START + timedelta(days=SHIFT_DAY)
+    df, gold = team(1, dropper=dropping)
+    pts = drift_chart(df, gold, release_dates=[release])
+    mine = pts[pts.annotator == "dropper"]
+    assert set(mine.segment) == {0, 1}
+    after = mine[mine.segment == 1]
+    assert after.baseline.tolist()[:7] == [True] * 7 and not after.baseline.iloc[7:].any()
+    # The new level (70%) is the new segment's baseline, so the drop itself is no longer an alarm.
+    assert after.center.iloc[0] > 0.2
+    assert mine.rule[mine.day.isin([release, release + timedelta(days=1)])].isna().all()
+
+
+def test_baseline_end_sets_the_first_window() -> None:
+    df, gold = team(2, steady=steady)
+    pts = drift_chart(df, gold, baseline_end=START + timedelta(days=9))
+    mine = pts[pts.annotator == "steady"]
+    assert mine.baseline.tolist() == [True] * 10 + [False] * 20
+
+
+def test_consensus_disagreement_is_used_where_gold_is_sparse() -> None:
+    # Three annotators label the same 30 items a day; only 5 of them have gold (< min_gold_per_day).
+    rng = np.random.default_rng(0)
+    rows = []
+    for d in range(10):
+        for i in range(30):
+            truth = rng.integers(0, 5)
+            for a in ("x", "y", "z"):
+                lab = truth if rng.random() < 0.85 else (truth + 1) % 5
+                rows.append(
+                    (f"{d}-{i}", a, LABELS[lab], pd.Timestamp(START, tz="UTC") + pd.Timedelta(days=d))
+                )
+    df = pd.DataFrame(rows, columns=["item", "annotator", "label", "created_at"]).assign(task="t")
+    gold = pd.DataFrame(
+        {"task": "t", "item": [f"{d}-{i}" for d in range(10) for i in range(5)], "label": "A"}
+    )
+    pts = drift_chart(df, gold, baseline_days=3, min_baseline_n=50)
+    assert (pts.source == "consensus").all()
+    x = pts[pts.annotator == "x"]
+    assert (x.n <= 30).all() and len(x) == 10  # items where y and z did not tie
+    assert x.center.notna().all()
+
+
+def test_drift_alerts_name_rule_value_and_limit() -> None:
+    df, gold = team(0, dropper=dropping)
+    pts = drift_chart(df, gold)
+    alerts = drift_alerts(pts)
+    assert alerts and {a.rule for a in alerts} <= {P_RULE, EWMA_RULE}
+    for a in alerts:
+        assert a.value > a.limit
+        assert a.to_json()["day"] == a.day.isoformat()
+    fresh = drift_alerts(pts, new_only=True)
+    assert 0 < len(fresh) <= len(alerts)
+    ewma_days = [a.day for a in fresh if a.annotator == "dropper" and a.rule == EWMA_RULE]
+    assert len(ewma_days) == len(set(ewma_days))
