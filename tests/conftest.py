@@ -13,7 +13,7 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from bot.store.db import make_engine, upgrade_to_head
-from bot.store.models import Base
+from bot.store.schema import metadata as ALL_TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "guidelines"
@@ -60,7 +60,7 @@ def pg_url() -> Iterator[str]:
 
 def _truncate_all(url: str) -> None:
     engine = make_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = ", ".join(f'"{t.name}"' for t in ALL_TABLES.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
@@ -91,5 +91,5 @@ def row_counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {
             t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-            for t in Base.metadata.sorted_tables
+            for t in ALL_TABLES.sorted_tables
         }

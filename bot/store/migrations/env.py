@@ -7,10 +7,10 @@ from typing import Any
 from alembic import context
 from sqlalchemy import create_engine
 
-from bot.store.models import Base
+from bot.store.schema import metadata as target_metadata_all
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = target_metadata_all
 
 # Objects the models cannot express (SQLite FTS5 tables, the PostgreSQL tsvector column and its
 # GIN index) are created by migrations and kept out of autogenerate comparisons.
