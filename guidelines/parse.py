@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from urllib.parse import unquote
@@ -25,6 +25,7 @@ from guidelines.metadata import (
     validate_metadata,
 )
 from guidelines.model import GuidelineDocument, Section, SourceFile
+from guidelines.plaintext import inline_text
 from guidelines.render import render_markdown, section_markdown
 
 __all__ = [
@@ -285,7 +286,7 @@ def _map(token: Token) -> tuple[int, int]:
 def _title_and_anchor(inline: Token, shown: str, line: int) -> tuple[str, str]:
     """Plain-text title and anchor of a heading."""
     _, explicit = split_explicit_anchor(inline.content)
-    title = " ".join(_plain_text(inline.children or []).split())
+    title = " ".join(inline_text(inline.children or []).split())
     if explicit is not None:
         title = split_explicit_anchor(title)[0]
         if not is_valid_explicit_anchor(explicit):
@@ -306,19 +307,6 @@ def _title_and_anchor(inline: Token, shown: str, line: int) -> tuple[str, str]:
             line,
         )
     return title, anchor
-
-
-def _plain_text(children: Iterable[Token]) -> str:
-    """Text of inline tokens without Markdown markup, as a reader sees it."""
-    parts: list[str] = []
-    for child in children:
-        if child.type in ("text", "text_special", "code_inline"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif child.type == "image":
-            parts.append(_plain_text(child.children or []))
-    return "".join(parts)
 
 
 def _trim_blank_lines(lines: list[str]) -> list[str]:

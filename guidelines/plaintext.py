@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -13,16 +14,18 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark").enable("table").enable("strikethrough")
 
 
-def _inline_text(children: list[Token]) -> str:
+def inline_text(children: Iterable[Token]) -> str:
+    """Text of inline tokens as a reader sees it: no markup, no link targets."""
     parts: list[str] = []
     for tok in children:
         # Inline HTML is kept as text: guideline prose like `<PARTY>` or `<!here>` is content here.
-        if tok.type in ("text", "code_inline", "html_inline"):
+        # text_special carries backslash escapes and entities, already decoded.
+        if tok.type in ("text", "text_special", "code_inline", "html_inline"):
             parts.append(tok.content)
         elif tok.type in ("softbreak", "hardbreak"):
             parts.append(" ")
         elif tok.type == "image":
-            parts.append(tok.content)
+            parts.append(inline_text(tok.children or []))
     return "".join(parts)
 
 
@@ -31,7 +34,7 @@ def markdown_to_plain(md: str) -> str:
     lines: list[str] = []
     for tok in _parser().parse(md):
         if tok.type == "inline":
-            text = _inline_text(tok.children or [])
+            text = inline_text(tok.children or [])
             if text.strip():
                 lines.append(text.strip())
         elif tok.type in ("fence", "code_block", "html_block"):

@@ -73,8 +73,7 @@ def publish(
         same = next((v for v in versions if v.version == meta.version), None)
         if same is not None:
             if same.content_hash == digest:
-                count = len(same.sections)
-                return PublishResult("unchanged", meta.slug, meta.version, count, previous)
+                return PublishResult("unchanged", meta.slug, meta.version, same.section_count, previous)
             raise ConflictError(
                 f"{meta.slug}@{meta.version} is already published with different content "
                 f"(stored hash {same.content_hash[:12]}, this {digest[:12]}): publish it under a new version"
@@ -211,7 +210,7 @@ def list_guidelines(session: Session) -> list[GuidelineSummary]:
                 current_version=current.version,
                 published_at=current.published_at,
                 versions=sorted((v.version for v in g.versions), key=parse_version),
-                sections=len(current.sections),
+                sections=current.section_count,
             )
         )
     return out
