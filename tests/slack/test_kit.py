@@ -14,28 +14,8 @@ from slack_sdk.models.views import View
 from bot.slack.blocks import kit
 from bot.slack.blocks.kit import BlockLimitError
 from bot.slack.blocks.mrkdwn import escape
-
-
-def validate(block: dict[str, Any]) -> None:
-    """slack_sdk raises SlackObjectFormationError over a limit; plus what it does not check."""
-    model = SdkBlock.parse(block)
-    assert model is not None, block
-    model.to_dict()
-    if block["type"] == "context":
-        assert all(len(e.get("text", "")) <= kit.TEXT_OBJECT_MAX for e in block["elements"])
-    if block["type"] == "actions":
-        ids = [e["action_id"] for e in block["elements"]]
-        assert len(ids) == len(set(ids))
-
-
-def validate_message(blocks: list[dict[str, Any]]) -> None:
-    """One message: at most 50 blocks (unchecked by the SDK), unique block_ids, each block valid."""
-    assert 0 < len(blocks) <= kit.MAX_BLOCKS_PER_MESSAGE
-    assert kit.message_size(blocks) <= kit.MESSAGE_CHARS_MAX  # msg_blocks_too_long
-    ids = [b["block_id"] for b in blocks if "block_id" in b]
-    assert len(ids) == len(set(ids))
-    for block in blocks:
-        validate(block)
+from tests.support.blockkit import validate_block as validate
+from tests.support.blockkit import validate_message
 
 
 def normalized(text: str) -> str:
