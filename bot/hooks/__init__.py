@@ -1,0 +1,1 @@
+"""Inbound webhooks (WSGI apps mounted by the HTTP server of `annobot run`)."""

@@ -1,0 +1,197 @@
+"""Label Studio webhook receiver: POST /hooks/label-studio/<PROJECT>, stored at once, answered fast.
+
+Authentication: header `X-Annobot-Secret` must equal the value of the environment variable named by the
+project's `label_studio_secret_env` (constant-time comparison). Anything else is 401 and stores nothing.
+Idempotent: annotation rows carry the Label Studio annotation id (`external_id`) and use its
+`updated_at` as their time, so a repeated delivery matches the stored row and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session
+
+from bot.config import Config, ProjectConfig
+from bot.errors import AnnobotError, InputError
+from bot.imports.load import merge_few, store_time, upsert_gold
+from bot.imports.readers import flatten_ls_annotation
+from bot.imports.rows import GoldRow, LabelSet, Problems, Tally, annotation_rows
+from bot.store.projects import project_labels, sync_config_projects
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Annobot-Secret"
+PREFIX = "/hooks/label-studio/"
+MAX_BODY = 5 * 1024 * 1024
+ACTIONS = ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED", "ANNOTATION_DELETED")
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+def _reply(start: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def _project_name(environ: Mapping[str, Any]) -> str:
+    # Works mounted at the root (full path) or under /hooks/label-studio/ (SCRIPT_NAME holds the prefix).
+    path = environ.get("PATH_INFO", "")
+    if path.startswith(PREFIX):
+        path = path[len(PREFIX) :]
+    return path.strip("/")
+
+
+def _authorized(environ: Mapping[str, Any], project: ProjectConfig | None, env: Mapping[str, str]) -> bool:
+    given = environ.get("HTTP_" + SECRET_HEADER.upper().replace("-", "_"), "")
+    if project is None or not project.label_studio_secret_env:
+        return False
+    expected = env.get(project.label_studio_secret_env, "")
+    # compare_digest on both paths keeps the timing independent of where the strings differ.
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _delete_rows(conn: Connection, project: str, where: str, params: dict[str, Any], now: Any) -> int:
+    """Delete annotation rows, keeping each deleted label in history (new_label NULL)."""
+    base = {"project": project, "now": now, **params}
+    conn.execute(
+        text(
+            "INSERT INTO annotation_history (project, task, item, annotator, span_key, old_label, new_label,"
+            " old_created_at, new_created_at, replaced_at)"
+            " SELECT project, task, item, annotator, span_key, label, NULL, created_at, NULL, :now"
+            f" FROM annotations WHERE project = :project AND {where}"
+        ),
+        base,
+    )
+    return conn.execute(text(f"DELETE FROM annotations WHERE project = :project AND {where}"), base).rowcount
+
+
+class LabelStudioHook:
+    """The WSGI callable; one short transaction per request."""
+
+    def __init__(self, engine: Engine, config: Config, env: Mapping[str, str] | None = None) -> None:
+        self.engine = engine
+        self.config = config
+        self.env = os.environ if env is None else env
+        self.projects = {p.name: p for p in config.projects}
+        # SQLite has one writer: serialising here avoids lock upgrade failures between threads.
+        self._lock = threading.Lock() if engine.dialect.name == "sqlite" else None
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Handle one request."""
+        if environ.get("REQUEST_METHOD") != "POST":
+            return _reply(start_response, "405 Method Not Allowed", {"error": "POST only"})
+        name = _project_name(environ)
+        if not _authorized(environ, self.projects.get(name), self.env):
+            return _reply(start_response, "401 Unauthorized", {"error": "missing or wrong secret"})
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY:
+            return _reply(start_response, "413 Content Too Large", {"error": "body too large"})
+        try:
+            payload = json.loads(environ["wsgi.input"].read(length) or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _reply(start_response, "400 Bad Request", {"error": "body is not JSON"})
+        if not isinstance(payload, dict) or payload.get("action") not in ACTIONS:
+            action = payload.get("action") if isinstance(payload, dict) else None
+            return _reply(start_response, "200 OK", {"ignored": action})
+        try:
+            if self._lock is not None:
+                with self._lock:
+                    result = self.handle(name, payload)
+            else:
+                result = self.handle(name, payload)
+        except AnnobotError as exc:
+            return _reply(start_response, "400 Bad Request", {"error": exc.message})
+        return _reply(start_response, "200 OK", result)
+
+    def handle(self, project: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Store one event; returns what was done."""
+        action = payload["action"]
+        with self.engine.begin() as conn:
+            session = Session(bind=conn)
+            sync_config_projects(session, (self.projects[project],))
+            now: Any = datetime.now(UTC)
+            if conn.dialect.name == "sqlite":
+                now = store_time(now)
+            if action in ("ANNOTATIONS_DELETED", "ANNOTATION_DELETED"):
+                anns = payload.get("annotations") or [payload.get("annotation") or {}]
+                ids = [str(a.get("id")) for a in anns if isinstance(a, dict) and a.get("id") is not None]
+                deleted = 0
+                for ext in ids:
+                    deleted += _delete_rows(conn, project, "external_id = :ext", {"ext": ext}, now)
+                session.close()
+                return {"deleted": deleted}
+            ann = payload.get("annotation")
+            if not isinstance(ann, dict):
+                raise InputError("payload has no 'annotation' object")
+            task = payload.get("task")
+            item = task.get("id") if isinstance(task, dict) else ann.get("task")
+            labels = project_labels(session, project)
+            problems, tally, gold = Problems(), Tally(), list[GoldRow]()
+            records = flatten_ls_annotation(ann, item, f"annotation {ann.get('id')}")
+            rows = list(
+                annotation_rows(
+                    records,
+                    LabelSet(labels.labels, labels.scale),
+                    problems,
+                    tally,
+                    store_time(datetime.now(UTC)),
+                    gold,
+                )
+            )
+            problems.raise_if_any("webhook")
+            if tally.cancelled:
+                session.close()
+                return {"skipped": "cancelled"}
+            inserted, replaced = merge_few(conn, project, labels.version, "webhook", rows)
+            removed = 0
+            if action == "ANNOTATION_UPDATED" and rows:
+                removed = _drop_removed_results(conn, project, rows, now)
+            if gold:
+                upsert_gold(conn, project, gold)
+            session.close()
+        return {"inserted": inserted, "replaced": replaced, "removed": removed, "gold": len(gold)}
+
+
+def _drop_removed_results(conn: Connection, project: str, rows: list[Any], now: Any) -> int:
+    """An update that no longer has a result (e.g. a span removed) deletes that older row."""
+    ext = rows[0].external_id
+    keep = {(r.task, r.item, r.annotator, r.span_key) for r in rows}
+    newest = rows[0].created_at
+    stored = conn.execute(
+        text(
+            "SELECT id, task, item, annotator, span_key FROM annotations"
+            " WHERE project = :project AND external_id = :ext AND created_at < :ts"
+        ),
+        {"project": project, "ext": ext, "ts": _ts(conn, newest)},
+    ).all()
+    gone = [r.id for r in stored if (r.task, r.item, r.annotator, r.span_key) not in keep]
+    n = 0
+    for row_id in gone:
+        n += _delete_rows(conn, project, "id = :id", {"id": row_id}, now)
+    return n
+
+
+def _ts(conn: Connection, stored: str) -> Any:
+    if conn.dialect.name == "sqlite":
+        return stored
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC)
+
+
+def label_studio_wsgi(
+    engine: Engine, config: Config, env: Mapping[str, str] | None = None
+) -> LabelStudioHook:
+    """The WSGI app to mount at /hooks/label-studio/."""
+    return LabelStudioHook(engine, config, env)

@@ -1,0 +1,1 @@
+"""Annotation and gold imports: pure readers/validation (`readers`, `rows`) and loading (`load`)."""

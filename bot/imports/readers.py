@@ -1,0 +1,253 @@
+"""Streaming readers for CSV, JSONL and Label Studio JSON exports; no database, no validation of labels.
+
+Every reader yields `Record`s: a position (line or record number) and a flat dict of fields, or a
+problem (`field`, `reason`) when the record itself cannot be read (bad encoding, bad JSON).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+FORMATS = ("csv", "jsonl", "label-studio")
+_CHUNK = 1 << 20
+
+
+@dataclass(slots=True)
+class Record:
+    """One input record, flattened; `kind` is annotation, gold or cancelled."""
+
+    pos: str  # "line 12" or "record 3 (annotation 17, result 2)"
+    fields: dict[str, Any] = field(default_factory=dict)
+    kind: str = "annotation"
+    problem: tuple[str, str] | None = None  # (field, reason) when unreadable
+
+
+def detect_format(head: bytes) -> str:
+    """Guess the format from the first bytes: '[' is a Label Studio export, '{' JSONL, else CSV."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"["):
+        return "label-studio"
+    if text.startswith(b"{"):
+        return "jsonl"
+    return "csv"
+
+
+def _decoded_lines(stream: BinaryIO, bad: list[int]) -> Iterator[str]:
+    """Lines as text; undecodable lines are noted in `bad` (1-based) and decoded with replacement."""
+    for n, raw in enumerate(stream, 1):
+        if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append(n)
+            yield raw.decode("utf-8", errors="replace")
+
+
+def read_csv(stream: BinaryIO) -> Iterator[Record]:
+    """CSV with a header row; positions are the (last) physical line of each row."""
+    bad: list[int] = []
+    reader = csv.reader(_decoded_lines(stream, bad))
+    header = next(reader, None)
+    if header is None:
+        return
+    header = [h.strip() for h in header]
+    width = len(header)
+    for values in reader:
+        line = reader.line_num
+        if bad and bad[-1] <= line:
+            n = bad.pop()
+            bad.clear()
+            yield Record(f"line {n}", problem=("-", "not valid UTF-8"))
+            continue
+        if not values:
+            continue
+        if len(values) != width:
+            yield Record(f"line {line}", problem=("-", f"{len(values)} fields, header has {width}"))
+            continue
+        yield Record(f"line {line}", dict(zip(header, values, strict=True)))
+
+
+def read_jsonl(stream: BinaryIO) -> Iterator[Record]:
+    """One JSON object per line; blank lines are skipped."""
+    for n, raw in enumerate(stream, 1):
+        if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            yield Record(f"line {n}", problem=("-", "not valid UTF-8"))
+            continue
+        except json.JSONDecodeError as exc:
+            yield Record(f"line {n}", problem=("-", f"not valid JSON: {exc.msg}"))
+            continue
+        if not isinstance(obj, dict):
+            yield Record(f"line {n}", problem=("-", "not a JSON object"))
+            continue
+        yield Record(f"line {n}", obj)
+
+
+def iter_json_array(stream: BinaryIO) -> Iterator[Any]:
+    """The elements of a top-level JSON array, decoded one at a time (constant memory per element)."""
+    decoder = json.JSONDecoder()
+    buf = ""
+    pending = b""
+    started = False
+    eof = False
+
+    def more() -> bool:
+        nonlocal buf, pending, eof
+        if eof:
+            return False
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            eof = True
+            if pending:
+                raise ValueError("file ends inside a UTF-8 sequence")
+            return False
+        data = pending + chunk
+        # Keep an incomplete multi-byte sequence for the next chunk.
+        cut = len(data)
+        for back in range(1, min(4, len(data)) + 1):
+            b = data[-back]
+            if b & 0xC0 == 0x80:
+                continue
+            if b >= 0xC0:
+                need = 2 if b < 0xE0 else 3 if b < 0xF0 else 4
+                if back < need:
+                    cut = len(data) - back
+            break
+        pending = data[cut:]
+        buf += data[:cut].decode("utf-8")
+        return True
+
+    pos = 0
+    while True:
+        while pos < len(buf) and buf[pos] in " \t\r\n\ufeff,":
+            if buf[pos] == "," and not started:
+                raise ValueError("unexpected ',' before the array")
+            pos += 1
+        if pos >= len(buf):
+            buf, pos = "", 0
+            if not more():
+                raise ValueError("file ends inside the JSON array")
+            continue
+        ch = buf[pos]
+        if not started:
+            if ch != "[":
+                raise ValueError("not a JSON array")
+            started = True
+            pos += 1
+            continue
+        if ch == "]":
+            return
+        while True:
+            try:
+                obj, end = decoder.raw_decode(buf, pos)
+            except json.JSONDecodeError as exc:
+                # Possibly incomplete: read more; at end of file it is a real error.
+                if more():
+                    continue
+                raise ValueError(f"not valid JSON: {exc.msg}") from None
+            if end == len(buf) and more():
+                continue  # a number may continue in the next chunk
+            break
+        yield obj
+        buf, pos = buf[end:], 0
+
+
+def _user_id(completed_by: Any) -> Any:
+    """`completed_by` is an int or an object with `id` (both appear in exports)."""
+    if isinstance(completed_by, dict):
+        return completed_by.get("id")
+    return completed_by
+
+
+def _item_id(task: dict[str, Any]) -> Any:
+    return task.get("id")
+
+
+def flatten_ls_annotation(
+    ann: dict[str, Any], item: Any, pos: str, kind: str | None = None
+) -> Iterator[Record]:
+    """One record per result value (control tag, span) of a Label Studio annotation."""
+    if kind is None:
+        kind = "gold" if ann.get("ground_truth") else "annotation"
+    if ann.get("was_cancelled"):
+        yield Record(pos, kind="cancelled")
+        return
+    base = {
+        "item_id": item,
+        "annotator": _user_id(ann.get("completed_by")),
+        "created_at": ann.get("updated_at") or ann.get("created_at"),
+        "duration_s": ann.get("lead_time"),
+        "external_id": ann.get("id"),
+    }
+    results = ann.get("result")
+    if not isinstance(results, list):
+        yield Record(pos, problem=("result", "missing or not a list"))
+        return
+    for k, res in enumerate(results, 1):
+        where = f"{pos}, result {k}"
+        if not isinstance(res, dict) or not isinstance(res.get("value"), dict):
+            yield Record(where, problem=("result", "not an object with a 'value'"))
+            continue
+        value = res["value"]
+        fields = dict(base, task=res.get("from_name"))
+        if "start" in value and "end" in value:
+            fields["span_start"], fields["span_end"] = value.get("start"), value.get("end")
+        if "rating" in value:
+            fields["label"] = value["rating"]
+        elif "number" in value:
+            fields["label"] = value["number"]
+        else:
+            key = res.get("type") if res.get("type") in value else None
+            key = key or next((k2 for k2 in ("choices", "labels") if k2 in value), None)
+            key = key or next((k2 for k2 in value if k2.endswith("labels")), None)
+            if key is None:
+                yield Record(where, problem=("value", f"no label in result of type {res.get('type')!r}"))
+                continue
+            labels = value[key]
+            fields["label"] = labels if not isinstance(labels, list) else _join(labels)
+        yield Record(where, fields, kind)
+
+
+def _join(labels: list[Any]) -> Any:
+    """Multi-choice answers become one label 'a|b' (sorted); a single choice stays itself."""
+    if len(labels) == 1:
+        return labels[0]
+    if not all(isinstance(x, str) for x in labels):
+        return labels  # rejected by validation as not a string or number
+    return "|".join(sorted(labels))
+
+
+def read_label_studio(stream: BinaryIO) -> Iterator[Record]:
+    """A Label Studio JSON export: a list of tasks, each with `annotations[]`."""
+    try:
+        for n, task in enumerate(iter_json_array(stream), 1):
+            if not isinstance(task, dict):
+                yield Record(f"record {n}", problem=("-", "task is not a JSON object"))
+                continue
+            item = _item_id(task)
+            anns = task.get("annotations") or []
+            for ann in anns:
+                if not isinstance(ann, dict):
+                    yield Record(f"record {n}", problem=("annotations", "not an object"))
+                    continue
+                yield from flatten_ls_annotation(ann, item, f"record {n} (annotation {ann.get('id')})")
+    except UnicodeDecodeError:
+        yield Record("file", problem=("-", "not valid UTF-8"))
+    except ValueError as exc:
+        yield Record("file", problem=("-", str(exc)))
+
+
+def read_records(stream: BinaryIO, fmt: str) -> Iterable[Record]:
+    """Records of a file in the given format."""
+    reader = {"csv": read_csv, "jsonl": read_jsonl, "label-studio": read_label_studio}[fmt]
+    return reader(stream)

@@ -1,0 +1,295 @@
+"""Validation and normalization of records into annotation and gold rows (pure, no database)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from bot.errors import InputError
+from bot.imports.readers import Record
+
+MAX_REPORTED = 20
+
+
+class AnnotationRow(NamedTuple):
+    """A normalized annotation; created_at is UTC ISO text 'YYYY-MM-DD HH:MM:SS.ffffff'."""
+
+    task: str
+    item: str
+    annotator: str
+    label: str
+    label_num: float | None
+    span_start: int | None
+    span_end: int | None
+    span_key: str
+    created_at: str
+    duration_s: float | None
+    cohort: str | None
+    external_id: str | None
+
+
+class GoldRow(NamedTuple):
+    """A normalized gold answer."""
+
+    task: str
+    item: str
+    label: str
+
+
+@dataclass(frozen=True)
+class LabelSet:
+    """What a project's guideline allows: its labels and scale (nominal, ordinal, interval)."""
+
+    labels: tuple[str, ...]
+    scale: str
+    _set: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+
+    def check(self, label: str) -> tuple[float | None, str | None]:
+        """(label_num, error reason or None) for a label."""
+        if self.scale == "interval":
+            try:
+                num = float(label)
+            except ValueError:
+                return None, f"'{label}' is not a number (interval scale)"
+            if not math.isfinite(num):
+                return None, f"'{label}' is not a finite number"
+            if self.labels and label not in self._set and _num_text(num) not in self._set:
+                return None, f"unknown label '{label}' (allowed: {', '.join(self.labels)})"
+            return num, None
+        if label not in self._set:
+            parts = label.split("|")
+            if len(parts) > 1 and all(p in self._set for p in parts):
+                return None, None  # multi-choice
+            return None, f"unknown label '{label}' (allowed: {', '.join(self.labels)})"
+        if self.scale == "ordinal":
+            return float(self.labels.index(label)), None
+        return None, None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_set", frozenset(self.labels))
+
+
+def _num_text(num: float) -> str:
+    return str(int(num)) if num.is_integer() else str(num)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One offending record: where, which field, why."""
+
+    pos: str
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.pos}: {self.field}: {self.reason}"
+
+
+@dataclass
+class Problems:
+    """The first MAX_REPORTED problems and the count of the rest."""
+
+    shown: list[RowProblem] = field(default_factory=list)
+    more: int = 0
+    rows: int = 0
+    _last: str = ""
+
+    def add(self, pos: str, fld: str, reason: str) -> None:
+        """Record a problem."""
+        if pos != self._last:
+            self.rows, self._last = self.rows + 1, pos
+        if len(self.shown) < MAX_REPORTED:
+            self.shown.append(RowProblem(pos, fld, reason))
+        else:
+            self.more += 1
+
+    def __bool__(self) -> bool:
+        return bool(self.shown)
+
+    def raise_if_any(self, name: str) -> None:
+        """Refuse the whole file with a report."""
+        if not self.shown:
+            return
+        total = self.rows
+        lines = [f"{name}: refused, {total} invalid row{'s' * (total != 1)}; nothing was imported"]
+        lines += [f"  {p}" for p in self.shown]
+        if self.more:
+            lines.append(f"  ... and {self.more} more problems")
+        raise InputError("\n".join(lines))
+
+
+@lru_cache(maxsize=65536)
+def parse_timestamp(text: str) -> str:
+    """ISO 8601 with a time zone → UTC text in the store's sortable form; ValueError otherwise."""
+    dt = datetime.fromisoformat(text.strip())
+    if dt.tzinfo is None:
+        raise ValueError("no time zone")
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _text(value: Any) -> str | None:
+    """A string or number as text; None for anything else."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return _num_text(float(value)) if isinstance(value, float) else str(value)
+
+
+def _required(rec: Record, name: str, problems: Problems) -> str | None:
+    value = rec.fields.get(name)
+    if value is None or value == "":
+        problems.add(rec.pos, name, "missing")
+        return None
+    text = _text(value)
+    if text is None:
+        problems.add(rec.pos, name, f"must be a string or number, got {type(value).__name__}")
+    return text
+
+
+def _optional_float(rec: Record, name: str, problems: Problems) -> float | None:
+    value = rec.fields.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        num = float(value)
+    except (TypeError, ValueError):
+        problems.add(rec.pos, name, f"not a number: {value!r}")
+        return None
+    if isinstance(value, bool) or not math.isfinite(num) or num < 0:
+        problems.add(rec.pos, name, f"not a non-negative number: {value!r}")
+        return None
+    return num
+
+
+def _optional_int(rec: Record, name: str, problems: Problems) -> int | None:
+    value = rec.fields.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        num = int(value)
+    except (TypeError, ValueError):
+        problems.add(rec.pos, name, f"not an integer offset: {value!r}")
+        return None
+    if isinstance(value, bool) or num < 0:
+        problems.add(rec.pos, name, f"not a non-negative integer offset: {value!r}")
+        return None
+    return num
+
+
+@dataclass
+class Tally:
+    """Counts while reading."""
+
+    read: int = 0
+    cancelled: int = 0
+    gold: int = 0
+
+
+def annotation_rows(
+    records: Iterable[Record],
+    labels: LabelSet,
+    problems: Problems,
+    tally: Tally,
+    default_created_at: str,
+    gold_sink: list[GoldRow] | None = None,
+) -> Iterator[AnnotationRow]:
+    """Validate records and yield annotation rows; problems are collected, invalid rows dropped."""
+    add = problems.add
+    for rec in records:
+        if rec.problem is not None:
+            tally.read += 1
+            add(rec.pos, *rec.problem)
+            continue
+        if rec.kind == "cancelled":
+            tally.cancelled += 1
+            continue
+        tally.read += 1
+        f = rec.fields
+        n_before = len(problems.shown) + problems.more
+        task = _text(f.get("task")) or "default"
+        item = _required(rec, "item_id", problems)
+        label_text = _required(rec, "label", problems)
+        label_num = None
+        if label_text is not None:
+            label_num, why = labels.check(label_text)
+            if why:
+                add(rec.pos, "label", why)
+        if rec.kind == "gold":
+            clean = len(problems.shown) + problems.more == n_before
+            if clean and gold_sink is not None and item is not None and label_text is not None:
+                gold_sink.append(GoldRow(task, item, label_text))
+                tally.gold += 1
+            continue
+        annotator = _required(rec, "annotator", problems)
+        raw_ts = f.get("created_at")
+        if raw_ts is None or raw_ts == "":
+            created_at = default_created_at
+        elif not isinstance(raw_ts, str):
+            add(rec.pos, "created_at", f"not an ISO 8601 timestamp: {raw_ts!r}")
+            created_at = default_created_at
+        else:
+            try:
+                created_at = parse_timestamp(raw_ts)
+            except ValueError as exc:
+                why = (
+                    "no time zone (ISO 8601 with an offset or Z required)"
+                    if "zone" in str(exc)
+                    else "not ISO 8601"
+                )
+                add(rec.pos, "created_at", f"{why}: {raw_ts!r}")
+                created_at = default_created_at
+        duration = _optional_float(rec, "duration_s", problems)
+        start = _optional_int(rec, "span_start", problems)
+        end = _optional_int(rec, "span_end", problems)
+        if (start is None) != (end is None) or (start is not None and end is not None and end < start):
+            add(rec.pos, "span_end", f"span needs 0 <= start <= end, got {start}..{end}")
+        cohort = _text(f.get("cohort")) or None
+        ext = f.get("external_id")
+        if len(problems.shown) + problems.more != n_before:
+            continue
+        assert item is not None and annotator is not None and label_text is not None
+        yield AnnotationRow(
+            task,
+            item,
+            annotator,
+            label_text,
+            label_num,
+            start,
+            end,
+            "" if start is None else f"{start}:{end}",
+            created_at,
+            duration,
+            cohort,
+            None if ext is None or ext == "" else str(ext),
+        )
+
+
+def gold_rows(
+    records: Iterable[Record], labels: LabelSet, problems: Problems, tally: Tally
+) -> Iterator[GoldRow]:
+    """Validate gold records (item_id, label, optional task); Label Studio: ground-truth annotations only."""
+    for rec in records:
+        if rec.problem is not None:
+            tally.read += 1
+            problems.add(rec.pos, *rec.problem)
+            continue
+        if rec.kind == "cancelled":
+            tally.cancelled += 1
+            continue
+        if rec.kind == "annotation" and "external_id" in rec.fields:
+            continue  # a Label Studio annotation that is not ground truth
+        tally.read += 1
+        n_before = len(problems.shown) + problems.more
+        item = _required(rec, "item_id", problems)
+        label = _required(rec, "label", problems)
+        if label is not None:
+            _, why = labels.check(label)
+            if why:
+                problems.add(rec.pos, "label", why)
+        if len(problems.shown) + problems.more == n_before and item is not None and label is not None:
+            yield GoldRow(_text(rec.fields.get("task")) or "default", item, label)
