@@ -1,0 +1,131 @@
+"""The Bolt app factory: configuration in, a ready `App` out; nothing is built at import time."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from sqlalchemy import Engine
+
+from bot.config import Config
+from bot.errors import ConfigError
+from bot.slack.edge import explain
+from bot.store.db import is_sqlite, make_engine, require_head
+from bot.store.slack_store import claim_event
+
+log = logging.getLogger("annobot.slack")
+
+# Bounded retries: a 429 is retried honouring Retry-After, 5xx and dropped connections with
+# backoff; after these many attempts the call fails and the error is logged.
+MAX_RATE_LIMIT_RETRIES = 3
+MAX_SERVER_ERROR_RETRIES = 2
+MAX_CONNECTION_RETRIES = 2
+# Slow work (search, Web API calls) runs here after the ack. Few threads: the work is mostly CPU
+# under the GIL and SQLite has one writer, so more threads would only slow the acks down.
+LISTENER_THREADS = 8
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What listeners need besides the Bolt arguments."""
+
+    config: Config
+    engine: Engine
+
+
+def _require(value: str | None, name: str) -> str:
+    if not value:
+        raise ConfigError(f"{name} is not set: export it (see slack/manifest.yml and README 'Install')")
+    return value
+
+
+def make_client(config: Config) -> WebClient:
+    """A WebClient for the configured API URL and bot token, with retry handlers."""
+    token = _require(config.slack.bot_token, "SLACK_BOT_TOKEN")
+    client = WebClient(token=token, base_url=config.slack.api_url)
+    add_retry_handlers(client)
+    return client
+
+
+def add_retry_handlers(client: WebClient) -> None:
+    """Retry 429 (honouring Retry-After), 5xx and connection errors, each a bounded number of times."""
+    present = {type(h) for h in client.retry_handlers}
+    for handler in (
+        RateLimitErrorRetryHandler(max_retry_count=MAX_RATE_LIMIT_RETRIES),
+        ServerErrorRetryHandler(max_retry_count=MAX_SERVER_ERROR_RETRIES),
+        ConnectionErrorRetryHandler(max_retry_count=MAX_CONNECTION_RETRIES),
+    ):
+        if type(handler) not in present:
+            client.retry_handlers.append(handler)
+
+
+def create_app(config: Config, client: WebClient | None = None, *, engine: Engine | None = None) -> App:
+    """Build the Bolt app with dedupe middleware, error handler and every listener registered."""
+    secret = _require(config.slack.signing_secret, "SLACK_SIGNING_SECRET")
+    if client is None:
+        client = make_client(config)
+    else:
+        _require(client.token, "SLACK_BOT_TOKEN")
+        add_retry_handlers(client)
+    if engine is None:
+        engine = make_engine(config.database_url)
+        if not is_sqlite(config.database_url):
+            require_head(engine)
+    app = App(
+        client=client,
+        signing_secret=secret,
+        # No auth.test at construction (start-up must not need the network); bolt calls it once,
+        # lazily, on the first request.
+        token_verification_enabled=False,
+        # Acks run on the request thread and return at once; the work is in lazy listeners on the
+        # executor, so a busy executor never delays an ack.
+        process_before_response=True,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="annobot-slack"
+        ),
+        logger=log,
+    )
+    deps = Deps(config=config, engine=engine)
+    app.middleware(_dedupe_events(engine))
+    app.error(_on_error)
+    _register_listeners(app, deps)
+    return app
+
+
+def _register_listeners(app: App, deps: Deps) -> None:
+    # Imported here so that importing this module stays cheap and free of side effects.
+    from bot.slack.listeners import guide, home, mentions
+
+    guide.register(app, deps)
+    home.register(app, deps)
+    mentions.register(app, deps)
+
+
+def _dedupe_events(engine: Engine) -> Any:
+    def dedupe_events(body: dict[str, Any], next: Any, logger: logging.Logger) -> BoltResponse | None:
+        """Slack retries events up to 3 times: the first delivery of an event_id wins, the rest are acked."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not claim_event(engine, str(event_id)):
+            logger.info("duplicate delivery of event %s dropped", event_id)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    return dedupe_events
+
+
+def _on_error(error: Exception, client: WebClient, context: Any, logger: logging.Logger) -> None:
+    """Errors raised outside lazy listeners (acks, middleware): explain or log them."""
+    explain(
+        error,
+        respond=context.get("respond"),
+        client=client,
+        channel_id=context.get("channel_id"),
+        user_id=context.get("user_id"),
+        logger=logger,
+    )

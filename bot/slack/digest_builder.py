@@ -1,0 +1,110 @@
+"""Block Kit message for the quality digest, built from the digest JSON contract (docs/digest.md).
+
+Pure: no Slack client, no I/O. Every name, label and section title comes from user data and is escaped.
+The message is bounded by construction: three alerts, three confusions and at most MAX_SECTIONS
+section buttons, whatever the digest holds, and every text goes through the kit's limit-aware helpers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from bot.slack.blocks import kit
+from bot.slack.blocks.kit import Block
+from bot.slack.blocks.mrkdwn import escape
+from bot.slack.guide_builder import GUIDE_SHOW_SECTION, section_ref
+from reports.digest.model import Digest
+from reports.render import as_json
+from reports.render import render as render_text
+
+DIGEST_OPEN_REPORT = "digest_open_report"
+MAX_ALERTS = 3
+MAX_CONFUSIONS = 3
+MAX_SECTIONS = 5
+ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
+BAND_EMOJI = {"reliable": ":large_green_circle:", "tentative": ":large_yellow_circle:", "low": ":red_circle:"}
+
+
+def _pct(x: float | None, digits: int = 0) -> str:
+    return "n/a" if x is None else f"{x * 100:.{digits}f}%"
+
+
+def headline_text(d: dict[str, Any]) -> str:
+    """'*Agreement* α 0.812 ↑ (reliable) · *Gold accuracy* 91% (95% CI 89–93%) · *Volume* 12,400'."""
+    h = d["headline"]
+    if h["alpha"] is None:
+        alpha = f"*Agreement* α n/a ({escape(h['alpha_reason'] or 'no data')})"
+    else:
+        arrow = ARROWS.get(h["trend"] or "", "")
+        prev = f", was {h['alpha_previous']:.3f}" if h["alpha_previous"] is not None else ""
+        emoji = BAND_EMOJI.get(h["alpha_band"], "")
+        alpha = f"{emoji} *Agreement* α {h['alpha']:.3f} {arrow} ({h['alpha_band']}{prev})".replace("  ", " ")
+    gold = f"*Gold accuracy* {_pct(h['gold_accuracy'])}"
+    if h["gold_ci"]:
+        gold += f" (95% CI {h['gold_ci'][0] * 100:.0f}–{h['gold_ci'][1] * 100:.0f}%, n={h['gold_n']:,})"
+    c = d["counts"]
+    volume = (
+        f"*Volume* {c['annotations']:,} annotations · {c['items']:,} items · {c['annotators']} annotators"
+    )
+    return "\n".join([alpha, gold, volume])
+
+
+def digest_blocks(digest: Digest | dict[str, Any], report_url: str | None = None) -> list[Block]:
+    """The digest as one message: headline, top alerts, top confusions, guideline sections, report link."""
+    d = as_json(digest)
+    w = d["window"]
+    blocks: list[Block] = [kit.header(f"Quality digest — {d['project']}")]
+    blocks.append(kit.context([escape(f"{w['start'][:10]} to {w['end'][:10]}")]))
+    blocks += kit.sections(headline_text(d))
+    alerts = d["headline"]["alerts"][:MAX_ALERTS]
+    if alerts:
+        lines = "\n".join(f"{i}. {escape(a)}" for i, a in enumerate(alerts, start=1))
+        more = len({a["annotator"] for a in d["drift"]}) - len(alerts)
+        tail = f"\n_…and {more} more annotator(s) flagged in the report_" if more > 0 else ""
+        blocks += kit.sections(f"*:rotating_light: Act on these*\n{lines}{tail}")
+    else:
+        blocks += kit.sections(":white_check_mark: No drift alerts in this window.")
+    conf = d["confusions"][:MAX_CONFUSIONS]
+    if conf:
+        multi = len(d["tasks"]) > 1
+        lines = "\n".join(
+            f"• *{escape(c['label_a'])}* ↔ *{escape(c['label_b'])}*"
+            + (f" ({escape(c['task'])})" if multi else "")
+            + f": {c['observed']:.0f} pairings ({c['expected']:.0f} expected by chance)"
+            for c in conf
+        )
+        blocks += kit.sections(f"*Top confusions*\n{lines}")
+    for r in d["releases"][:MAX_CONFUSIONS]:
+        if r["change"] is not None:
+            ci = f" (95% CI {r['ci'][0]:+.3f} to {r['ci'][1]:+.3f})" if r["ci"] else ""
+            text = f"α {r['before']['value']:.3f} → {r['after']['value']:.3f}, change {r['change']:+.3f}{ci}"
+        else:
+            text = f"n/a: {r['reason']}"
+        blocks.append(kit.context([escape(f"Release {r['date']} ({r['task']}): {text}")]))
+    involved = d["guideline"]["sections"][:MAX_SECTIONS]
+    if involved:
+        blocks += kit.sections("*Guideline sections involved*")
+        for s in involved:
+            value = section_ref(s["slug"], s["version"] or "", s["anchor"])
+            text = f"{escape(kit.shorten(s['title'], 200))} — _{escape(kit.shorten(s['why'], 200))}_"
+            blocks.append(kit.section(text, accessory=kit.button("Show section", GUIDE_SHOW_SECTION, value)))
+    if report_url:
+        blocks += kit.actions(
+            [kit.button("Open full report", DIGEST_OPEN_REPORT, None, "primary", report_url)]
+        )
+    return blocks
+
+
+def render(
+    digest: Digest | dict[str, Any],
+    fmt: Literal["json", "markdown", "html", "blocks"],
+    *,
+    chart_dir: Path | None = None,
+    report_url: str | None = None,
+) -> str:
+    """The digest as text in any format; blocks come as the JSON of a `blocks` list (one message)."""
+    if fmt == "blocks":
+        return json.dumps({"blocks": digest_blocks(digest, report_url)}, ensure_ascii=False, indent=2)
+    return render_text(digest, fmt, chart_dir=chart_dir)

@@ -1,0 +1,69 @@
+"""The Slack edge's error policy: expected errors become an ephemeral explanation, others a logged traceback."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import AnnobotError
+from bot.slack.blocks import kit
+from bot.slack.guide_builder import error_blocks
+from guidelines.errors import GuidelineError
+
+log = logging.getLogger("annobot.slack")
+
+EXPECTED = (AnnobotError, GuidelineError)
+GENERIC = "Something went wrong on our side; it has been logged."
+
+
+def explain(
+    error: BaseException,
+    *,
+    respond: Respond | None,
+    client: WebClient | None,
+    channel_id: str | None,
+    user_id: str | None,
+    logger: logging.Logger = log,
+) -> None:
+    """Tell the user what went wrong, ephemerally; log unexpected errors with their traceback."""
+    if isinstance(error, EXPECTED):
+        message = error.message if isinstance(error, AnnobotError) else str(error)
+        logger.info("user error: %s", message)
+    else:
+        logger.error("unexpected error in a Slack handler", exc_info=error)
+        message = GENERIC
+    blocks = error_blocks(message)
+    text = kit.fallback_text(message)
+    try:
+        if respond is not None:
+            respond(blocks=blocks, text=text, response_type="ephemeral", replace_original=False)
+        elif client is not None and channel_id and user_id:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, blocks=blocks, text=text)
+    except SlackApiError:
+        logger.exception("could not tell the user about an error")
+
+
+def guarded(fn: Callable[..., None]) -> Callable[..., None]:
+    """Wrap a lazy listener: bolt only logs their exceptions, so explain them here instead."""
+
+    @functools.wraps(fn)
+    def wrapper(*, respond: Respond | None, client: WebClient, context: Any, **kwargs: Any) -> None:
+        try:
+            fn(respond=respond, client=client, context=context, **kwargs)
+        except Exception as exc:  # the edge: every error is shown or logged with its traceback
+            explain(
+                exc,
+                # bolt injects a stand-in `respond` that raises when there is no response_url.
+                respond=context.get("respond"),
+                client=client,
+                channel_id=context.get("channel_id"),
+                user_id=context.get("user_id"),
+            )
+
+    return wrapper

@@ -1,0 +1,151 @@
+"""What `/guide`, mentions and buttons answer: parse the text, query the store, build the blocks.
+
+The shared engine of the slash command, `@annobot` mentions, App Home buttons and the console:
+no Slack client here, only a session in and Block Kit pages out (each page ≤ 50 blocks).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from bot.errors import InputError
+from bot.slack.blocks import kit
+from bot.slack.blocks.kit import Block
+from bot.slack.guide_builder import (
+    diff_blocks,
+    help_blocks,
+    no_match_blocks,
+    parse_section_ref,
+    search_results_blocks,
+    section_blocks,
+)
+from bot.store.db import session_scope
+from bot.store.guideline_store import diff_versions, get_section, get_version
+from bot.store.models import GuidelineVersion
+from bot.store.search import search_sections
+from bot.store.slack_store import closest_sections, record_lookup
+
+Page = list[Block]
+log = logging.getLogger("annobot.slack")
+
+# `QUERY @1.0.0` (or `@v1.0.0`) at the very end pins a version; a mention like `<@U1>` never matches.
+_PIN = re.compile(r"(?:^|\s)@v?(\d+(?:\.\d+){0,2}(?:[-+][0-9A-Za-z.+-]+)?)\s*$")
+# The bot's own mention at the start of an app_mention text.
+_LEADING_MENTION = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>\s*)+")
+
+
+@dataclass(frozen=True)
+class GuideRequest:
+    """A parsed `/guide` text."""
+
+    kind: Literal["search", "diff", "help"]
+    query: str = ""
+    version: str | None = None
+    slug: str = ""
+    old: str = ""
+    new: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Pages of blocks plus the notification text for them."""
+
+    pages: list[Page]
+    text: str
+    # (user_id, query, guideline, anchor) to remember for App Home, for searches.
+    lookup: tuple[str, str, str | None, str | None] | None = None
+
+
+def _version(token: str) -> str:
+    return token[1:] if token[:1] in ("v", "V") and token[1:2].isdigit() else token
+
+
+def parse_guide_text(text: str) -> GuideRequest:
+    """`help`, empty → help; `diff SLUG V1 V2` → diff; else a search, optionally pinned with `@VERSION`."""
+    stripped = text.strip()
+    tokens = stripped.split()
+    if not tokens or (len(tokens) == 1 and tokens[0].lower() in ("help", "-h", "--help", "?")):
+        return GuideRequest("help")
+    if tokens[0].lower() == "diff":
+        if len(tokens) != 4:
+            raise InputError("usage: /guide diff SLUG V1 V2, e.g. /guide diff product-sentiment 1.0.0 1.1.0")
+        return GuideRequest("diff", slug=tokens[1], old=_version(tokens[2]), new=_version(tokens[3]))
+    pin = _PIN.search(stripped)
+    if pin:
+        query = stripped[: pin.start()].strip()
+        if query:
+            return GuideRequest("search", query=query, version=pin.group(1))
+    return GuideRequest("search", query=stripped)
+
+
+def strip_mention(text: str) -> str:
+    """An app_mention's text without the leading bot mention(s)."""
+    return _LEADING_MENTION.sub("", text, count=1).strip()
+
+
+def answer(session: Session, text: str, *, user_id: str, max_results: int = 5) -> Answer:
+    """The reply to a `/guide` text or a mention; searches are remembered for the user's App Home."""
+    req = parse_guide_text(text)
+    if req.kind == "help":
+        return Answer([help_blocks()], "How to use /guide")
+    if req.kind == "diff":
+        diff = diff_versions(session, req.slug, req.old, req.new)
+        return Answer(
+            kit.paginate(diff_blocks(diff)), kit.fallback_text(f"{req.slug}: {req.old} → {req.new}")
+        )
+    if req.version:
+        # Raises NotFoundError (shown to the user) when no guideline has that version.
+        _require_pinned_version(session, req.version)
+    result = search_sections(session, req.query, version=req.version, limit=max_results)
+    top = result.hits[0] if result.hits else None
+    lookup = (user_id, req.query, top.guideline if top else None, top.anchor if top else None)
+    if not result.hits:
+        blocks = no_match_blocks(req.query, closest_sections(session, req.query))
+        return Answer([blocks], kit.fallback_text("No guideline section matched", req.query), lookup)
+    blocks = search_results_blocks(req.query, result.hits, pinned=req.version, total=result.total)
+    return Answer([blocks], kit.fallback_text("Guideline answers", req.query), lookup)
+
+
+def answer_and_remember(engine: Engine, text: str, *, user_id: str, max_results: int = 5) -> Answer:
+    """`answer` in a read transaction, then the lookup in a short write transaction of its own.
+
+    Separate so that a reader never upgrades to a writer: on SQLite that upgrade fails at once
+    ("database is locked") when another request wrote meanwhile, instead of waiting its turn.
+    """
+    with session_scope(engine) as session:
+        result = answer(session, text, user_id=user_id, max_results=max_results)
+    if result.lookup and user_id:
+        try:
+            with session_scope(engine) as session:
+                record_lookup(session, *result.lookup)
+        except SQLAlchemyError:
+            # The answer matters more than the history line: log and still answer.
+            log.exception("could not record a lookup")
+    return result
+
+
+def _require_pinned_version(session: Session, version: str) -> None:
+    found = session.scalar(select(GuidelineVersion.id).where(GuidelineVersion.version == version).limit(1))
+    if found is None:
+        raise InputError(f"no guideline has a published version {version}")
+
+
+def section_answer(session: Session, ref: str, *, shared_by: str | None = None) -> Answer:
+    """The whole section named by a button value, split into pages."""
+    try:
+        slug, version, anchor = parse_section_ref(ref)
+    except ValueError as exc:
+        raise InputError("that button no longer points at a guideline section") from exc
+    row, section = get_section(session, slug, anchor, version)
+    current = get_version(session, slug).version if not row.is_current else row.version
+    blocks = section_blocks(
+        row.title, slug, row.version, current, tuple(section.path), anchor, section.body, shared_by=shared_by
+    )
+    return Answer(kit.paginate(blocks), kit.fallback_text(f"{section.title} ({slug}@{row.version})"))

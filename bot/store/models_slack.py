@@ -1,0 +1,34 @@
+"""Tables of the Slack bot: delivered event ids (dedupe) and users' recent lookups (App Home)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.store.models import Base, utcnow
+
+
+class SlackEvent(Base):
+    """An Events API delivery already handled; the primary key makes retries no-ops across replicas."""
+
+    __tablename__ = "slack_events"
+
+    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Lookup(Base):
+    """One guideline question asked by a user (slash command or mention)."""
+
+    __tablename__ = "lookups"
+    __table_args__ = (Index("ix_lookups_user_id_created_at", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    query: Mapped[str] = mapped_column(Text)
+    # The top answer's section, if any matched.
+    guideline: Mapped[str | None] = mapped_column(String(64))
+    anchor: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
