@@ -49,11 +49,23 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 
 def _register() -> None:
+    from bot.cli.console_cmd import console
     from bot.cli.db_cmd import db
+    from bot.cli.digest_cmd import digest
     from bot.cli.guidelines_cmd import guidelines
+    from bot.cli.import_cmd import export_group, import_group
+    from bot.cli.projects_cmd import annotators, projects
+    from bot.cli.run_cmd import run
 
     cli.add_command(db)
+    cli.add_command(console)
     cli.add_command(guidelines)
+    cli.add_command(projects)
+    cli.add_command(annotators)
+    cli.add_command(import_group)
+    cli.add_command(export_group)
+    cli.add_command(run)
+    cli.add_command(digest)
 
 
 _register()

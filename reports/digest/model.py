@@ -1,0 +1,199 @@
+"""The digest's typed parts; each `to_json()` produces its slice of the JSON contract (docs/digest.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from reports.metrics import Coefficient, Scale
+
+# Krippendorff's (2004) conventional reliability bands for alpha.
+RELIABLE = 0.8
+TENTATIVE = 0.667
+
+
+def band(alpha: float | None) -> str | None:
+    """'reliable' (>= 0.8), 'tentative' (>= 0.667), 'low', or None when alpha is n/a."""
+    if alpha is None:
+        return None
+    return "reliable" if alpha >= RELIABLE else "tentative" if alpha >= TENTATIVE else "low"
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """What the guideline says about a task: its full ordered label list, scale and sections per label."""
+
+    labels: tuple[str, ...]
+    scale: Scale = "nominal"
+    guideline: str | None = None  # guideline slug
+    version: str | None = None
+    label_sections: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (anchor, title)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The digest's half-open time window [start, end) in UTC."""
+
+    start: datetime
+    end: datetime
+
+    def to_json(self) -> dict[str, str]:
+        """ISO timestamps."""
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Volume in the window."""
+
+    annotations: int
+    items: int
+    annotators: int
+    gold_items: int
+
+    def to_json(self) -> dict[str, int]:
+        """JSON-ready dict."""
+        return dict(self.__dict__)
+
+
+AGREEMENT_KEYS = ("percent", "krippendorff_alpha", "fleiss_kappa", "gwet_ac1", "cohen_kappa_mean")
+
+
+@dataclass(frozen=True)
+class TaskAgreement:
+    """One task's agreement coefficients, daily trend, annotator matrix and label coincidences."""
+
+    task: str
+    scale: str
+    labels: tuple[str, ...]
+    coefficients: dict[str, Coefficient]  # keys: AGREEMENT_KEYS
+    pairable: int
+    daily: list[dict[str, Any]]  # {day, annotations, alpha, percent}
+    matrix: dict[str, Any]  # {annotators, percent[][], counts[][]}
+    coincidence: list[list[float]]
+
+    def to_json(self) -> dict[str, Any]:
+        """Numbers, or null with the reason in `reasons`; raw agreement and alpha's interval beside."""
+        agreement: dict[str, Any] = {k: self.coefficients[k].value for k in AGREEMENT_KEYS}
+        alpha = self.coefficients["krippendorff_alpha"]
+        agreement.update(
+            pairable=self.pairable,
+            raw_agreement=alpha.raw_agreement,
+            alpha_ci=list(alpha.ci) if alpha.ci else None,
+            alpha_band=band(alpha.value),
+            reasons={k: c.reason for k, c in self.coefficients.items() if c.value is None},
+        )
+        return {
+            "task": self.task,
+            "scale": self.scale,
+            "labels": list(self.labels),
+            "agreement": agreement,
+            "daily": self.daily,
+            "matrix": self.matrix,
+            "coincidence": self.coincidence,
+        }
+
+
+@dataclass(frozen=True)
+class AnnotatorRow:
+    """One annotator over all tasks in the window."""
+
+    annotator: str
+    annotations: int
+    agreement_with_consensus: float | None
+    consensus_n: int
+    gold_accuracy: float | None
+    gold_n: int
+    gold_ci: tuple[float, float] | None
+    alerts: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {**self.__dict__, "gold_ci": list(self.gold_ci) if self.gold_ci else None}
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A drift signal phrased for a lead, with what ranks it."""
+
+    annotator: str
+    task: str
+    day: date
+    rule: str
+    source: str
+    value: float
+    limit: float
+    n: int
+    text: str
+    severity: float
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {**self.__dict__, "day": self.day.isoformat()}
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The first lines a lead reads: alpha with band and trend, gold accuracy, volume, top alerts."""
+
+    alpha: float | None
+    alpha_reason: str | None
+    alpha_band: str | None
+    alpha_previous: float | None
+    trend: str | None  # "up" | "down" | "flat" | None without a previous window
+    gold_accuracy: float | None
+    gold_ci: tuple[float, float] | None
+    gold_n: int
+    annotations: int
+    alerts: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {**self.__dict__, "gold_ci": list(self.gold_ci) if self.gold_ci else None}
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything the renderers need; `to_json()` is the contract."""
+
+    project: str
+    window: Window
+    counts: Counts
+    headline: Headline
+    tasks: list[TaskAgreement]
+    annotators: list[AnnotatorRow]
+    pairs: list[dict[str, Any]]
+    confusions: list[dict[str, Any]]
+    drift: list[Alert]
+    drift_points: list[dict[str, Any]]  # chart points of flagged annotators only
+    segments: dict[str, list[dict[str, Any]]]
+    releases: list[dict[str, Any]]
+    throughput: dict[str, Any]
+    guideline: dict[str, Any]
+    sections: dict[str, Any]  # registry sections: name -> JSON value or None
+    section_reasons: dict[str, str]
+    section_titles: dict[str, str]
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON contract (docs/digest.md): plain dicts, lists, numbers, strings and nulls."""
+        return {
+            "version": 1,
+            "project": self.project,
+            "window": self.window.to_json(),
+            "counts": self.counts.to_json(),
+            "headline": self.headline.to_json(),
+            "tasks": [t.to_json() for t in self.tasks],
+            "annotators": [a.to_json() for a in self.annotators],
+            "pairs": self.pairs,
+            "confusions": self.confusions,
+            "drift": [a.to_json() for a in self.drift],
+            "drift_points": self.drift_points,
+            "segments": self.segments,
+            "releases": self.releases,
+            "throughput": self.throughput,
+            "guideline": self.guideline,
+            **self.sections,
+            "section_reasons": self.section_reasons,
+            "section_titles": self.section_titles,
+        }

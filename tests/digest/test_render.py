@@ -1,0 +1,64 @@
+"""Every template renders; the HTML is self-contained and escaped; Markdown carries the same content."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from reports.digest import build_digest
+from reports.render import render
+from reports.render.context import HtmlContext, as_vars
+from reports.render.env import TEMPLATES, environment
+
+
+@pytest.fixture
+def digest(data, specs):  # type: ignore[no-untyped-def]
+    df, gold = data
+    df = df.copy()
+    df.loc[df["annotator"] == "ann-01", "annotator"] = "<b>ann & co</b>"
+    return build_digest(df, gold, specs, None, release_dates=[date(2026, 10, 5)], n_boot=200)
+
+
+def test_every_template_renders(digest) -> None:  # type: ignore[no-untyped-def]
+    ctx = HtmlContext(digest=digest.to_json(), charts=[], generated="now", title="t")
+    names = sorted(p.name for p in TEMPLATES.glob("*.j2"))
+    assert "digest.md.j2" in names and "digest.html.j2" in names
+    partials = [n for n in names if n.startswith("_")]
+    assert partials and all(n.endswith(".html.j2") for n in partials)
+    for name in names:
+        out = environment().get_template(name).render(**as_vars(ctx))
+        assert out.strip(), name
+
+
+def test_html_is_self_contained_with_every_chart(digest) -> None:  # type: ignore[no-untyped-def]
+    html = render(digest, "html")
+    assert not re.search(r"(src|href)=\"(https?:)?//", html)
+    assert "<link" not in html and "<script" not in html
+    imgs = re.findall(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+"', html)
+    # trend, release, p-chart(s), and matrix + confusion heatmaps for both tasks
+    assert len(imgs) >= 6
+    for chart_id in ("agreement-trend", "release", "matrix-species", "confusion-species", "matrix-grade"):
+        assert f'id="chart-{chart_id}"' in html
+    assert "&lt;b&gt;ann &amp; co&lt;/b&gt;" in html and "<b>ann" not in html
+
+
+def test_markdown_has_the_same_content_and_linked_charts(digest, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bare = render(digest, "markdown")
+    assert "![" not in bare
+    data = digest.to_json()
+    for a in data["annotators"]:
+        assert a["annotator"].replace("|", "\\|") in bare
+    assert "## Flags" in bare and "n/a — not available yet" in bare
+    md = render(digest, "markdown", chart_dir=tmp_path / "digest-charts")
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
+    assert links and all(link.startswith("digest-charts/") and (tmp_path / link).is_file() for link in links)
+
+
+def test_json_render_round_trips(digest) -> None:  # type: ignore[no-untyped-def]
+    assert json.loads(render(digest, "json")) == json.loads(json.dumps(digest.to_json()))
+    with pytest.raises(ValueError, match="unknown format"):
+        render(digest, "pdf")  # type: ignore[arg-type]
