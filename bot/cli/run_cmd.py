@@ -19,6 +19,7 @@ def run(state: CliState, port: int | None) -> None:
 
     Example: SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... annobot run --port 3000
     """
+    from bot.hooks.label_studio import label_studio_wsgi
     from bot.server import make_wsgi_app, serve
     from bot.slack.app import create_app
 
@@ -33,5 +34,8 @@ def run(state: CliState, port: int | None) -> None:
         SocketModeHandler(app, config.slack.app_token).start()
         return
     port = config.server.port if port is None else port
-    click.echo(f"annobot: HTTP mode on http://{config.server.host}:{port}/slack/events")
-    serve(make_wsgi_app(app, engine), config.server.host, port)
+    click.echo(
+        f"annobot: HTTP mode on http://{config.server.host}:{port}/slack/events (+ /healthz, /hooks/label-studio/)"
+    )
+    hooks = {"/hooks/label-studio": label_studio_wsgi(engine, config)}
+    serve(make_wsgi_app(app, engine, mounts=hooks), config.server.host, port)

@@ -64,6 +64,18 @@ def test_run_serves_http_mode(db_url: str) -> None:
             raise AssertionError("a forged request was accepted")
         except urllib.error.HTTPError as err:
             assert err.code == 401
+        # The Label Studio webhook is mounted: without the project's secret it answers 401 (not 404).
+        hook = urllib.request.Request(
+            f"http://127.0.0.1:{port}/hooks/label-studio/reviews",
+            data=b'{"action": "ANNOTATION_CREATED"}',
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            opener.open(hook, timeout=5)
+            raise AssertionError("an unauthenticated webhook was accepted")
+        except urllib.error.HTTPError as err:
+            assert err.code == 401
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
