@@ -79,7 +79,9 @@ def test_50_concurrent_creates_are_acknowledged_fast_and_stored_once(server: int
     with ThreadPoolExecutor(max_workers=50) as pool:
         results = list(pool.map(lambda i: _post(server, _payload(i)), range(50)))
     assert all(status == 200 for status, _ in results)
-    assert max(elapsed for _, elapsed in results) < 1.0
+    slowest = sorted((round(elapsed, 3) for _, elapsed in results), reverse=True)[:5]
+    # Client threads share this process (and its GIL) with the server: a failure shows the figures.
+    assert slowest[0] < 1.0, f"slowest acknowledgements (s): {slowest}"
     # Label Studio retries: the same deliveries again store nothing new.
     with ThreadPoolExecutor(max_workers=50) as pool:
         assert all(s == 200 for s, _ in pool.map(lambda i: _post(server, _payload(i)), range(50)))
