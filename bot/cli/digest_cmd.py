@@ -21,8 +21,9 @@ def parse_window(
     since: str | None, window: str | None, all_: bool, now: datetime
 ) -> tuple[datetime | None, datetime | None]:
     """(start, end) of the digest window; (None, None) for all data."""
-    if sum(x is not None and x is not False for x in (since, window, all_ or None)) > 1:
-        raise InputError("--since, --window and --all exclude each other")
+    given = [name for name, value in (("--since", since), ("--window", window), ("--all", all_)) if value]
+    if len(given) > 1:
+        raise InputError(f"{' and '.join(given)} exclude each other: give one")
     if all_:
         return None, None
     if since:

@@ -25,6 +25,7 @@ from bot.errors import AnnobotError, InputError
 from bot.imports.load import merge_few, store_time, upsert_gold
 from bot.imports.readers import flatten_ls_annotation
 from bot.imports.rows import GoldRow, LabelSet, Problems, Tally, annotation_rows
+from bot.store.db import session_scope
 from bot.store.projects import project_labels, sync_config_projects
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,10 @@ class LabelStudioHook:
         self.config = config
         self.env = os.environ if env is None else env
         self.projects = {p.name: p for p in config.projects}
+        # The config is read once at start-up, so its projects are synced once here, not on every
+        # request: the request path stays one short transaction with no extra query.
+        with session_scope(engine) as session:
+            sync_config_projects(session, config.projects)
         # SQLite has one writer: serialising here avoids lock upgrade failures between threads.
         self._lock = threading.Lock() if engine.dialect.name == "sqlite" else None
 
@@ -121,7 +126,6 @@ class LabelStudioHook:
         action = payload["action"]
         with self.engine.begin() as conn:
             session = Session(bind=conn)
-            sync_config_projects(session, (self.projects[project],))
             now: Any = datetime.now(UTC)
             if conn.dialect.name == "sqlite":
                 now = store_time(now)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-import waitress
 from sqlalchemy import Engine, select
 
 from bot.config import Config, ProjectConfig
 from bot.hooks.label_studio import SECRET_HEADER, label_studio_wsgi
+from bot.server import serve_in_thread
 from bot.store.db import session_scope
 from bot.store.models_annotations import Annotation, AnnotationHistory
 from tests.conftest import row_counts
@@ -28,12 +27,11 @@ def server(project: str, engine: Engine) -> Iterator[int]:
     """The hook app on 127.0.0.1:<port>."""
     config = Config(database_url=project, projects=(ProjectConfig("reviews", "mini", (), "LS_SECRET"),))
     app = label_studio_wsgi(engine, config, env={"LS_SECRET": SECRET})
-    srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=16)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield srv.effective_port  # type: ignore[union-attr]
-    srv.close()
-    thread.join(timeout=5)
+    # bot.server's runner stops waitress on its own thread: closing the socket from here races
+    # the server loop (EBADF in select).
+    srv, port = serve_in_thread(app, threads=16)
+    yield port
+    srv.stop()
 
 
 def _payload(
