@@ -1,6 +1,6 @@
 """Ack latency of signed `/guide` requests to the HTTP app over loopback, 20,000-section corpus.
 
-Usage: .venv/bin/python bench/http_lookup.py [--sections 20000] [--requests 500] [--pg URL]
+Usage: .venv/bin/python bench/http_lookup.py [--sections 20000] [--requests 500] [--workers N] [--pg URL]
 
 Starts the WSGI app (waitress) on 127.0.0.1 in a child process with the corpus published into a temporary SQLite
 file (or the given PostgreSQL database, which must be empty), a FakeSlack for the Web API and the
@@ -31,7 +31,7 @@ from bench.corpus import query_mix, synthetic_documents
 from bench.search import percentile
 from bot.config import Config, SlackConfig
 from bot.server import make_wsgi_app, serve_in_thread
-from bot.slack.app import create_app
+from bot.slack.app import app_workers, create_app
 from bot.store.db import make_engine, session_scope, upgrade_to_head
 from bot.store.guideline_store import publish
 from bot.store.models import Section
@@ -70,19 +70,23 @@ def _round(url: str, fake: FakeSlack, queries: list[str], clients: int, tag: str
     return times
 
 
-def _serve_app(url: str, fake_url: str, ports: Any, stop: Any) -> None:
+def _serve_app(url: str, fake_url: str, workers: int | None, ports: Any, stop: Any) -> None:
     """Child process: the HTTP app alone, as in production (Slack and the clients are elsewhere)."""
     engine = make_engine(url)
     slack = dataclasses.replace(
-        SlackConfig(), api_url=fake_url, bot_token="xoxb-bench", signing_secret=SECRET
+        SlackConfig(), api_url=fake_url, bot_token="xoxb-bench", signing_secret=SECRET, answer_workers=workers
     )
     config = Config(database_url=url, slack=slack)
     client = WebClient(token="xoxb-bench", base_url=fake_url)
     client.proxy = None  # loopback only, never through an environment proxy
-    server, port = serve_in_thread(make_wsgi_app(create_app(config, client=client, engine=engine), engine))
+    app = create_app(config, client=client, engine=engine)
+    answer_workers = app_workers(app)
+    answer_workers.start()  # as `annobot run` does
+    server, port = serve_in_thread(make_wsgi_app(app, engine))
     ports.put(port)
     stop.wait()
     server.stop()
+    answer_workers.close()
     engine.dispose()
 
 
@@ -103,13 +107,13 @@ def load(url: str, sections: int) -> None:
     engine.dispose()
 
 
-def run(url: str, sections: int, requests: int) -> None:
+def run(url: str, sections: int, requests: int, workers: int | None) -> None:
     """Load the corpus into `url`, start the app in a child process and measure both rounds."""
     load(url, sections)
     ctx = multiprocessing.get_context("spawn")
     with FakeSlack() as fake:
         ports, stop = ctx.Queue(), ctx.Event()
-        child = ctx.Process(target=_serve_app, args=(url, fake.url, ports, stop), daemon=True)
+        child = ctx.Process(target=_serve_app, args=(url, fake.url, workers, ports, stop))
         child.start()
         try:
             port = ports.get(timeout=60)
@@ -127,6 +131,8 @@ def run(url: str, sections: int, requests: int) -> None:
         finally:
             stop.set()
             child.join(timeout=30)
+            if child.is_alive():  # never leave the app running
+                child.terminate()
 
 
 def main() -> None:
@@ -136,14 +142,18 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=500, help="requests per round (1 and 20 clients)")
     ap.add_argument("--sqlite", default=None, help="keep the SQLite corpus in this file (reused if loaded)")
     ap.add_argument("--pg", default=None, help="an empty PostgreSQL database URL (optional)")
+    ap.add_argument(
+        "--workers", type=int, default=None, help="answer worker processes (default: as `annobot run`, auto)"
+    )
     args = ap.parse_args()
+    print(f"answer workers: {'auto' if args.workers is None else args.workers}")
     if args.sqlite:
-        run(f"sqlite:///{Path(args.sqlite).resolve()}", args.sections, args.requests)
+        run(f"sqlite:///{Path(args.sqlite).resolve()}", args.sections, args.requests, args.workers)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            run(f"sqlite:///{tmp}/bench.db", args.sections, args.requests)
+            run(f"sqlite:///{tmp}/bench.db", args.sections, args.requests, args.workers)
     if args.pg:
-        run(args.pg, args.sections, args.requests)
+        run(args.pg, args.sections, args.requests, args.workers)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 # Every key the file may hold, by table: unknown keys are typos and fail loudly.
 _KNOWN: dict[str, set[str]] = {
     "database": {"url"},
-    "slack": {"api_url", "command", "max_results"},
+    "slack": {"api_url", "command", "max_results", "answer_workers"},
     "server": {"host", "port"},
     "reports": {"output_dir", "timezone"},
     "projects": {"name", "guideline", "channels", "label_studio_secret_env"},
@@ -31,6 +31,8 @@ class SlackConfig:
     api_url: str = SLACK_DEFAULT_API_URL
     command: str = "/guide"
     max_results: int = 5
+    # Processes that compute answers (None: one per CPU, at most 4; 0: in the request process).
+    answer_workers: int | None = None
     bot_token: str | None = None
     signing_secret: str | None = None
     app_token: str | None = None
@@ -96,6 +98,17 @@ def _typed(value: Any, kind: type, name: str, where: str) -> Any:
     return value
 
 
+def _answer_workers(value: Any, where: str) -> int | None:
+    """`"auto"` (one per CPU, at most 4) → None; else a count ≥ 0 (0 answers in the request process)."""
+    if value == "auto":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(
+            f"{where}: 'slack.answer_workers' must be \"auto\" or an integer >= 0, got {value!r}"
+        )
+    return value
+
+
 def _sqlite_relative_to(url: str, base: Path) -> str:
     """Resolve a relative SQLite path in a config file against the file's folder."""
     prefix = "sqlite:///"
@@ -149,6 +162,7 @@ def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = 
         api_url=api_url,
         command=command,
         max_results=_typed(sl.get("max_results", 5), int, "slack.max_results", where),
+        answer_workers=_answer_workers(sl.get("answer_workers", "auto"), where),
         bot_token=env.get("SLACK_BOT_TOKEN") or None,
         signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
         app_token=env.get("SLACK_APP_TOKEN") or None,

@@ -21,21 +21,30 @@ def run(state: CliState, port: int | None) -> None:
     """
     from bot.hooks.label_studio import label_studio_wsgi
     from bot.server import make_wsgi_app, serve
-    from bot.slack.app import create_app
+    from bot.slack.app import app_workers, create_app
 
     config = state.config
     engine = state.engine()
     app = create_app(config, engine=engine)
+    # Spawn the answer workers before the first request, so that no early answer waits for them.
+    workers = app_workers(app)
+    workers.start()
     # Seam for the scheduler (digests, a later issue): start it here, beside the Slack handler.
     if config.slack.app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         click.echo("annobot: Socket Mode (SLACK_APP_TOKEN is set)")
-        SocketModeHandler(app, config.slack.app_token).start()
+        try:
+            SocketModeHandler(app, config.slack.app_token).start()
+        finally:
+            workers.close()
         return
     port = config.server.port if port is None else port
     click.echo(
         f"annobot: HTTP mode on http://{config.server.host}:{port}/slack/events (+ /healthz, /hooks/label-studio/)"
     )
     hooks = {"/hooks/label-studio": label_studio_wsgi(engine, config)}
-    serve(make_wsgi_app(app, engine, mounts=hooks), config.server.host, port)
+    try:
+        serve(make_wsgi_app(app, engine, mounts=hooks), config.server.host, port)
+    finally:
+        workers.close()

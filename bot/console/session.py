@@ -46,7 +46,13 @@ class Outcome:
 def console_config(config: Config, api_url: str, secret: str) -> Config:
     """The configuration with dummy secrets and the console server as Slack's API URL."""
     slack = dataclasses.replace(
-        config.slack, api_url=api_url, bot_token=CONSOLE_BOT_TOKEN, signing_secret=secret, app_token=None
+        config.slack,
+        api_url=api_url,
+        bot_token=CONSOLE_BOT_TOKEN,
+        signing_secret=secret,
+        app_token=None,
+        # One person typing: answers in-process, no worker start-up.
+        answer_workers=0,
     )
     return dataclasses.replace(config, slack=slack)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from bot.config import Config
 from bot.errors import ConfigError
 from bot.slack.edge import explain
+from bot.slack.workers import Workers, make_workers
 from bot.store.db import is_sqlite, make_engine, require_head
 from bot.store.slack_store import claim_event
 
@@ -26,9 +27,9 @@ log = logging.getLogger("annobot.slack")
 MAX_RATE_LIMIT_RETRIES = 3
 MAX_SERVER_ERROR_RETRIES = 2
 MAX_CONNECTION_RETRIES = 2
-# Slow work (search, Web API calls) runs here after the ack. Few threads: the work is mostly CPU
-# under the GIL and SQLite has one writer, so more threads would only slow the acks down.
-LISTENER_THREADS = 8
+# Work after the ack runs on these threads: it hands the answer job to the workers, waits, and
+# posts the result, so the threads mostly wait on I/O.
+BACKGROUND_THREADS = 8
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ class Deps:
 
     config: Config
     engine: Engine
+    # Answer jobs run here (worker processes in production; see bot.slack.workers).
+    workers: Workers
+    # Work after the ack (hand a job to the workers, wait, post the result) runs on these threads.
+    background: Executor
 
 
 def _require(value: str | None, name: str) -> str:
@@ -65,8 +70,18 @@ def add_retry_handlers(client: WebClient) -> None:
             client.retry_handlers.append(handler)
 
 
-def create_app(config: Config, client: WebClient | None = None, *, engine: Engine | None = None) -> App:
-    """Build the Bolt app with dedupe middleware, error handler and every listener registered."""
+def create_app(
+    config: Config,
+    client: WebClient | None = None,
+    *,
+    engine: Engine | None = None,
+    workers: Workers | None = None,
+) -> App:
+    """Build the Bolt app with dedupe middleware, error handler and every listener registered.
+
+    `workers` runs the answer jobs; by default as `[slack] answer_workers` says (processes are
+    spawned on first use: call `app_workers(app).start()` to have them ready before serving).
+    """
     secret = _require(config.slack.signing_secret, "SLACK_SIGNING_SECRET")
     if client is None:
         client = make_client(config)
@@ -77,25 +92,34 @@ def create_app(config: Config, client: WebClient | None = None, *, engine: Engin
         engine = make_engine(config.database_url)
         if not is_sqlite(config.database_url):
             require_head(engine)
+    background = ThreadPoolExecutor(max_workers=BACKGROUND_THREADS, thread_name_prefix="annobot-slack")
     app = App(
         client=client,
         signing_secret=secret,
         # No auth.test at construction (start-up must not need the network); bolt calls it once,
         # lazily, on the first request.
         token_verification_enabled=False,
-        # Acks run on the request thread and return at once; the work is in lazy listeners on the
-        # executor, so a busy executor never delays an ack.
+        # Listeners run on the request thread: they ack and hand their work to `background`
+        # (bot.slack.edge.after_ack), so the HTTP answer leaves as soon as the ack is given.
         process_before_response=True,
-        listener_executor=ThreadPoolExecutor(
-            max_workers=LISTENER_THREADS, thread_name_prefix="annobot-slack"
-        ),
+        listener_executor=background,
         logger=log,
     )
-    deps = Deps(config=config, engine=engine)
+    if workers is None:
+        workers = make_workers(engine, config.slack.answer_workers)
+    deps = Deps(config=config, engine=engine, workers=workers, background=background)
+    # Kept on the app so that whoever serves it can start and close the workers.
+    app._annobot_workers = workers  # type: ignore[attr-defined]
     app.middleware(_dedupe_events(engine))
     app.error(_on_error)
     _register_listeners(app, deps)
     return app
+
+
+def app_workers(app: App) -> Workers:
+    """The answer workers of an app made by `create_app`."""
+    workers: Workers = app._annobot_workers  # type: ignore[attr-defined]
+    return workers
 
 
 def _register_listeners(app: App, deps: Deps) -> None:

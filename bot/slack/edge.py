@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any
 
+from slack_bolt import Ack
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -50,7 +52,7 @@ def explain(
 
 
 def guarded(fn: Callable[..., None]) -> Callable[..., None]:
-    """Wrap a lazy listener: bolt only logs their exceptions, so explain them here instead."""
+    """Wrap work done after the ack: nobody awaits it, so every error is explained or logged here."""
 
     @functools.wraps(fn)
     def wrapper(*, respond: Respond | None, client: WebClient, context: Any, **kwargs: Any) -> None:
@@ -67,3 +69,19 @@ def guarded(fn: Callable[..., None]) -> Callable[..., None]:
             )
 
     return wrapper
+
+
+def after_ack(executor: Executor, fn: Callable[..., None]) -> Callable[..., None]:
+    """A listener that acks at once and runs `fn(respond=, client=, context=, body=)` on `executor`.
+
+    Bolt's lazy listeners deep-copy the whole request on the request thread before the ack goes
+    out (about half of an ack's CPU, profiled); handing over the parsed body costs nothing.
+    """
+    work = guarded(fn)
+
+    def listener(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: Any) -> None:
+        ack()
+        executor.submit(work, respond=respond, client=client, context=context, body=body)
+
+    listener.__name__ = listener.__qualname__ = fn.__name__
+    return listener

@@ -137,6 +137,12 @@ def _require_pinned_version(session: Session, version: str) -> None:
         raise InputError(f"no guideline has a published version {version}")
 
 
+def section_answer_job(engine: Engine, ref: str, *, shared_by: str | None = None) -> Answer:
+    """`section_answer` in a read transaction of its own (a worker job)."""
+    with session_scope(engine) as session:
+        return section_answer(session, ref, shared_by=shared_by)
+
+
 def section_answer(session: Session, ref: str, *, shared_by: str | None = None) -> Answer:
     """The whole section named by a button value, split into pages."""
     try:

@@ -44,7 +44,12 @@ def bot_config(api_url: str) -> Config:
     """A Config as load_config would build it from SLACK_* environment variables."""
     return Config(
         slack=dataclasses.replace(
-            SlackConfig(), api_url=api_url, bot_token="xoxb-test", signing_secret=SECRET
+            # Answers in the request process; tests/bot/test_workers.py covers worker processes.
+            SlackConfig(),
+            api_url=api_url,
+            bot_token="xoxb-test",
+            signing_secret=SECRET,
+            answer_workers=0,
         )
     )
 

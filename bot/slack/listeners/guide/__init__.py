@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.slack.app import Deps
-from bot.slack.edge import guarded
+from bot.slack.edge import after_ack
 from bot.slack.guide_builder import GUIDE_SHARE_SECTION, GUIDE_SHOW_SECTION
-from bot.slack.guide_engine import Answer, answer_and_remember, section_answer
+from bot.slack.guide_engine import Answer, answer_and_remember, section_answer_job
 from bot.slack.views import show_without_response_url
-from bot.store.db import session_scope
-
-
-def _ack(ack: Ack) -> None:
-    ack()
 
 
 def _respond_pages(respond: Respond, result: Answer) -> None:
@@ -28,35 +23,31 @@ def _respond_pages(respond: Respond, result: Answer) -> None:
 def register(app: App, deps: Deps) -> None:
     """Register the slash command and its buttons."""
 
-    @guarded
-    def guide_command(respond: Respond, client: WebClient, context: Any, command: dict[str, Any]) -> None:
-        result = answer_and_remember(
-            deps.engine,
+    def guide_command(respond: Respond, client: WebClient, context: Any, body: dict[str, Any]) -> None:
+        command = body  # a slash command's body is the command
+        result = deps.workers.run(
+            answer_and_remember,
             command.get("text") or "",
             user_id=command.get("user_id", ""),
             max_results=deps.config.slack.max_results,
         )
         _respond_pages(respond, result)
 
-    @guarded
     def show_section(respond: Respond, client: WebClient, context: Any, body: dict[str, Any]) -> None:
-        with session_scope(deps.engine) as session:
-            result = section_answer(session, body["actions"][0].get("value", ""))
+        result = deps.workers.run(section_answer_job, body["actions"][0].get("value", ""))
         if body.get("response_url"):
             _respond_pages(respond, result)
         else:
             # From App Home there is no message to answer: show the section in a modal.
             show_without_response_url(client, body, result)
 
-    @guarded
     def share_section(respond: Respond, client: WebClient, context: Any, body: dict[str, Any]) -> None:
         user_id = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-        with session_scope(deps.engine) as session:
-            result = section_answer(session, body["actions"][0].get("value", ""), shared_by=user_id)
+        result = deps.workers.run(section_answer_job, body["actions"][0].get("value", ""), shared_by=user_id)
         for page in result.pages:
             client.chat_postMessage(channel=channel, blocks=page, text=result.text, unfurl_links=False)
 
-    app.command(deps.config.slack.command)(ack=_ack, lazy=[guide_command])
-    app.action(GUIDE_SHOW_SECTION)(ack=_ack, lazy=[show_section])
-    app.action(GUIDE_SHARE_SECTION)(ack=_ack, lazy=[share_section])
+    app.command(deps.config.slack.command)(after_ack(deps.background, guide_command))
+    app.action(GUIDE_SHOW_SECTION)(after_ack(deps.background, show_section))
+    app.action(GUIDE_SHARE_SECTION)(after_ack(deps.background, share_section))

@@ -4,27 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.slack.app import Deps
-from bot.slack.edge import guarded
+from bot.slack.edge import after_ack
 from bot.slack.guide_engine import answer_and_remember, strip_mention
-
-
-def _ack(ack: Ack) -> None:
-    ack()
 
 
 def register(app: App, deps: Deps) -> None:
     """Register the app_mention listener."""
 
-    @guarded
-    def answer_mention(respond: Respond, client: WebClient, context: Any, event: dict[str, Any]) -> None:
+    def answer_mention(respond: Respond, client: WebClient, context: Any, body: dict[str, Any]) -> None:
+        event = body["event"]
         text = strip_mention(event.get("text") or "")
-        result = answer_and_remember(
-            deps.engine, text, user_id=event.get("user", ""), max_results=deps.config.slack.max_results
+        result = deps.workers.run(
+            answer_and_remember,
+            text,
+            user_id=event.get("user", ""),
+            max_results=deps.config.slack.max_results,
         )
         thread = event.get("thread_ts") or event["ts"]
         for page in result.pages:
@@ -32,4 +31,4 @@ def register(app: App, deps: Deps) -> None:
                 channel=event["channel"], thread_ts=thread, blocks=page, text=result.text, unfurl_links=False
             )
 
-    app.event("app_mention")(ack=_ack, lazy=[answer_mention])
+    app.event("app_mention")(after_ack(deps.background, answer_mention))

@@ -1,0 +1,163 @@
+"""Where answers are computed: worker processes at a lower CPU priority, so acks never wait for them.
+
+An ack is a few hundred microseconds of Python; an answer (search, ranking, suggestions, blocks) is
+tens of milliseconds. In one process they share the GIL, and under load every ack queues behind
+answer work. Answers therefore run in a pool of worker processes, each with its own engine, niced
+so that the request process wins the CPU whenever it has an ack to send. The listener threads only
+hand a job over, wait for its result and post it.
+
+A job is a module-level function `fn(engine, *args, **kwargs)` returning something picklable.
+`InlineWorkers` runs the same jobs in the calling thread (console, tests, in-memory SQLite).
+Nothing here is shared state between replicas: each process answers on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Engine
+
+from bot.store.db import make_engine
+
+T = TypeVar("T")
+log = logging.getLogger("annobot.slack")
+
+# Workers give way to the request process: nice 10 has about a tenth of the CPU weight of nice 0.
+WORKER_NICE = 10
+MAX_AUTO_WORKERS = 4
+
+
+class Workers(Protocol):
+    """Runs answer jobs; `close()` releases what it holds."""
+
+    def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run `fn(engine, *args, **kwargs)` and return its result (or raise its error)."""
+        ...
+
+    def start(self) -> None:
+        """Get ready to answer (start processes), so that the first answers are not slower."""
+        ...
+
+    def close(self) -> None:
+        """Stop the workers; jobs not started are cancelled."""
+        ...
+
+
+class InlineWorkers:
+    """Jobs run in the calling thread with the app's own engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        """Use `engine` for every job."""
+        self.engine = engine
+
+    def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run the job here."""
+        return fn(self.engine, *args, **kwargs)
+
+    def start(self) -> None:
+        """Nothing to start."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+# The engine of this worker process, made by _init_worker.
+_worker_engine: Engine | None = None
+
+
+def _init_worker(url: str, nice: int, log_level: int) -> None:
+    global _worker_engine
+    if nice:
+        os.nice(nice)
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")
+    # The request process has already checked (or migrated) the schema.
+    _worker_engine = make_engine(url, upgrade=False)
+
+
+def _call(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+    assert _worker_engine is not None, "worker not initialised"
+    return fn(_worker_engine, *args, **kwargs)
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+class ProcessWorkers:
+    """Jobs run in a pool of spawned worker processes with their own engines."""
+
+    def __init__(self, database_url: str, processes: int, *, nice: int = WORKER_NICE) -> None:
+        """A pool of `processes` workers on `database_url`; started on first use or by `start()`."""
+        if processes < 1:
+            raise ValueError("processes must be >= 1")
+        self.database_url = database_url
+        self.processes = processes
+        self.nice = nice
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.processes,
+                    # spawn, not fork: the request process has threads and open connections.
+                    mp_context=get_context("spawn"),
+                    initializer=_init_worker,
+                    initargs=(self.database_url, self.nice, logging.getLogger().getEffectiveLevel()),
+                )
+            return self._pool
+
+    def _discard(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is broken:
+                self._pool = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run the job in a worker; a pool whose worker died is replaced and the job tried once more."""
+        for attempt in (1, 2):
+            pool = self._get_pool()
+            try:
+                return pool.submit(_call, fn, args, kwargs).result()
+            except BrokenProcessPool:
+                if attempt == 2:
+                    raise
+                log.error("an answer worker died; starting a new pool and retrying once", exc_info=True)
+                self._discard(pool)
+        raise AssertionError("unreachable")
+
+    def start(self) -> None:
+        """Spawn every worker now and wait until each has answered once."""
+        pool = self._get_pool()
+        for future in [pool.submit(_ready) for _ in range(self.processes * 2)]:
+            future.result(timeout=120)
+
+    def close(self) -> None:
+        """Shut the pool down, cancelling queued jobs."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def auto_processes() -> int:
+    """The default number of answer processes: one per CPU, at most MAX_AUTO_WORKERS."""
+    return max(1, min(MAX_AUTO_WORKERS, os.cpu_count() or 1))
+
+
+def make_workers(engine: Engine, processes: int | None) -> Workers:
+    """Process workers (`processes` None = auto), or inline ones for 0 and in-memory SQLite."""
+    url = engine.url
+    in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+    count = auto_processes() if processes is None else processes
+    if count == 0 or in_memory:
+        return InlineWorkers(engine)
+    return ProcessWorkers(url.render_as_string(hide_password=False), count)

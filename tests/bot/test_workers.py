@@ -1,0 +1,125 @@
+"""Answers computed in worker processes (production's default), over real HTTP, on both backends."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from bot.config import load_config
+from bot.errors import ConfigError, InputError
+from bot.server import make_wsgi_app, serve_in_thread
+from bot.slack.app import app_workers, create_app
+from bot.slack.guide_builder import GUIDE_SHOW_SECTION, parse_section_ref
+from bot.slack.workers import InlineWorkers, ProcessWorkers, make_workers
+from bot.store.db import make_engine
+from bot.store.models_slack import Lookup
+from tests.bot.helpers import SECRET, Bot, TimedClient, bot_config, buttons, publish_examples, texts
+from tests.support.fakeslack import FakeSlack
+
+
+@pytest.fixture
+def process_bot(engine: Engine, fake: FakeSlack) -> Iterator[Bot]:
+    """The HTTP app answering through two spawned worker processes."""
+    publish_examples(engine)
+    workers = ProcessWorkers(engine.url.render_as_string(hide_password=False), 2)
+    workers.start()
+    app = create_app(bot_config(fake.url), client=fake.client(), engine=engine, workers=workers)
+    server, port = serve_in_thread(make_wsgi_app(app, engine))
+    try:
+        yield Bot(fake, engine, server, port, TimedClient(f"http://127.0.0.1:{port}/slack/events", SECRET))
+    finally:
+        server.stop()
+        workers.close()
+
+
+def test_guide_answered_by_a_worker_process(process_bot: Bot) -> None:
+    bot = process_bot
+    status, _, body = bot.slack.command("/guide", "sarcasm", response_url=bot.fake.response_url("r1"))
+    assert (status, body) == (200, "")
+    [call] = bot.fake.wait_for_response("r1")
+    ref = buttons(call.params["blocks"], GUIDE_SHOW_SECTION)[0]
+    assert parse_section_ref(ref) == ("product-sentiment", "1.1.0", "sarcasm")
+    # The worker wrote the lookup through its own engine.
+    with bot.engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Lookup)) == 1
+
+    bot.slack.action(GUIDE_SHOW_SECTION, ref, response_url=bot.fake.response_url("show"))
+    [show] = bot.fake.wait_for_response("show")
+    assert "Sarcasm and irony" in texts(show.params["blocks"])
+
+
+def test_errors_cross_the_process_boundary_as_user_messages(process_bot: Bot) -> None:
+    bot = process_bot
+    bot.slack.command("/guide", "sarcasm @9.9.9", response_url=bot.fake.response_url("pin"))
+    [call] = bot.fake.wait_for_response("pin")
+    assert call.params["response_type"] == "ephemeral"
+    assert "no guideline has a published version 9.9.9" in texts(call.params["blocks"])
+
+
+def _fails_first_time(engine: Engine, marker: str) -> int:
+    # Kills its own worker once (as an out-of-memory kill would), then answers.
+    path = Path(marker)
+    if not path.exists():
+        path.write_text("died once")
+        os._exit(1)
+    return os.getpid()
+
+
+def _raises(engine: Engine) -> None:
+    raise InputError("bad input in a worker")
+
+
+def _engine_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def test_a_dead_worker_is_replaced_and_the_job_retried(db_url: str, tmp_path: Path) -> None:
+    workers = ProcessWorkers(db_url, 1)
+    try:
+        assert workers.run(_fails_first_time, str(tmp_path / "marker")) != os.getpid()
+        with pytest.raises(InputError, match="bad input in a worker"):
+            workers.run(_raises)
+        # Each worker has its own engine on the same database.
+        assert workers.run(_engine_url) == make_engine(db_url, upgrade=False).url.render_as_string(
+            hide_password=False
+        )
+    finally:
+        workers.close()
+
+
+def test_make_workers_chooses_inline_for_zero_and_in_memory_sqlite(engine: Engine) -> None:
+    assert isinstance(make_workers(engine, 0), InlineWorkers)
+    assert isinstance(make_workers(make_engine("sqlite:///:memory:"), 3), InlineWorkers)
+    workers = make_workers(engine, 2)
+    assert isinstance(workers, ProcessWorkers) and workers.processes == 2
+    auto = make_workers(engine, None)
+    assert isinstance(auto, ProcessWorkers) and 1 <= auto.processes <= 4
+
+
+def test_create_app_builds_workers_from_config(engine: Engine, fake: FakeSlack) -> None:
+    import dataclasses
+
+    config = bot_config(fake.url)
+    config = dataclasses.replace(config, slack=dataclasses.replace(config.slack, answer_workers=3))
+    workers = app_workers(create_app(config, client=fake.client(), engine=engine))
+    assert isinstance(workers, ProcessWorkers) and workers.processes == 3
+    workers.close()  # never started: nothing to stop
+
+
+@pytest.mark.parametrize(("value", "expected"), [('"auto"', None), ("0", 0), ("2", 2)])
+def test_answer_workers_config(tmp_path: Path, value: str, expected: int | None) -> None:
+    path = tmp_path / "annobot.toml"
+    path.write_text(f"[slack]\nanswer_workers = {value}\n")
+    assert load_config(path, env={}).slack.answer_workers == expected
+
+
+@pytest.mark.parametrize("value", ["-1", '"many"', "true", "1.5"])
+def test_answer_workers_config_errors_name_the_key(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "annobot.toml"
+    path.write_text(f"[slack]\nanswer_workers = {value}\n")
+    with pytest.raises(ConfigError, match=r"slack\.answer_workers"):
+        load_config(path, env={})
