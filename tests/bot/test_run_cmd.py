@@ -11,6 +11,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sqlalchemy import Engine
+
+from tests.bot.helpers import publish_examples, texts
+from tests.support.fakeslack import FakeSlack
 from tests.support.slackreq import sign, slash_command_body
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,14 +26,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_run_serves_http_mode(db_url: str) -> None:
+def test_run_serves_http_mode(engine: Engine, db_url: str, fake: FakeSlack) -> None:
+    publish_examples(engine)
     port = _free_port()
     env = {
         **os.environ,
         "ANNOBOT_DATABASE_URL": db_url,
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_SIGNING_SECRET": "s3cret",
-        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "SLACK_API_URL": fake.url,
     }
     env.pop("SLACK_APP_TOKEN", None)
     env.pop("ANNOBOT_CONFIG", None)
@@ -52,6 +57,19 @@ def test_run_serves_http_mode(db_url: str) -> None:
                 assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
                 assert time.monotonic() < deadline, "annobot run did not come up"
                 time.sleep(0.2)
+        # A signed /guide is answered (by the worker processes `annobot run` starts).
+        body = slash_command_body("/guide", "sarcasm", response_url=fake.response_url("run"))
+        answered = urllib.request.Request(
+            f"http://127.0.0.1:{port}/slack/events",
+            data=body.encode(),
+            headers=sign("s3cret", body),
+            method="POST",
+        )
+        with opener.open(answered, timeout=5) as resp:
+            assert resp.status == 200
+        [call] = fake.wait_for_response("run")
+        assert "Sarcasm and irony" in texts(call.params["blocks"])
+
         body = slash_command_body("/guide", "help")
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/slack/events",

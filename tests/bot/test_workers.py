@@ -73,6 +73,10 @@ def _raises(engine: Engine) -> None:
     raise InputError("bad input in a worker")
 
 
+def _niceness(engine: Engine) -> int:
+    return os.nice(0)
+
+
 def _engine_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
@@ -81,6 +85,8 @@ def test_a_dead_worker_is_replaced_and_the_job_retried(db_url: str, tmp_path: Pa
     workers = ProcessWorkers(db_url, 1)
     try:
         assert workers.run(_fails_first_time, str(tmp_path / "marker")) != os.getpid()
+        # Workers give way to the request process.
+        assert workers.run(_niceness) == os.nice(0) + 10
         with pytest.raises(InputError, match="bad input in a worker"):
             workers.run(_raises)
         # Each worker has its own engine on the same database.
