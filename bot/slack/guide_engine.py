@@ -26,11 +26,12 @@ from bot.slack.guide_builder import (
     search_results_blocks,
     section_blocks,
 )
+from bot.store.closest import closest_sections
 from bot.store.db import session_scope
 from bot.store.guideline_store import diff_versions, get_section, get_version
 from bot.store.models import GuidelineVersion
 from bot.store.search import search_sections
-from bot.store.slack_store import closest_sections, record_lookup
+from bot.store.slack_store import record_lookup
 
 Page = list[Block]
 log = logging.getLogger("annobot.slack")
