@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+from types import FrameType
+
 import click
 
 from bot.cli.state import CliState
@@ -29,6 +33,8 @@ def run(state: CliState, port: int | None) -> None:
     # Spawn the answer workers before the first request, so that no early answer waits for them.
     workers = app_workers(app)
     workers.start()
+    # SIGTERM (systemd, docker stop, Kubernetes) unwinds like Ctrl-C, so the workers are closed.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     # Seam for the scheduler (digests, a later issue): start it here, beside the Slack handler.
     if config.slack.app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -48,3 +54,7 @@ def run(state: CliState, port: int | None) -> None:
         serve(make_wsgi_app(app, engine, mounts=hooks), config.server.host, port)
     finally:
         workers.close()
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    sys.exit(0)

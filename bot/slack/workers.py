@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -32,6 +33,7 @@ log = logging.getLogger("annobot.slack")
 # Workers give way to the request process: nice 10 has about a tenth of the CPU weight of nice 0.
 WORKER_NICE = 10
 MAX_AUTO_WORKERS = 4
+PARENT_CHECK_S = 1.0
 
 
 class Workers(Protocol):
@@ -72,8 +74,18 @@ class InlineWorkers:
 _worker_engine: Engine | None = None
 
 
+def _exit_with_parent(parent: int) -> None:
+    # A pool's workers outlive a parent that was killed (each holds the job queue open): leave
+    # when the request process is gone, rather than idle forever holding database connections.
+    while True:
+        time.sleep(PARENT_CHECK_S)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
 def _init_worker(url: str, nice: int, log_level: int) -> None:
     global _worker_engine
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
     if nice:
         os.nice(nice)
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")

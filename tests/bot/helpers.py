@@ -130,3 +130,39 @@ def buttons(blocks: list[dict[str, Any]], action_id: str) -> list[str]:
 
     walk(blocks)
     return out
+
+
+def children(pid: int) -> set[int]:
+    """Live child processes of `pid` (Linux /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    """Those of `pids` still running (not zombies)."""
+    running = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            running.add(pid)
+    return running
+
+
+def wait_gone(pids: set[int], timeout: float = 10) -> bool:
+    """Wait until none of `pids` runs; False if some still do after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while alive(pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True

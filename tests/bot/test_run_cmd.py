@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from tests.bot.helpers import publish_examples, texts
+from tests.bot.helpers import alive, children, publish_examples, texts, wait_gone
 from tests.support.fakeslack import FakeSlack
 from tests.support.slackreq import sign, slash_command_body
 
@@ -94,8 +94,12 @@ def test_run_serves_http_mode(engine: Engine, db_url: str, fake: FakeSlack) -> N
             raise AssertionError("an unauthenticated webhook was accepted")
         except urllib.error.HTTPError as err:
             assert err.code == 401
+        workers = children(proc.pid)
+        assert workers, "annobot run started no answer worker processes"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
         if proc.stdout:
             proc.stdout.close()
+    # SIGTERM closes the workers too: none is left behind.
+    assert wait_gone(workers), f"worker processes left after SIGTERM: {sorted(alive(workers))}"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -17,7 +20,18 @@ from bot.slack.guide_builder import GUIDE_SHOW_SECTION, parse_section_ref
 from bot.slack.workers import InlineWorkers, ProcessWorkers, make_workers
 from bot.store.db import make_engine
 from bot.store.models_slack import Lookup
-from tests.bot.helpers import SECRET, Bot, TimedClient, bot_config, buttons, publish_examples, texts
+from tests.bot.helpers import (
+    SECRET,
+    Bot,
+    TimedClient,
+    alive,
+    bot_config,
+    buttons,
+    children,
+    publish_examples,
+    texts,
+    wait_gone,
+)
 from tests.support.fakeslack import FakeSlack
 
 
@@ -95,6 +109,29 @@ def test_a_dead_worker_is_replaced_and_the_job_retried(db_url: str, tmp_path: Pa
         )
     finally:
         workers.close()
+
+
+def _pool_in_a_child(url: str, ready: Any) -> None:
+    workers = ProcessWorkers(url, 2)
+    workers.start()
+    ready.set()
+    time.sleep(60)  # killed long before
+
+
+def test_workers_leave_when_their_parent_is_killed(db_url: str) -> None:
+    # A parent killed with SIGKILL cannot close its pool: the workers notice and exit by themselves.
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()
+    parent = ctx.Process(target=_pool_in_a_child, args=(db_url, ready))
+    parent.start()
+    try:
+        assert ready.wait(60)
+        workers = children(parent.pid)
+        assert len(workers) >= 2
+    finally:
+        parent.kill()
+        parent.join(10)
+    assert wait_gone(workers, timeout=10), f"orphaned workers: {sorted(alive(workers))}"
 
 
 def test_make_workers_chooses_inline_for_zero_and_in_memory_sqlite(engine: Engine) -> None:
