@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Select, select
+from sqlalchemy import BigInteger, Select, cast, func, select
 from sqlalchemy.orm import Session
 
 from bot.store.guideline_store import get_version
@@ -27,7 +30,9 @@ COLUMNS = (
     "guideline_version",
     "duration_s",
 )
+TEXT = ("task", "item", "annotator", "label", "cohort", "guideline_version")
 BASELINE_DAYS = 14  # drift baseline read before the window
+CHUNK = 100_000  # rows fetched at a time from SQLite
 
 
 @dataclass(frozen=True)
@@ -43,25 +48,166 @@ class DigestInputs:
     release_dates: tuple[date, ...]
 
 
-def _frame(session: Session, stmt: Select) -> pd.DataFrame:
-    rows = session.execute(stmt).all()
-    df = pd.DataFrame(rows, columns=list(COLUMNS))
-    # SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones: make both aware UTC.
-    df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
-    df["duration_s"] = pd.to_numeric(df["duration_s"], errors="coerce")
-    return df
-
-
-def _annotations(
-    session: Session, project: str, start: datetime | None, end: datetime | None
-) -> pd.DataFrame:
+def _window_select(
+    project: str, start: datetime | None, end: datetime | None, created_at: Any, project_col: Any
+) -> Select:
+    """id, the text columns, `created_at` and `project` (as the caller's expressions), duration_s."""
     a = Annotation
-    stmt = select(*(getattr(a, c) for c in COLUMNS)).where(a.project == project)
+    cols = [a.id, *(getattr(a, c) for c in TEXT), created_at.label("created_at"), a.duration_s]
+    stmt = select(*cols).where(project_col == project)
     if start is not None:
         stmt = stmt.where(a.created_at >= start)
     if end is not None:
         stmt = stmt.where(a.created_at < end)
-    return _frame(session, stmt)
+    return stmt
+
+
+def _sorted_categorical(codes: np.ndarray, uniques: np.ndarray) -> pd.Categorical:
+    """Codes into `uniques` (-1: missing) as a categorical whose categories are sorted."""
+    order = np.argsort(uniques, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    out = np.full(len(codes), -1, dtype=np.int64)
+    ok = codes >= 0
+    out[ok] = rank[codes[ok]]
+    return pd.Categorical.from_codes(out, categories=pd.Index(uniques[order], dtype=object))
+
+
+class _TextColumn:
+    """A text column read in chunks: each chunk's strings become codes at once, categories sorted at the end."""
+
+    def __init__(self) -> None:
+        self.codes: list[np.ndarray] = []
+        self.uniques: list[np.ndarray] = []
+
+    def add(self, values: np.ndarray) -> None:
+        """Encode one chunk (None is missing)."""
+        codes, uniques = pd.factorize(values)
+        self.codes.append(codes.astype(np.int64))
+        self.uniques.append(np.asarray(uniques, dtype=object))
+
+    def categorical(self) -> pd.Categorical:
+        """All chunks as one categorical (the same as `_arrow_categorical` for the same strings)."""
+        if not self.codes:
+            return pd.Categorical([])
+        # The chunks' unique strings, merged: chunk code j at offset o becomes merged[o + j].
+        merged, uniques = pd.factorize(np.concatenate(self.uniques))
+        merged = np.append(merged, -1)  # where missing (-1) codes point
+        offsets = np.cumsum([0] + [len(u) for u in self.uniques[:-1]])
+        codes = np.concatenate(
+            [merged[np.where(c >= 0, c + off, -1)] for c, off in zip(self.codes, offsets, strict=True)]
+        )
+        return _sorted_categorical(codes, np.asarray(uniques, dtype=object))
+
+
+def _arrow_categorical(column: Any) -> pd.Categorical:
+    """An Arrow string column as a categorical with sorted categories, without a Python string per row."""
+    enc = column.combine_chunks().dictionary_encode()
+    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return _sorted_categorical(codes, np.asarray(enc.dictionary.to_pylist(), dtype=object))
+
+
+def _frame(project: str, ids: np.ndarray, cols: dict[str, Any]) -> pd.DataFrame:
+    """The annotations frame in row id order, so both backends give identical frames."""
+    order = np.argsort(ids, kind="stable")
+    out = {"project": pd.Categorical.from_codes(np.zeros(len(ids), dtype=np.int8), categories=[project])}
+    for name in COLUMNS[1:]:
+        out[name] = cols[name][order]
+    return pd.DataFrame(out)
+
+
+def _read_sqlite(
+    session: Session, project: str, start: datetime | None, end: datetime | None
+) -> pd.DataFrame:
+    # SQLAlchemy compiles and binds (datetimes in the store's text form); the rows come as plain tuples
+    # from the DBAPI cursor, skipping per-row Row objects and Python datetime parsing. Each chunk's
+    # strings become categoricals at once, so at most CHUNK rows of Python strings are alive.
+    # `project || ''` keeps SQLite off the (project, task, created_at) index: visiting a large window
+    # through it costs a random table lookup per row (fetching 1M rows: 10 s that way, 4 s by a scan).
+    stmt = _window_select(project, start, end, Annotation.created_at, Annotation.project.concat(""))
+    names = ["id", *TEXT, "created_at", "duration_s"]
+    text = {c: _TextColumn() for c in TEXT}
+    ids: list[np.ndarray] = []
+    stamps: list[np.ndarray] = []
+    durations: list[np.ndarray] = []
+    result = session.connection().execute(stmt)
+    try:
+        cursor = result.cursor  # type: ignore[attr-defined]
+        while rows := cursor.fetchmany(CHUNK):
+            raw = pd.DataFrame.from_records(rows, columns=names, nrows=len(rows))
+            del rows
+            for c in TEXT:
+                text[c].add(raw[c].to_numpy(dtype=object))
+            ids.append(raw["id"].to_numpy(dtype=np.int64))
+            ts = pd.to_datetime(raw["created_at"], format="ISO8601", utc=True)
+            stamps.append(ts.astype("datetime64[ns, UTC]").to_numpy(dtype="datetime64[ns]"))
+            durations.append(pd.to_numeric(raw["duration_s"], errors="coerce").to_numpy(dtype="float64"))
+    finally:
+        result.close()
+    cols: dict[str, Any] = {c: text[c].categorical() for c in TEXT}
+    stamp = np.concatenate(stamps) if stamps else np.zeros(0, dtype="datetime64[ns]")
+    cols["created_at"] = pd.DatetimeIndex(stamp).tz_localize("UTC").array
+    cols["duration_s"] = np.concatenate(durations) if durations else np.zeros(0)
+    return _frame(project, np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64), cols)
+
+
+def _read_postgres(
+    session: Session, project: str, start: datetime | None, end: datetime | None
+) -> pd.DataFrame:
+    # COPY (SELECT ...) TO STDOUT streams the window as CSV and pyarrow parses it in C. Timestamps travel
+    # as integer microseconds since the epoch: exact, no time-zone text to parse.
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    micros = cast(func.extract("epoch", Annotation.created_at) * 1_000_000, BigInteger)
+    stmt = _window_select(project, start, end, micros, Annotation.project)
+    conn = session.connection()
+    compiled = stmt.compile(dialect=conn.dialect)
+    buf = io.BytesIO()
+    sql = f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv, HEADER)"
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(sql, compiled.params) as copy:  # type: ignore[union-attr]
+        for block in copy:
+            buf.write(block)
+    buf.seek(0)
+    types = {"id": pa.int64(), "created_at": pa.int64(), "duration_s": pa.float64()}
+    types.update({c: pa.string() for c in TEXT})
+    table = pacsv.read_csv(
+        buf,
+        convert_options=pacsv.ConvertOptions(
+            column_types=types,
+            null_values=[""],  # COPY writes NULL as an empty field; "NULL" or "NA" are real text
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    del buf
+    cols: dict[str, Any] = {c: _arrow_categorical(table.column(c)) for c in TEXT}
+    micros_arr = table.column("created_at").to_numpy().astype(np.int64)
+    cols["created_at"] = pd.to_datetime(micros_arr * 1000, utc=True).astype("datetime64[ns, UTC]").array
+    cols["duration_s"] = table.column("duration_s").to_numpy(zero_copy_only=False).astype("float64")
+    return _frame(project, table.column("id").to_numpy().astype(np.int64), cols)
+
+
+def _since(df: pd.DataFrame, start: datetime) -> pd.DataFrame:
+    """The rows at or after start: the frame read_annotations gives for that window."""
+    part = df[df["created_at"] >= pd.Timestamp(start)].reset_index(drop=True)
+    for c in ("project", *TEXT):
+        part[c] = part[c].cat.remove_unused_categories()
+    return part
+
+
+def read_annotations(
+    session: Session, project: str, start: datetime | None, end: datetime | None
+) -> pd.DataFrame:
+    """The project's annotations with start <= created_at < end (None: open), as build_digest reads them.
+
+    Columns COLUMNS in row id order; text columns categorical, created_at tz-aware UTC, duration_s float.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        return _read_postgres(session, project, start, end)
+    return _read_sqlite(session, project, start, end)
 
 
 def _label_sections(
@@ -83,11 +229,13 @@ def digest_inputs(
     proj = get_project(session, project)
     current = get_version(session, proj.guideline)
     labels = tuple(current.labels)
-    df = _annotations(session, project, start, end)
+    df = read_annotations(session, project, start, end)
     previous = baseline = None
     if start is not None and end is not None:
-        previous = _annotations(session, project, start - (end - start), start)
-        baseline = _annotations(session, project, start - timedelta(days=BASELINE_DAYS), start)
+        # One read before the window serves both the previous window and the drift baseline.
+        prev_start, base_start = start - (end - start), start - timedelta(days=BASELINE_DAYS)
+        before = read_annotations(session, project, min(prev_start, base_start), start)
+        previous, baseline = (_since(before, t) for t in (prev_start, base_start))
     gold_rows = session.execute(select(Gold.task, Gold.item, Gold.label).where(Gold.project == project)).all()
     gold = pd.DataFrame(gold_rows, columns=["task", "item", "label"])
     sections = _label_sections(session, proj.guideline, current.version, labels)
@@ -98,7 +246,7 @@ def digest_inputs(
         version=current.version,
         label_sections=sections,
     )  # type: ignore[arg-type]
-    tasks = {str(t): spec for t in sorted(set(df["task"]) | set(gold["task"]))}
+    tasks = {str(t): spec for t in sorted(set(df["task"].dropna()) | set(gold["task"]))}
     releases = session.scalars(
         select(GuidelineVersion.published_at).join(Guideline).where(Guideline.slug == proj.guideline)
     ).all()

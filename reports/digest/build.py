@@ -164,9 +164,24 @@ def _previous_alpha(previous: Any, tasks: Mapping[str, TaskSpec], window: Window
     if previous is None:
         return None
     if isinstance(previous, pd.DataFrame):
-        previous = build_digest(previous, pd.DataFrame(columns=["task", "item", "label"]), dict(tasks), None)
+        return _frame_alpha(previous, tasks)
     data = previous.to_json() if isinstance(previous, Digest) else previous
     return data["headline"]["alpha"]
+
+
+def _frame_alpha(frame: pd.DataFrame, tasks: Mapping[str, TaskSpec]) -> float | None:
+    """The headline alpha build_digest would give for this frame, without computing the rest of a digest."""
+    if not len(frame):
+        return None
+    unknown = sorted({str(t) for t in frame["task"].unique()} - set(tasks))
+    if unknown:
+        raise ValueError(f"no guideline labels for task(s) {unknown}: pass a TaskSpec for each")
+    alphas = []
+    for task, tdf in frame.groupby("task", sort=True, observed=True):
+        spec = tasks[str(task)]
+        alpha = krippendorff_alpha(encode(tdf, spec.labels).counts(), spec.scale, spec.labels)
+        alphas.append((alpha, alpha.pairable))
+    return _weighted_alpha(alphas)[0]
 
 
 def build_digest(
@@ -353,6 +368,14 @@ def _annotator_rows(per_ann: dict[str, np.ndarray], alerts: list) -> list[Annota
     return rows
 
 
+def _weighted_alpha(alphas: list[tuple[Coefficient, int]]) -> tuple[float | None, str | None]:
+    """The pairable-weighted mean of the tasks' alphas, or None with the reasons."""
+    ok = [(c.value, p) for c, p in alphas if c.value is not None]
+    if ok:
+        return float(sum(v * p for v, p in ok) / sum(p for _, p in ok)), None
+    return None, "; ".join(c.reason or "" for c, _ in alphas) or "no annotations in the window"
+
+
 def _headline(
     alphas: list[tuple[Coefficient, int]],
     per_ann: dict[str, np.ndarray],
@@ -361,13 +384,7 @@ def _headline(
     previous: float | None,
 ) -> Headline:
     """Alpha is the pairable-weighted mean of the tasks' alphas (the one task's alpha when single)."""
-    ok = [(c.value, p) for c, p in alphas if c.value is not None]
-    if ok:
-        alpha = float(sum(v * p for v, p in ok) / sum(p for _, p in ok))
-        reason = None
-    else:
-        alpha = None
-        reason = "; ".join(c.reason or "" for c, _ in alphas) or "no annotations in the window"
+    alpha, reason = _weighted_alpha(alphas)
     trend = None
     if alpha is not None and previous is not None:
         d = alpha - previous

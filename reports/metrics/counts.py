@@ -112,7 +112,9 @@ def _unit_codes(df: pd.DataFrame) -> tuple[np.ndarray, pd.Index, pd.Index, pd.In
 
 def _latest_rows(df: pd.DataFrame, key: np.ndarray) -> np.ndarray:
     """Rows keeping the latest annotation per (unit, annotator): a resubmission must not agree with itself."""
-    if not pd.Series(key).duplicated().any():
+    ordered = np.sort(key)
+    # Sorting integers is several times faster than hashing them (pandas' duplicated) on 10^6 rows.
+    if not (ordered[1:] == ordered[:-1]).any():
         return np.arange(len(key))
     if "created_at" in df.columns:
         order = np.argsort(df["created_at"].to_numpy(), kind="stable")
@@ -128,7 +130,8 @@ def encode(df: pd.DataFrame, labels: Sequence[str] | None = None) -> Encoded:
     if absent:
         raise ValueError(f"annotations frame lacks columns {absent}")
     if labels is None:
-        labels = sorted(pd.unique(df["label"].dropna().astype(str)))
+        # Unique first, then text: a categorical column is not expanded to 10^6 strings.
+        labels = sorted({str(x) for x in pd.unique(df["label"].dropna())})
     labs = check_labels(labels)
     label = _label_codes(df["label"], labs)
     unit, units, unit_key, tasks, items = _unit_codes(df)

@@ -34,7 +34,11 @@ def test_diff_lists_exactly_the_changed_sections(published: str, slug: str) -> N
 
 def test_sarcasm_ranks_the_sarcasm_section_first(published: str) -> None:
     hits = json.loads(run_cli(published, "guidelines", "search", "sarcasm", "--json").output)
-    assert (hits[0]["guideline"], hits[0]["anchor"], hits[0]["version"]) == ("product-sentiment", "sarcasm", "1.1.0")
+    assert (hits[0]["guideline"], hits[0]["anchor"], hits[0]["version"]) == (
+        "product-sentiment",
+        "sarcasm",
+        "1.1.0",
+    )
     assert "sarcasm" in hits[0]["snippet"].lower()
 
 
@@ -45,9 +49,13 @@ def test_republishing_all_examples_is_a_noop(published: str) -> None:
 
 def test_pinned_search_answers_from_the_old_version(published: str) -> None:
     hits = json.loads(
-        run_cli(published, "guidelines", "search", "updates edited reviews", "--version", "1.0.0", "--json").output
+        run_cli(
+            published, "guidelines", "search", "updates edited reviews", "--version", "1.0.0", "--json"
+        ).output
     )
     # The section on edited reviews was removed in 1.1.0: only the pinned search finds it.
     assert hits[0]["anchor"] == "updates-and-edited-reviews" and hits[0]["current_version"] == "1.1.0"
-    current = json.loads(run_cli(published, "guidelines", "search", "updates edited reviews", "--json").output)
+    current = json.loads(
+        run_cli(published, "guidelines", "search", "updates edited reviews", "--json").output
+    )
     assert all(h["anchor"] != "updates-and-edited-reviews" for h in current)

@@ -32,10 +32,11 @@ def test_dropping_annotator_is_alerted_on_the_day_or_the_next() -> None:
 
 
 def test_steady_annotator_false_alarm_rate_over_seeds() -> None:
-    # docs/digest.md: measured 5/100 seeds (the rate tests/reports/test_drift.py bounds at 15%).
+    # docs/digest.md: measured 2/100 seeds, 18/300 on seeds 0-299 (tests/reports/test_drift.py bounds the
+    # chart's rate at 10%).
     seeds = 100
     alarmed = sum(
         any(a["annotator"] == "steady" for a in _digest(seed, steady=steady)["drift"])
         for seed in range(seeds)
     )
-    assert alarmed / seeds <= 0.15
+    assert alarmed / seeds <= 0.10

@@ -102,7 +102,9 @@ def test_digest_formats_and_bad_input(db_url: str, tmp_path: Path) -> None:
     assert html.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
     md = _ok(db_url, "digest", "--project", "reviews", "--all", "--format", "markdown")
     assert "reviews" in md
-    blocks = json.loads(_ok(db_url, "digest", "--project", "reviews", "--all", "--format", "blocks"))["blocks"]
+    blocks = json.loads(_ok(db_url, "digest", "--project", "reviews", "--all", "--format", "blocks"))[
+        "blocks"
+    ]
     assert 0 < len(blocks) <= 50
     bad = run_cli(db_url, "digest", "--project", "nope", "--all")
     assert bad.exit_code == 2 and "no project 'nope'" in bad.output

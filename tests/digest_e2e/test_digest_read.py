@@ -1,0 +1,144 @@
+"""The digest's fast read path: the same frame from SQLite and PostgreSQL, exact values, half-open window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import insert
+
+from bot.store.db import make_engine, session_scope
+from bot.store.digest_queries import COLUMNS, digest_inputs, read_annotations
+from bot.store.models_annotations import Annotation
+from reports.digest import TaskSpec, build_digest
+from reports.digest.build import _frame_alpha
+from tests.support.guidelines import mini, run_cli
+
+LABELS = ["Positive", "Negative", "Neutral"]
+T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
+# Ids a CSV or COPY round trip could mangle: separators, quotes, newlines, empty-looking and non-ASCII text.
+ITEMS = ["plain", "with,comma", 'with "quotes"', "two\nlines", "NULL", "ünï ✓", " padded ", "b", "a"]
+
+
+def _rows() -> list[dict[str, object]]:
+    rows = []
+    rng = np.random.default_rng(3)
+    for i, item in enumerate(ITEMS):
+        for j, ann in enumerate(("ann-2", "ann-1", "ann-3")):
+            rows.append(
+                {
+                    "item_id": item,
+                    "annotator": ann,
+                    "label": LABELS[int(rng.integers(3))],
+                    "task": "sarcasm" if i % 3 == 0 else "sentiment",
+                    # Microseconds survive; one row sits exactly on the window's end (excluded).
+                    "created_at": T0 + timedelta(hours=i, minutes=j, microseconds=123457 * j),
+                    "duration_s": None if j == 2 else float(rng.lognormal(2.5, 0.5)),
+                    "cohort": None if j == 1 else ("north, east" if j == 0 else 'v"x'),
+                }
+            )
+    return rows
+
+
+def _load(db_url: str, tmp: Path) -> list[dict[str, object]]:
+    """Guideline and project through the CLI; the rows inserted directly (this tests reading, not import)."""
+    rows = _rows()
+    for args in (("guidelines", "publish", str(mini(tmp))), ("projects", "add", "p", "--guideline", "mini")):
+        result = run_cli(db_url, *args)
+        assert result.exit_code == 0, result.output
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        session.execute(
+            insert(Annotation),
+            [
+                {
+                    **{k: v for k, v in r.items() if k != "item_id"},
+                    "item": r["item_id"],
+                    "project": "p",
+                    "span_key": "",
+                    "guideline_version": "1.0.0",
+                    "source": "csv",
+                }
+                for r in rows
+            ],
+        )
+    engine.dispose()
+    return rows
+
+
+def _expected(rows: list[dict[str, object]], start: datetime | None, end: datetime | None) -> pd.DataFrame:
+    keep = [
+        r
+        for r in rows
+        if (start is None or r["created_at"] >= start) and (end is None or r["created_at"] < end)  # type: ignore[operator]
+    ]
+    df = pd.DataFrame(keep).rename(columns={"item_id": "item"})
+    df["project"] = "p"
+    df["guideline_version"] = "1.0.0"
+    for c in ("project", "task", "item", "annotator", "label", "cohort", "guideline_version"):
+        df[c] = pd.Categorical(df[c])  # sorted categories, None as missing
+    df["created_at"] = pd.to_datetime(df["created_at"], utc=True).astype("datetime64[ns, UTC]")
+    df["duration_s"] = df["duration_s"].astype("float64")
+    return df[list(COLUMNS)]
+
+
+@pytest.mark.parametrize(
+    "window",
+    [(None, None), (T0 + timedelta(hours=2), T0 + timedelta(hours=5, minutes=1, microseconds=123457))],
+)
+def test_read_annotations_gives_the_exact_frame(db_url: str, tmp_path: Path, window) -> None:  # type: ignore[no-untyped-def]
+    rows = _load(db_url, tmp_path)
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        got = read_annotations(session, "p", *window)
+    engine.dispose()
+    # The same expected frame on both backends: dtypes, category order, row order (insertion), values.
+    pd.testing.assert_frame_equal(got, _expected(rows, *window))
+
+
+def test_empty_window_has_the_columns(db_url: str, tmp_path: Path) -> None:
+    _load(db_url, tmp_path)
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        got = read_annotations(session, "p", T0 - timedelta(days=9), T0 - timedelta(days=8))
+    engine.dispose()
+    assert list(got.columns) == list(COLUMNS) and len(got) == 0
+    assert str(got["created_at"].dtype) == "datetime64[ns, UTC]" and got["duration_s"].dtype == np.float64
+
+
+def test_previous_window_alpha_is_the_full_digest_alpha(db_url: str, tmp_path: Path) -> None:
+    _load(db_url, tmp_path)
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        inputs = digest_inputs(session, "p", T0 + timedelta(hours=4), T0 + timedelta(hours=8))
+    engine.dispose()
+    assert inputs.previous is not None and inputs.baseline is not None
+    empty_gold = pd.DataFrame(columns=["task", "item", "label"])
+    full = build_digest(inputs.previous, empty_gold, inputs.tasks, None).headline.alpha
+    assert _frame_alpha(inputs.previous, inputs.tasks) == full
+
+
+def test_frame_alpha_matches_build_digest_on_two_tasks() -> None:
+    from tests.digest.conftest import GRADES, SPECIES, two_tasks
+
+    df, _ = two_tasks(4)
+    specs = {"species": TaskSpec(SPECIES), "grade": TaskSpec(GRADES, "ordinal")}
+    empty_gold = pd.DataFrame(columns=["task", "item", "label"])
+    assert _frame_alpha(df, specs) == build_digest(df, empty_gold, specs, None).headline.alpha
+
+
+def test_previous_and_baseline_are_the_frames_of_their_windows(db_url: str, tmp_path: Path) -> None:
+    _load(db_url, tmp_path)
+    engine = make_engine(db_url)
+    start, end = T0 + timedelta(hours=6), T0 + timedelta(hours=8)  # previous: 2 h, baseline: 14 days
+    with session_scope(engine) as session:
+        inputs = digest_inputs(session, "p", start, end)
+        previous = read_annotations(session, "p", start - (end - start), start)
+        baseline = read_annotations(session, "p", start - timedelta(days=14), start)
+    engine.dispose()
+    assert 0 < len(previous) < len(baseline)
+    pd.testing.assert_frame_equal(inputs.previous, previous)
+    pd.testing.assert_frame_equal(inputs.baseline, baseline)
