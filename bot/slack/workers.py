@@ -25,6 +25,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
 
+from bot.errors import StoreError
 from bot.store.db import make_engine
 
 T = TypeVar("T")
@@ -34,6 +35,7 @@ log = logging.getLogger("annobot.slack")
 WORKER_NICE = 10
 MAX_AUTO_WORKERS = 4
 PARENT_CHECK_S = 1.0
+START_TIMEOUT_S = 120
 
 
 class Workers(Protocol):
@@ -83,9 +85,11 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(0)
 
 
-def _init_worker(url: str, nice: int, log_level: int) -> None:
+def _init_worker(parent: int, url: str, nice: int, log_level: int) -> None:
     global _worker_engine
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
+    # `parent` comes from the parent itself: a worker that starts after its parent died sees
+    # getppid() == 1 at once and leaves.
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
     if nice:
         os.nice(nice)
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")
@@ -98,7 +102,9 @@ def _call(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -
     return fn(_worker_engine, *args, **kwargs)
 
 
-def _ready() -> int:
+def _ready(linger: float) -> int:
+    # Lingering a moment lets every worker take a job, not only the first one up.
+    time.sleep(linger)
     return os.getpid()
 
 
@@ -123,7 +129,12 @@ class ProcessWorkers:
                     # spawn, not fork: the request process has threads and open connections.
                     mp_context=get_context("spawn"),
                     initializer=_init_worker,
-                    initargs=(self.database_url, self.nice, logging.getLogger().getEffectiveLevel()),
+                    initargs=(
+                        os.getpid(),
+                        self.database_url,
+                        self.nice,
+                        logging.getLogger().getEffectiveLevel(),
+                    ),
                 )
             return self._pool
 
@@ -147,10 +158,15 @@ class ProcessWorkers:
         raise AssertionError("unreachable")
 
     def start(self) -> None:
-        """Spawn every worker now and wait until each has answered once."""
+        """Spawn every worker now and wait until each one has answered."""
         pool = self._get_pool()
-        for future in [pool.submit(_ready) for _ in range(self.processes * 2)]:
-            future.result(timeout=120)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        seen: set[int] = set()
+        while len(seen) < self.processes:
+            if time.monotonic() > deadline:
+                raise StoreError(f"only {len(seen)} of {self.processes} answer workers started")
+            futures = [pool.submit(_ready, 0.05) for _ in range(self.processes)]
+            seen.update(f.result(timeout=START_TIMEOUT_S) for f in futures)
 
     def close(self) -> None:
         """Shut the pool down, cancelling queued jobs."""
