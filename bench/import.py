@@ -1,7 +1,10 @@
 """Import throughput: 1,000,000 synthetic annotation rows (CSV) into SQLite and PostgreSQL.
 
 Usage: .venv/bin/python bench/import.py [--rows 1000000] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
-Each backend runs in its own child process so peak memory (ru_maxrss) is that backend's alone.
+Each backend runs in its own child process so peak memory (ru_maxrss) is that backend's alone; the
+child imports the file into an empty project (the target figure), re-imports it (all rows unchanged),
+then imports it into a second project that already has a row (staged path, every key new); peak RSS
+is the child's so far.
 PostgreSQL runs in a scratch database created and dropped here. Figures go to BENCHMARKS.md.
 """
 
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -35,17 +39,17 @@ def _guideline(tmp: Path):
     return load_guideline(mini(tmp))
 
 
-def child(url: str, csv_path: Path, tmp: Path) -> dict[str, float]:
-    """Set up a project and import once; report throughput and peak memory."""
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    with session_scope(engine) as s:
-        publish(s, _guideline(tmp))
-        add_project(s, "bench", "mini", [])
+SCENARIOS = (
+    ("first", "into an empty project: the target"),
+    ("again", "the same file again: every row unchanged"),
+    ("more", "every key new, into a project that has rows"),
+)
+
+
+def _import(engine, csv_path: Path, project: str) -> dict[str, float]:
     t0 = time.perf_counter()
-    summary = import_annotations(engine, csv_path, "bench", "csv")
+    summary = import_annotations(engine, csv_path, project, "csv")
     elapsed = time.perf_counter() - t0
-    engine.dispose()
     return {
         "rows": summary.read,
         "inserted": summary.inserted,
@@ -53,6 +57,23 @@ def child(url: str, csv_path: Path, tmp: Path) -> dict[str, float]:
         "rows_per_s": round(summary.read / elapsed),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+
+
+def child(url: str, csv_path: Path, tmp: Path) -> dict[str, dict[str, float]]:
+    """Set up two projects; import into an empty one, again, then into one that has a row already."""
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    with session_scope(engine) as s:
+        publish(s, _guideline(tmp))
+        add_project(s, "bench", "mini", [])
+        add_project(s, "bench2", "mini", [])
+    out = {"first": _import(engine, csv_path, "bench"), "again": _import(engine, csv_path, "bench")}
+    seed = tmp / "seed.csv"
+    seed.write_text("item_id,annotator,label,task\nseed,ann000,Positive,sentiment\n", encoding="utf-8")
+    import_annotations(engine, seed, "bench2", "csv")
+    out["more"] = _import(engine, csv_path, "bench2")
+    engine.dispose()
+    return out
 
 
 def main() -> None:
@@ -84,15 +105,19 @@ def main() -> None:
             print(f"postgresql skipped: {exc}")
         try:
             for name, url in targets.items():
+                load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
                 out = subprocess.run(
                     [sys.executable, __file__, "--child", url, str(csv_path)],
                     check=True, capture_output=True, text=True,
                 )  # fmt: skip
-                r = json.loads(out.stdout.strip().splitlines()[-1])
-                print(
-                    f"{name:10} {r['rows']:>9,} rows  {r['seconds']:>6.2f} s  {r['rows_per_s']:>9,} rows/s"
-                    f"  peak RSS {r['peak_rss_mb']:.0f} MB"
-                )
+                results = json.loads(out.stdout.strip().splitlines()[-1])
+                print(f"{name} (load average before: {load})")
+                for key, what in SCENARIOS:
+                    r = results[key]
+                    print(
+                        f"  {r['rows']:>9,} rows  {r['seconds']:>6.2f} s  {r['rows_per_s']:>9,} rows/s"
+                        f"  inserted {r['inserted']:>9,}  peak RSS {r['peak_rss_mb']:.0f} MB  ({what})"
+                    )
         finally:
             if "postgresql" in targets:
                 with admin.connect() as conn:

@@ -7,9 +7,11 @@ problem (`field`, `reason`) when the record itself cannot be read (bad encoding,
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, BinaryIO
 
 FORMATS = ("csv", "jsonl", "label-studio")
@@ -37,15 +39,49 @@ def detect_format(head: bytes) -> str:
 
 
 def _decoded_lines(stream: BinaryIO, bad: list[int]) -> Iterator[str]:
-    """Lines as text; undecodable lines are noted in `bad` (1-based) and decoded with replacement."""
-    for n, raw in enumerate(stream, 1):
-        if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
+    """Lines as text; undecodable lines are noted in `bad` (1-based) and decoded with replacement.
+
+    Decodes a block of whole lines at a time (one call instead of one per line); only a block that
+    is not valid UTF-8 is decoded line by line, noting its bad lines as they are reached.
+    """
+    return chain.from_iterable(_decoded_blocks(stream, bad))
+
+
+def _bad_block(data: bytes, first_line: int, bad: list[int]) -> Iterator[str]:
+    for n, raw in enumerate(io.BytesIO(data), first_line):
         try:
             yield raw.decode("utf-8")
         except UnicodeDecodeError:
             bad.append(n)
             yield raw.decode("utf-8", errors="replace")
+
+
+def _decoded_blocks(stream: BinaryIO, bad: list[int]) -> Iterator[Iterator[str]]:
+    lines_before = 0
+    rest = b""
+    first = True
+    while True:
+        block = stream.read(_CHUNK)
+        data = rest + block
+        if block:
+            cut = data.rfind(b"\n") + 1  # whole lines only; the rest waits for the next block
+            if cut == 0:
+                rest = data
+                continue
+            data, rest = data[:cut], data[cut:]
+        if first:
+            first = False
+            if data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+        if data:
+            try:
+                # newline="\n": split on "\n" only, as iterating the binary file does.
+                yield io.StringIO(data.decode("utf-8"), newline="\n")
+            except UnicodeDecodeError:
+                yield _bad_block(data, lines_before + 1, bad)
+            lines_before += data.count(b"\n")
+        if not block:
+            return
 
 
 def read_csv(stream: BinaryIO) -> Iterator[Record]:

@@ -237,3 +237,80 @@ def test_projects_and_annotators_cli(project: str) -> None:
     ]
     projects = json.loads(run_cli(project, "projects", "list", "--json").output)
     assert [(p["name"], p["guideline"], p["channels"]) for p in projects] == [("reviews", "mini", ["#q"])]
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_awkward_text_survives_both_load_paths(
+    project: str, engine: Engine, tmp_path: Path, existing: bool
+) -> None:
+    # Commas, quotes, newlines, tabs, backslashes and a literal \N: the COPY text must not mangle them.
+    awkward = ['"a,b"', '"say ""hi"""', '"two\nlines"', '"tab\there"', "back\\slash", "\\N", "ünï€"]
+    rows = [f"{item},ann,Positive,q,2026-01-01T00:00:00Z,1.5,{item}" for item in awkward]
+    if existing:  # a project with rows takes the staged path
+        import_annotations(engine, _csv(tmp_path / "first.csv", ["z,ann,Negative,q,,,"]), "reviews")
+    s = import_annotations(engine, _csv(tmp_path / "a.csv", rows), "reviews")
+    assert (s.read, s.inserted) == (7, 7)
+    with session_scope(engine) as sess:
+        got = sorted(sess.execute(select(Annotation.item, Annotation.cohort, Annotation.span_key)).all())
+    expected = ["a,b", 'say "hi"', "two\nlines", "tab\there", "back\\slash", "\\N", "ünï€"]
+    assert got == sorted([(e, e, "") for e in expected] + ([("z", None, "")] if existing else []))
+    again = import_annotations(engine, _csv(tmp_path / "a.csv", rows), "reviews")
+    assert (again.inserted, again.replaced, again.unchanged) == (0, 0, 7)
+
+
+def test_duplicates_in_a_later_import_keep_the_newest_with_history(
+    project: str, engine: Engine, tmp_path: Path
+) -> None:
+    import_annotations(engine, _csv(tmp_path / "a.csv", ["i,a,Positive,q,2026-01-01T00:00:00Z,,"]), "reviews")
+    f = _csv(
+        tmp_path / "b.csv",
+        [
+            "i,a,Neutral,q,2026-01-03T00:00:00Z,,",
+            "i,a,Negative,q,2026-01-03T00:00:00Z,,",  # same time: the later line wins
+            "j,a,Negative,q,2026-01-02T00:00:00Z,,",
+        ],
+    )
+    s = import_annotations(engine, f, "reviews")
+    assert (s.read, s.inserted, s.replaced) == (3, 1, 1)
+    assert _labels(engine) == [("q", "i", "a", "", "Negative"), ("q", "j", "a", "", "Negative")]
+    with session_scope(engine) as sess:
+        hist = sess.scalars(select(AnnotationHistory)).all()
+    assert [(h.item, h.old_label, h.new_label) for h in hist] == [("i", "Positive", "Negative")]
+
+
+def test_invalid_row_after_a_duplicate_refuses_the_file(project: str, engine: Engine, tmp_path: Path) -> None:
+    # The direct load meets the duplicate, starts again staged, and still reports the bad row once.
+    f = _csv(
+        tmp_path / "a.csv",
+        ["i,a,Positive,q,,,", "i,a,Negative,q,,,", "k,a,Happy,q,,,"],
+    )
+    before = row_counts(engine)
+    with pytest.raises(InputError) as exc:
+        import_annotations(engine, f, "reviews")
+    assert (
+        "1 invalid row;" in exc.value.message and "line 4: label: unknown label 'Happy'" in exc.value.message
+    )
+    assert row_counts(engine) == before
+
+
+def test_rows_written_meanwhile_are_merged_not_lost(
+    project: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A webhook commits rows for the (empty) project after the import chose the direct load: the
+    # direct load meets its key, is undone, and the staged merge keeps both sides.
+    import bot.imports.load as load
+
+    real_direct = load._direct
+
+    def direct_after_a_webhook(*args: object, **kwargs: object) -> int | None:
+        seed = _csv(tmp_path / "seed.csv", ["i0,a0,Positive,q,2026-01-01T00:00:00Z,,", "z,a0,Neutral,q,,,"])
+        monkeypatch.setattr(load, "_direct", real_direct)
+        import_annotations(engine, seed, "reviews")  # another connection, committed before the load
+        return real_direct(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(load, "_direct", direct_after_a_webhook)
+    f = _csv(tmp_path / "a.csv", ["i0,a0,Negative,q,2026-01-02T00:00:00Z,,", "i1,a0,Positive,q,,,"])
+    s = import_annotations(engine, f, "reviews")
+    assert (s.inserted, s.replaced, s.unchanged) == (1, 1, 0)
+    labels = {item: label for _t, item, _a, _k, label in _labels(engine)}
+    assert labels == {"i0": "Negative", "i1": "Positive", "z": "Neutral"}
