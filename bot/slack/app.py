@@ -144,7 +144,7 @@ def _dedupe_events(engine: Engine) -> Any:
 
 
 def _on_error(error: Exception, client: WebClient, context: Any, logger: logging.Logger) -> None:
-    """Errors raised outside lazy listeners (acks, middleware): explain or log them."""
+    """Errors raised on the request thread (listeners, middleware): explain or log them."""
     explain(
         error,
         respond=context.get("respond"),
