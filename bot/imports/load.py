@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import ProjectConfig
@@ -42,6 +43,8 @@ from bot.store.projects import project_labels, sync_config_projects
 # The staged columns in AnnotationRow order, then the ones that are the same for every row of an import.
 TARGET_COLUMNS = STAGE_COLUMNS + ", project, guideline_version, source, updated_at"
 KEY = "task, item, annotator, span_key"
+# Tries of the staged merge when concurrent writers keep inserting keys it is about to insert.
+MERGE_ATTEMPTS = 5
 Progress = Callable[[int], None]  # called with the bytes read so far
 RowSource = Callable[[], Iterable[AnnotationRow]]  # a fresh pass over the validated rows of the file
 
@@ -254,11 +257,37 @@ def _merge(
         conn.exec_driver_sql(_DEDUPE)
     now: Any = store_time(now_dt) if sqlite else now_dt
     params = {"project": project, "now": now, "gv": guideline_version, "source": source}
+    if sqlite:  # one writer at a time: nothing can insert a key between the statements
+        replaced, inserted = _apply_stage(conn, params)
+        conn.exec_driver_sql("DROP TABLE IF EXISTS temp.annobot_stage")
+        return staged, inserted, replaced
+    import psycopg
+
+    for attempt in range(1, MERGE_ATTEMPTS + 1):
+        # Another writer (the webhook, another replica) may commit one of the new keys after
+        # _INSERT_NEW's NOT EXISTS looked: the insert then fails on the unique key. Undo this
+        # attempt and apply again; the committed row is visible to the next statements, so it is
+        # replaced (with history) or kept as any other existing row.
+        savepoint = conn.begin_nested()
+        try:
+            replaced, inserted = _apply_stage(conn, params)
+        except IntegrityError as exc:
+            savepoint.rollback()
+            if not isinstance(exc.orig, psycopg.errors.UniqueViolation) or attempt == MERGE_ATTEMPTS:
+                raise
+            continue
+        savepoint.commit()
+        break
+    conn.exec_driver_sql("DROP TABLE annobot_stage")
+    return staged, inserted, replaced
+
+
+def _apply_stage(conn: Connection, params: dict[str, Any]) -> tuple[int, int]:
+    """History, update and insert from the staging table; (replaced, inserted)."""
     replaced = conn.execute(text(_HISTORY), params).rowcount
     conn.execute(text(_UPDATE), params)  # the same rows as _HISTORY
     inserted = conn.execute(text(_INSERT_NEW), params).rowcount
-    conn.exec_driver_sql("DROP TABLE IF EXISTS temp.annobot_stage" if sqlite else "DROP TABLE annobot_stage")
-    return staged, inserted, replaced
+    return replaced, inserted
 
 
 _HISTORY_ONE = """

@@ -314,3 +314,56 @@ def test_rows_written_meanwhile_are_merged_not_lost(
     assert (s.inserted, s.replaced, s.unchanged) == (1, 1, 0)
     labels = {item: label for _t, item, _a, _k, label in _labels(engine)}
     assert labels == {"i0": "Negative", "i1": "Positive", "z": "Neutral"}
+
+
+def test_a_key_committed_by_another_writer_during_a_staged_merge_is_merged(engine: Engine) -> None:
+    # PostgreSQL (several writers): the project has rows (staged path); a webhook inserts a key the
+    # file also has and commits while the merge waits on it. The merge is applied again and the
+    # newer label wins, with history, instead of the import failing on the unique key.
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from bot.imports.load import merge_rows
+
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time: no other insert can come between the statements")
+
+    def row(item: str, label: str, ts: str = "2026-11-02 09:00:00.000000") -> tuple:
+        return ("t", item, "ann", label, None, None, None, "", ts, None, None, None)
+
+    with engine.begin() as conn:
+        merge_rows(conn, "p", None, "csv", lambda: [row("existing", "A")])
+    hook = engine.connect()
+    tx = hook.begin()
+    hook.execute(
+        text(
+            "INSERT INTO annotations (project, task, item, annotator, label, span_key, created_at, source,"
+            " updated_at) VALUES ('p', 't', 'new', 'ann', 'B', '', '2026-11-01 00:00:00+00', 'label-studio', now())"
+        )
+    )
+    out: dict[str, object] = {}
+
+    def run_import() -> None:
+        try:
+            with engine.begin() as conn:
+                out["counts"] = merge_rows(
+                    conn, "p", None, "csv", lambda: [row("existing", "A"), row("new", "C")]
+                )
+        except Exception as exc:  # reported by the assertion below
+            out["error"] = exc
+
+    worker = threading.Thread(target=run_import)
+    worker.start()
+    time.sleep(1.0)  # the merge is now waiting on the uncommitted key
+    tx.commit()
+    hook.close()
+    worker.join(30)
+    assert "error" not in out, out.get("error")
+    assert out["counts"] == (2, 0, 1)  # staged 2; "new" replaced (B -> C), nothing inserted
+    with engine.connect() as conn:
+        labels = conn.execute(text("SELECT item, label FROM annotations ORDER BY item")).all()
+        history = conn.execute(text("SELECT item, old_label, new_label FROM annotation_history")).all()
+    assert [tuple(r) for r in labels] == [("existing", "A"), ("new", "C")]
+    assert [tuple(r) for r in history] == [("new", "B", "C")]
