@@ -174,6 +174,9 @@ def _read_postgres(
     types.update({c: pa.string() for c in TEXT})
     table = pacsv.read_csv(
         buf,
+        # Ids and cohorts may hold newlines inside quotes; without this pyarrow splits its blocks
+        # at any newline and a block boundary inside a value breaks the parse.
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types=types,
             null_values=[""],  # COPY writes NULL as an empty field; "NULL" or "NA" are real text

@@ -142,3 +142,35 @@ def test_previous_and_baseline_are_the_frames_of_their_windows(db_url: str, tmp_
     assert 0 < len(previous) < len(baseline)
     pd.testing.assert_frame_equal(inputs.previous, previous)
     pd.testing.assert_frame_equal(inputs.baseline, baseline)
+
+
+def test_multiline_values_across_many_parser_blocks(db_url: str, tmp_path: Path) -> None:
+    # PostgreSQL's COPY output is parsed in blocks of about 1 MB: a newline inside a quoted value
+    # must not be taken for the end of a row wherever a block boundary falls.
+    for args in (
+        ("guidelines", "publish", str(mini(tmp_path))),
+        ("projects", "add", "p", "--guideline", "mini"),
+    ):
+        assert run_cli(db_url, *args).exit_code == 0
+    items = [f"item {i}\n" + 'line, with "quotes"\n' * 12 for i in range(8000)]  # ~3 MB of CSV
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        session.execute(
+            insert(Annotation),
+            [
+                {
+                    "project": "p",
+                    "task": "sentiment",
+                    "item": item,
+                    "annotator": "ann-1",
+                    "label": "Positive",
+                    "span_key": "",
+                    "created_at": T0 + timedelta(seconds=i),
+                    "source": "csv",
+                }
+                for i, item in enumerate(items)
+            ],
+        )
+        got = read_annotations(session, "p", None, None)
+    engine.dispose()
+    assert got["item"].astype(str).tolist() == items
