@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -52,6 +54,10 @@ class Workers(Protocol):
     def close(self) -> None:
         """Stop the workers; jobs not started are cancelled."""
         ...
+
+
+class JobError(Exception):
+    """A job's error that could not cross the process boundary as itself (its text and traceback)."""
 
 
 class InlineWorkers:
@@ -99,7 +105,16 @@ def _init_worker(parent: int, url: str, nice: int, log_level: int) -> None:
 
 def _call(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
     assert _worker_engine is not None, "worker not initialised"
-    return fn(_worker_engine, *args, **kwargs)
+    try:
+        return fn(_worker_engine, *args, **kwargs)
+    except Exception as exc:
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:
+            # An error the request process could not rebuild would break the whole pool (and every
+            # other user's answer in it): send its text and traceback instead.
+            raise JobError(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}") from None
+        raise
 
 
 def _ready(linger: float) -> int:
@@ -119,10 +134,14 @@ class ProcessWorkers:
         self.processes = processes
         self.nice = nice
         self._pool: ProcessPoolExecutor | None = None
+        self._closed = False
         self._lock = threading.Lock()
 
     def _get_pool(self) -> ProcessPoolExecutor:
         with self._lock:
+            if self._closed:
+                # Shutting down: never spawn a pool nobody would close.
+                raise StoreError("the answer workers are closed")
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.processes,
@@ -172,6 +191,7 @@ class ProcessWorkers:
         """Shut the pool down, cancelling queued jobs."""
         with self._lock:
             pool, self._pool = self._pool, None
+            self._closed = True
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 

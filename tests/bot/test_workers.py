@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.config import load_config
-from bot.errors import ConfigError, InputError
+from bot.errors import ConfigError, InputError, StoreError
 from bot.server import make_wsgi_app, serve_in_thread
 from bot.slack.app import app_workers, create_app
 from bot.slack.guide_builder import GUIDE_SHOW_SECTION, parse_section_ref
-from bot.slack.workers import InlineWorkers, ProcessWorkers, make_workers
+from bot.slack.workers import InlineWorkers, JobError, ProcessWorkers, make_workers
 from bot.store.db import make_engine
 from bot.store.models_slack import Lookup
 from tests.bot.helpers import (
@@ -87,6 +88,21 @@ def _raises(engine: Engine) -> None:
     raise InputError("bad input in a worker")
 
 
+class _Unrebuildable(Exception):
+    # Two required arguments and no __reduce__: pickle cannot rebuild it in the parent.
+    def __init__(self, a: int, b: int) -> None:
+        super().__init__(f"{a}/{b}")
+
+
+def _raises_unrebuildable(engine: Engine) -> None:
+    raise _Unrebuildable(1, 2)
+
+
+def _slow(engine: Engine) -> str:
+    time.sleep(1.0)
+    return "slow done"
+
+
 def _niceness(engine: Engine) -> int:
     return os.nice(0)
 
@@ -133,6 +149,31 @@ def test_workers_leave_when_their_parent_is_killed(db_url: str) -> None:
         parent.kill()
         parent.join(10)
     assert wait_gone(workers, timeout=10), f"orphaned workers: {sorted(alive(workers))}"
+
+
+def test_an_error_that_cannot_cross_processes_fails_only_its_job(db_url: str) -> None:
+    workers = ProcessWorkers(db_url, 2)
+    try:
+        workers.start()
+        with ThreadPoolExecutor(2) as pool:
+            slow = pool.submit(workers.run, _slow)
+            time.sleep(0.2)
+            bad = pool.submit(workers.run, _raises_unrebuildable)
+            with pytest.raises(JobError, match=r"_Unrebuildable: 1/2") as caught:
+                bad.result(30)
+            assert "_raises_unrebuildable" in str(caught.value)  # the worker's traceback travels along
+            assert slow.result(30) == "slow done"  # the pool was not broken under the other job
+    finally:
+        workers.close()
+
+
+def test_closed_workers_refuse_jobs_instead_of_starting_a_new_pool(db_url: str) -> None:
+    workers = ProcessWorkers(db_url, 1)
+    workers.start()
+    workers.close()
+    with pytest.raises(StoreError, match="closed"):
+        workers.run(_niceness)
+    assert workers._pool is None
 
 
 def test_make_workers_chooses_inline_for_zero_and_in_memory_sqlite(engine: Engine) -> None:
