@@ -8,14 +8,13 @@ exactly those of the general path. Rows come out as plain tuples in `AnnotationR
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
 from datetime import date
 from operator import itemgetter
 from typing import Any, BinaryIO
 
-from bot.imports.readers import Record, _decoded_lines
+from bot.imports.readers import Record, open_csv
 from bot.imports.rows import AnnotationRow, LabelSet, Problems, Tally, annotation_rows, parse_timestamp
 
 _FIELDS = ("item_id", "annotator", "label", "task", "created_at", "duration_s", "cohort",
@@ -65,12 +64,10 @@ def csv_annotation_rows(
     stream: BinaryIO, labels: LabelSet, problems: Problems, tally: Tally, default_created_at: str
 ) -> Iterator[AnnotationRow]:
     """Validated annotation rows of a CSV file; problems are collected as in annotation_rows."""
-    bad: list[int] = []
-    reader = csv.reader(_decoded_lines(stream, bad))
-    header = next(reader, None)
-    if header is None:
+    opened = open_csv(stream)
+    if opened is None:
         return
-    header = [h.strip() for h in header]
+    reader, header, bad = opened
     width = len(header)
     col = {name: header.index(name) if name in header else None for name in _FIELDS}
     simple = (

@@ -84,14 +84,22 @@ def _decoded_blocks(stream: BinaryIO, bad: list[int]) -> Iterator[Iterator[str]]
             return
 
 
-def read_csv(stream: BinaryIO) -> Iterator[Record]:
-    """CSV with a header row; positions are the (last) physical line of each row."""
+def open_csv(stream: BinaryIO) -> tuple[Any, list[str], list[int]] | None:
+    """A csv reader past the header, the stripped header, and the list undecodable line numbers go to."""
     bad: list[int] = []
     reader = csv.reader(_decoded_lines(stream, bad))
     header = next(reader, None)
     if header is None:
+        return None
+    return reader, [h.strip() for h in header], bad
+
+
+def read_csv(stream: BinaryIO) -> Iterator[Record]:
+    """CSV with a header row; positions are the (last) physical line of each row."""
+    opened = open_csv(stream)
+    if opened is None:
         return
-    header = [h.strip() for h in header]
+    reader, header, bad = opened
     width = len(header)
     for values in reader:
         line = reader.line_num

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from bot.config import Config
 from bot.errors import ConfigError
-from bot.slack.edge import explain
+from bot.slack.edge import explain_in_context
 from bot.slack.workers import Workers, make_workers
 from bot.store.db import is_sqlite, make_engine, require_head
 from bot.store.slack_store import claim_event
@@ -145,11 +145,4 @@ def _dedupe_events(engine: Engine) -> Any:
 
 def _on_error(error: Exception, client: WebClient, context: Any, logger: logging.Logger) -> None:
     """Errors raised on the request thread (listeners, middleware): explain or log them."""
-    explain(
-        error,
-        respond=context.get("respond"),
-        client=client,
-        channel_id=context.get("channel_id"),
-        user_id=context.get("user_id"),
-        logger=logger,
-    )
+    explain_in_context(error, client, context, logger)

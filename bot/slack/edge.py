@@ -51,6 +51,21 @@ def explain(
         logger.exception("could not tell the user about an error")
 
 
+def explain_in_context(
+    error: BaseException, client: WebClient, context: Any, logger: logging.Logger = log
+) -> None:
+    """`explain` to whoever the Bolt context says sent the request."""
+    explain(
+        error,
+        # The context's own respond (None without a response_url), never a stand-in that raises.
+        respond=context.get("respond"),
+        client=client,
+        channel_id=context.get("channel_id"),
+        user_id=context.get("user_id"),
+        logger=logger,
+    )
+
+
 def guarded(fn: Callable[..., None]) -> Callable[..., None]:
     """Wrap work done after the ack: nobody awaits it, so every error is explained or logged here."""
 
@@ -59,14 +74,7 @@ def guarded(fn: Callable[..., None]) -> Callable[..., None]:
         try:
             fn(respond=respond, client=client, context=context, **kwargs)
         except Exception as exc:  # the edge: every error is shown or logged with its traceback
-            explain(
-                exc,
-                # bolt injects a stand-in `respond` that raises when there is no response_url.
-                respond=context.get("respond"),
-                client=client,
-                channel_id=context.get("channel_id"),
-                user_id=context.get("user_id"),
-            )
+            explain_in_context(exc, client, context)
 
     return wrapper
 
