@@ -73,7 +73,7 @@ def load(url: str, ann_csv: Path, gold_csv: Path, tmp: Path) -> dict[str, float]
     """Create the schema, the guideline and the project, then import both files as the CLI does."""
     from bot.imports.load import import_annotations, import_gold
     from bot.store.db import make_engine, session_scope, upgrade_to_head
-    from bot.store.guideline_store import publish
+    from bot.store.guidelines import publish
     from bot.store.projects import add_project
     from guidelines.parse import load_guideline
 

@@ -33,8 +33,8 @@ from bot.config import Config, SlackConfig
 from bot.server import make_wsgi_app, serve_in_thread
 from bot.slack.app import app_workers, create_app
 from bot.store.db import make_engine, session_scope, upgrade_to_head
-from bot.store.guideline_store import publish
-from bot.store.models import Section
+from bot.store.guidelines import publish
+from bot.store.models.guidelines import Section
 from tests.support.fakeslack import FakeSlack
 from tests.support.slackreq import SlackHttpClient
 

@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, text
 from bench.gen_annotations import generate
 from bot.imports.load import import_annotations
 from bot.store.db import make_engine, session_scope, upgrade_to_head
-from bot.store.guideline_store import publish
+from bot.store.guidelines import publish
 from bot.store.projects import add_project
 from guidelines.parse import load_guideline
 

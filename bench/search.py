@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import query_mix, synthetic_documents
 from bot.store.db import make_engine, session_scope, upgrade_to_head
-from bot.store.guideline_store import publish
+from bot.store.guidelines import publish
 from bot.store.search import search_sections
 
 

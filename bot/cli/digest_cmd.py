@@ -10,8 +10,8 @@ import click
 
 from bot.cli.state import CliState
 from bot.errors import InputError
-from bot.slack.digest_builder import render
-from bot.store.digest_queries import digest_inputs
+from bot.slack.digest.builder import render
+from bot.store.digest_reads import digest_inputs
 from reports.digest import build_digest
 
 _WINDOW = re.compile(r"^(\d+)([dh])$")

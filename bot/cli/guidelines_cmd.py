@@ -9,7 +9,7 @@ import click
 from bot.cli.output import diff_json, emit_json, hit_json, print_diff, print_hits
 from bot.cli.state import CliState
 from bot.errors import InputError
-from bot.store import guideline_store as store
+from bot.store import guidelines as store
 from bot.store.search import MAX_LIMIT, search_sections
 from guidelines.parse import load_guideline, section_markdown
 from guidelines.semver import parse_version

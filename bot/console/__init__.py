@@ -19,7 +19,7 @@ from bot.console.repl import Repl, readline_history, run
 from bot.console.server import ConsoleSlack
 from bot.console.session import DEFAULT_WAIT_SECONDS, ConsoleSession, build_app
 from bot.store.db import session_scope
-from bot.store.guideline_store import list_guidelines
+from bot.store.guidelines import list_guidelines
 
 __all__ = ["run_console"]
 

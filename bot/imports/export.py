@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from sqlalchemy import Engine, select
 
 from bot.store.db import session_scope
-from bot.store.models_annotations import Annotation
+from bot.store.models.annotations import Annotation
 from bot.store.projects import get_project
 
 EXPORT_FORMATS = ("csv", "jsonl", "parquet")

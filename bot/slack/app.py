@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -15,10 +14,11 @@ from sqlalchemy import Engine
 
 from bot.config import Config
 from bot.errors import ConfigError
+from bot.jobs.workers import Workers, make_workers
+from bot.slack.deps import Deps
 from bot.slack.edge import explain_in_context
-from bot.slack.workers import Workers, make_workers
 from bot.store.db import is_sqlite, make_engine, require_head
-from bot.store.slack_store import claim_event
+from bot.store.events import claim_event
 
 log = logging.getLogger("annobot.slack")
 
@@ -30,18 +30,6 @@ MAX_CONNECTION_RETRIES = 2
 # Work after the ack runs on these threads: it hands the answer job to the workers, waits, and
 # posts the result, so the threads mostly wait on I/O.
 BACKGROUND_THREADS = 8
-
-
-@dataclass(frozen=True)
-class Deps:
-    """What listeners need besides the Bolt arguments."""
-
-    config: Config
-    engine: Engine
-    # Answer jobs run here (worker processes in production; see bot.slack.workers).
-    workers: Workers
-    # Work after the ack (hand a job to the workers, wait, post the result) runs on these threads.
-    background: Executor
 
 
 def _require(value: str | None, name: str) -> str:
@@ -124,7 +112,9 @@ def app_workers(app: App) -> Workers:
 
 def _register_listeners(app: App, deps: Deps) -> None:
     # Imported here so that importing this module stays cheap and free of side effects.
-    from bot.slack.listeners import guide, home, mentions
+    from bot.slack.guide import listeners as guide
+    from bot.slack.home import listeners as home
+    from bot.slack.mentions import listeners as mentions
 
     guide.register(app, deps)
     home.register(app, deps)

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import AnnobotError
 from bot.slack.blocks import kit
-from bot.slack.guide_builder import error_blocks
+from bot.slack.guide.builder import error_blocks
 from guidelines.errors import GuidelineError
 
 log = logging.getLogger("annobot.slack")

@@ -6,8 +6,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.jobs.guide import Answer
 from bot.slack.blocks import kit
-from bot.slack.guide_engine import Answer
 
 
 def answer_modal(result: Answer, title: str = "Guideline") -> dict[str, Any]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.store.models import Guideline, GuidelineVersion, Section
+from bot.store.models.guidelines import Guideline, GuidelineVersion, Section
 
 # A suggestion below this similarity is noise rather than a near miss.
 CLOSEST_CUTOFF = 0.35

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from bot.config import ProjectConfig
 from bot.errors import ConflictError, InputError, NotFoundError
-from bot.store.guideline_store import get_version
-from bot.store.models import Guideline, GuidelineVersion
-from bot.store.models_annotations import Annotator, Project
+from bot.store.guidelines import get_version
+from bot.store.models.annotations import Annotator, Project
+from bot.store.models.guidelines import Guideline, GuidelineVersion
 
 ANNOTATOR_ATTRS = ("email", "team", "shift", "vendor", "locale", "tool")
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.store import (
-    models,  # noqa: F401  (guidelines, sections, search words)
-    models_annotations,  # noqa: F401  (projects, annotators, annotations, gold)
-    models_slack,  # noqa: F401  (slack_events, lookups)
+from bot.store.models import (
+    annotations,  # noqa: F401  (projects, annotators, annotations, gold)
+    guidelines,  # noqa: F401  (guidelines, versions, files, sections, search words)
+    slack,  # noqa: F401  (slack_events, lookups)
 )
-from bot.store.models import Base
+from bot.store.models.base import Base
 
 # Feature model modules register here, one import each.
 

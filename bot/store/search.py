@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from bot.store.models import GuidelineVersion, SearchWord
-from bot.store.ranking import CorpusStats, bm25f
-from bot.store.search_query import ParsedQuery, parse_query, stem, to_fts5, to_websearch
+from bot.store.models.guidelines import GuidelineVersion, SearchWord
 from guidelines.model import HL_END, HL_START, SearchHit
+from guidelines.search.query import ParsedQuery, parse_query, stem, to_fts5, to_websearch
+from guidelines.search.ranking import CorpusStats, bm25f
 
 MAX_LIMIT = 50
 # Each backend retrieves this many candidates with its own index and score; the shared BM25F

@@ -58,7 +58,7 @@ def _write_chart(chart: Chart, folder: Path) -> ChartRef:
 
 
 def render(digest: Digest | dict[str, Any], fmt: Format, *, chart_dir: Path | None = None) -> str:
-    """The digest as json, markdown or html text (Block Kit lives in bot.slack.digest_builder)."""
+    """The digest as json, markdown or html text (Block Kit lives in bot.slack.digest.builder)."""
     if fmt == "json":
         return json.dumps(as_json(digest), indent=2, ensure_ascii=False, allow_nan=False)
     if fmt == "markdown":
@@ -66,5 +66,5 @@ def render(digest: Digest | dict[str, Any], fmt: Format, *, chart_dir: Path | No
     if fmt == "html":
         return render_html(digest)
     raise ValueError(
-        f"unknown format {fmt!r}: expected json, markdown or html (blocks: bot.slack.digest_builder)"
+        f"unknown format {fmt!r}: expected json, markdown or html (blocks: bot.slack.digest.builder)"
     )

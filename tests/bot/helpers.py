@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from bot.config import Config, SlackConfig
 from bot.server import BackgroundServer
 from bot.store.db import session_scope
-from bot.store.guideline_store import publish
+from bot.store.guidelines import publish
 from guidelines.parse import load_guideline
 from tests.support.fakeslack import FakeSlack
 from tests.support.slackreq import SlackHttpClient

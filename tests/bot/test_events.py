@@ -6,9 +6,9 @@ import time
 
 from sqlalchemy import func, select
 
-from bot.slack.home_builder import HOME_DIFF, HOME_HELP
+from bot.slack.home.builder import HOME_DIFF, HOME_HELP
 from bot.store.db import session_scope
-from bot.store.models_slack import SlackEvent
+from bot.store.models.slack import SlackEvent
 from tests.bot.helpers import Bot, buttons, texts
 
 MENTION = {

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.slack.blocks.mrkdwn import escape
 from bot.store.db import session_scope
-from bot.store.models_slack import Lookup
+from bot.store.models.slack import Lookup
 from tests.bot.helpers import SECRET, Bot, texts
 from tests.conftest import row_counts
 from tests.support.slackreq import event_body, sign, slash_command_body

@@ -15,12 +15,12 @@ from sqlalchemy import Engine, func, select
 
 from bot.config import load_config
 from bot.errors import ConfigError, InputError, StoreError
+from bot.jobs.workers import InlineWorkers, JobError, ProcessWorkers, make_workers
 from bot.server import make_wsgi_app, serve_in_thread
 from bot.slack.app import app_workers, create_app
-from bot.slack.guide_builder import GUIDE_SHOW_SECTION, parse_section_ref
-from bot.slack.workers import InlineWorkers, JobError, ProcessWorkers, make_workers
+from bot.slack.guide.builder import GUIDE_SHOW_SECTION, parse_section_ref
 from bot.store.db import make_engine
-from bot.store.models_slack import Lookup
+from bot.store.models.slack import Lookup
 from tests.bot.helpers import (
     SECRET,
     Bot,

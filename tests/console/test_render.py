@@ -9,7 +9,7 @@ from rich.text import Text
 
 from bot.console.render import CODE_STYLE, MENTION_STYLE, Renderer, mrkdwn_to_text, unescape
 from bot.slack.blocks import kit
-from bot.slack.guide_builder import (
+from bot.slack.guide.builder import (
     GUIDE_SHARE_SECTION,
     GUIDE_SHOW_SECTION,
     no_match_blocks,

@@ -16,7 +16,7 @@ from bot.config import Config
 from bot.console.repl import Repl, run
 from bot.console.server import ConsoleSlack
 from bot.console.session import CONSOLE_BOT_TOKEN, ConsoleSession, build_app
-from bot.slack.guide_builder import (
+from bot.slack.guide.builder import (
     GUIDE_SHOW_SECTION,
     parse_section_ref,
     search_results_blocks,

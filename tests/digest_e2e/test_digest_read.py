@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import insert
 
 from bot.store.db import make_engine, session_scope
-from bot.store.digest_queries import COLUMNS, digest_inputs, read_annotations
-from bot.store.models_annotations import Annotation
+from bot.store.digest_reads import COLUMNS, digest_inputs, read_annotations
+from bot.store.models.annotations import Annotation
 from reports.digest import TaskSpec, build_digest
 from reports.digest.build import _frame_alpha
 from tests.support.guidelines import mini, run_cli

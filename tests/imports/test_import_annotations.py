@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from bot.errors import InputError
 from bot.imports.load import import_annotations, import_gold
 from bot.store.db import session_scope
-from bot.store.models_annotations import Annotation, AnnotationHistory, Gold
+from bot.store.models.annotations import Annotation, AnnotationHistory, Gold
 from tests.conftest import row_counts
 from tests.imports.test_readers import FIXTURE
 from tests.support.guidelines import run_cli

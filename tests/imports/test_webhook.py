@@ -16,7 +16,7 @@ from bot.config import Config, ProjectConfig
 from bot.hooks.label_studio import SECRET_HEADER, label_studio_wsgi
 from bot.server import serve_in_thread
 from bot.store.db import session_scope
-from bot.store.models_annotations import Annotation, AnnotationHistory
+from bot.store.models.annotations import Annotation, AnnotationHistory
 from tests.conftest import row_counts
 
 SECRET = "s3cret-value"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.slack import guide_builder as gb
+from bot.slack.guide import builder as gb
 from bot.slack.blocks import kit
 from bot.slack.blocks.mrkdwn import escape, markdown_to_mrkdwn
 from guidelines.model import HL_END, HL_START, GuidelineDiff, SearchHit, SectionDiff

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from bot.store import closest
 from bot.store.closest import closest_sections
 from bot.store.db import session_scope
-from bot.store.guideline_store import publish
+from bot.store.guidelines import publish
 from guidelines.parse import load_guideline
 from tests.support.guidelines import MINI_RULES, mini
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.errors import ConflictError, InputError
-from bot.store import guideline_store as store
+from bot.store import guidelines as store
 from bot.store.db import session_scope
 from guidelines.parse import load_guideline
 from tests.conftest import row_counts

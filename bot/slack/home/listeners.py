@@ -7,29 +7,14 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
-from sqlalchemy import Engine
 
-from bot.slack.app import Deps
+from bot.jobs.guide import Answer, answer_and_remember
+from bot.jobs.home import home_view_job
+from bot.slack.deps import Deps
 from bot.slack.edge import after_ack
-from bot.slack.guide_builder import help_blocks
-from bot.slack.guide_engine import Answer, answer_and_remember
-from bot.slack.home_builder import HOME_DIFF, HOME_HELP, home_view
+from bot.slack.guide.builder import help_blocks
+from bot.slack.home.builder import HOME_DIFF, HOME_HELP
 from bot.slack.views import show_without_response_url
-from bot.store.db import session_scope
-from bot.store.guideline_store import list_guidelines
-from bot.store.slack_store import recent_lookups
-
-
-def home_view_job(engine: Engine, user_id: str) -> dict[str, Any]:
-    """The user's Home tab: guidelines with their current versions and the user's recent lookups."""
-    with session_scope(engine) as session:
-        summaries = list_guidelines(session)
-        current = {g.slug: g.current_version for g in summaries}
-        lookups = recent_lookups(session, user_id)
-    return home_view(
-        [(g.slug, g.title, g.current_version, g.published_at, g.versions) for g in summaries],
-        [(lk.query, lk.guideline, current.get(lk.guideline or ""), lk.anchor) for lk in lookups],
-    )
 
 
 def register(app: App, deps: Deps) -> None:

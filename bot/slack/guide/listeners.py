@@ -8,10 +8,10 @@ from slack_bolt import App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from bot.slack.app import Deps
+from bot.jobs.guide import Answer, answer_and_remember, section_answer_job
+from bot.slack.deps import Deps
 from bot.slack.edge import after_ack
-from bot.slack.guide_builder import GUIDE_SHARE_SECTION, GUIDE_SHOW_SECTION
-from bot.slack.guide_engine import Answer, answer_and_remember, section_answer_job
+from bot.slack.guide.builder import GUIDE_SHARE_SECTION, GUIDE_SHOW_SECTION
 from bot.slack.views import show_without_response_url
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.store.models import Base, utcnow
+from bot.store.models.base import Base, utcnow
 
 
 class SlackEvent(Base):

@@ -1,17 +1,14 @@
-"""Store queries for the Slack bot: event dedupe and recent lookups."""
+"""Users' recent guideline lookups (App Home)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.store.db import session_scope
-from bot.store.models_slack import Lookup, SlackEvent
+from bot.store.models.slack import Lookup
 
 RECENT_LOOKUPS = 10
 
@@ -24,20 +21,6 @@ class RecentLookup:
     guideline: str | None
     anchor: str | None
     created_at: datetime
-
-
-def claim_event(engine: Engine, event_id: str) -> bool:
-    """Record an Events API delivery in its own transaction; False if it was seen before (any replica)."""
-    insert = sqlite_insert if engine.dialect.name == "sqlite" else pg_insert
-    stmt = (
-        insert(SlackEvent)
-        .values(event_id=event_id)
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        # RETURNING, not rowcount: a row comes back only when this call inserted it.
-        .returning(SlackEvent.event_id)
-    )
-    with session_scope(engine) as session:
-        return session.execute(stmt).scalar_one_or_none() is not None
 
 
 def record_lookup(

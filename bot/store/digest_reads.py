@@ -12,9 +12,9 @@ import pandas as pd
 from sqlalchemy import BigInteger, Select, cast, func, select
 from sqlalchemy.orm import Session
 
-from bot.store.guideline_store import get_version
-from bot.store.models import Guideline, GuidelineVersion
-from bot.store.models_annotations import Annotation, Gold
+from bot.store.guidelines import get_version
+from bot.store.models.annotations import Annotation, Gold
+from bot.store.models.guidelines import Guideline, GuidelineVersion
 from bot.store.projects import get_project
 from bot.store.search import search_sections
 from reports.digest.model import TaskSpec

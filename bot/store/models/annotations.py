@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.store.models import Base, utcnow
+from bot.store.models.base import Base, utcnow
 
 
 class Project(Base):

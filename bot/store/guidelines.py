@@ -13,11 +13,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import ConflictError, InputError, NotFoundError
-from bot.store.models import Guideline, GuidelineFile, GuidelineVersion, SearchWord, Section
-from bot.store.search_query import stems
+from bot.store.models.guidelines import Guideline, GuidelineFile, GuidelineVersion, SearchWord, Section
 from guidelines.diff import diff_guidelines
 from guidelines.model import GuidelineDiff, GuidelineDocument, GuidelineMeta
 from guidelines.plaintext import markdown_to_plain
+from guidelines.search.query import stems
 from guidelines.semver import parse_version
 
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from bot.slack.blocks import kit
 from bot.slack.blocks.kit import Block
 from bot.slack.blocks.mrkdwn import escape
-from bot.slack.guide_builder import GUIDE_SHOW_SECTION, section_ref
+from bot.slack.guide.builder import GUIDE_SHOW_SECTION, section_ref
 from reports.digest.model import Digest
 from reports.render import as_json
 from reports.render import render as render_text

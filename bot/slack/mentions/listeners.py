@@ -8,9 +8,9 @@ from slack_bolt import App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from bot.slack.app import Deps
+from bot.jobs.guide import answer_and_remember, strip_mention
+from bot.slack.deps import Deps
 from bot.slack.edge import after_ack
-from bot.slack.guide_engine import answer_and_remember, strip_mention
 
 
 def register(app: App, deps: Deps) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.errors import InputError
 from bot.slack.blocks import kit
 from bot.slack.blocks.kit import Block
-from bot.slack.guide_builder import (
+from bot.slack.guide.builder import (
     diff_blocks,
     help_blocks,
     no_match_blocks,
@@ -28,10 +28,10 @@ from bot.slack.guide_builder import (
 )
 from bot.store.closest import closest_sections
 from bot.store.db import session_scope
-from bot.store.guideline_store import diff_versions, get_section, get_version
-from bot.store.models import GuidelineVersion
+from bot.store.guidelines import diff_versions, get_section, get_version
+from bot.store.lookups import record_lookup
+from bot.store.models.guidelines import GuidelineVersion
 from bot.store.search import search_sections
-from bot.store.slack_store import record_lookup
 
 Page = list[Block]
 log = logging.getLogger("annobot.slack")

@@ -1,0 +1,23 @@
+"""What listeners need besides the Bolt arguments: built once by `create_app`, passed to `register`."""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from bot.config import Config
+from bot.jobs.workers import Workers
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What listeners need besides the Bolt arguments."""
+
+    config: Config
+    engine: Engine
+    # Answer jobs run here (worker processes in production; see bot.jobs.workers).
+    workers: Workers
+    # Work after the ack (hand a job to the workers, wait, post the result) runs on these threads.
+    background: Executor

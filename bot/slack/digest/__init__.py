@@ -1,0 +1,1 @@
+"""The quality digest as Slack Block Kit."""

@@ -1,0 +1,1 @@
+"""`/guide`: its slash command, buttons and Block Kit."""

@@ -1,0 +1,1 @@
+"""App Home: the Home tab and its buttons."""

@@ -1,0 +1,1 @@
+"""`@annobot` mentions, answered in a thread."""

@@ -1,0 +1,1 @@
+"""Pure search rules: the query language, stemming, BM25F ranking and closest-title scoring."""
