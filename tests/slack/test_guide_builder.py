@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.slack.guide import builder as gb
 from bot.slack.blocks import kit
 from bot.slack.blocks.mrkdwn import escape, markdown_to_mrkdwn
+from bot.slack.guide import builder as gb
 from guidelines.model import HL_END, HL_START, GuidelineDiff, SearchHit, SectionDiff
 from tests.support.blockkit import EVIL, assert_no_injection, texts, validate_message
 
