@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from bot.cli.state import CliState
-from bot.store.db import current_revision, head_revision, upgrade_to_head
+from bot.store.db import current_revision, head_revision, make_engine, upgrade_to_head
+from bot.store.migrate import format_revision, write_revision
 
 
 @click.group()
@@ -40,3 +43,45 @@ def status(state: CliState) -> None:
     click.echo(
         f"revision: {rev or 'empty'} (head {head})" + ("" if rev == head else " - run 'annobot db upgrade'")
     )
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration does; also names the file.")
+@click.option(
+    "--empty",
+    is_flag=True,
+    help="Write the revision even when the models match the database (to fill in by hand).",
+)
+@click.option(
+    "--versions-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    hidden=True,
+    help="Write the new revision here instead of the package (tests).",
+)
+@click.pass_obj
+def revision(state: CliState, message: str, empty: bool, versions_dir: Path | None) -> None:
+    """Autogenerate the next numbered migration (NNNN_<slug>.py) from the model changes.
+
+    Compares the models with the configured database, which must be at head (run `annobot db
+    upgrade` first; SQLite is not migrated by this command). With no model change nothing is
+    written unless --empty. Review the file: autogenerate misses renames and hand-made objects.
+
+    Example: annobot db revision -m "projects: add timezone"
+    """
+    # Not state.engine(): that migrates SQLite on first use, which would hide a database behind head.
+    engine = make_engine(state.config.database_url, upgrade=False)
+    try:
+        new = write_revision(engine, message, versions_dir=versions_dir, empty=empty)
+    finally:
+        engine.dispose()
+    if new.path is None:
+        click.echo(
+            f"no model changes: the database at {new.down_revision} matches the models; nothing written"
+        )
+        return
+    formatted = format_revision(new.path, prune_imports=bool(new.changes))
+    click.echo(f"wrote {new.path} (revision {new.revision}, revises {new.down_revision})")
+    for change in new.changes or ["no changes detected: an empty revision to fill in by hand"]:
+        click.echo(f"  {change}")
+    if not formatted:
+        click.echo("ruff is not installed: format the file before committing")

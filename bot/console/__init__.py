@@ -1,6 +1,7 @@
 """`annobot console`: try the bot in a terminal, through the same Bolt app and listeners as Slack.
 
-`server` plays Slack (Web API and `response_url`s) on loopback, `requests` builds signed Slack
+`server` plays Slack (Web API and `response_url`s) on loopback with the one fake Slack of
+`bot.fakeslack`, queueing what the app shows for rendering; `requests` builds signed Slack
 request bodies, `session` drives the app built by `bot.slack.app.create_app`, `render` turns
 Block Kit into terminal text with numbered buttons, and `repl` is the loop.
 """

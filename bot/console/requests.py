@@ -15,9 +15,10 @@ from urllib.parse import urlencode
 
 from slack_bolt import BoltRequest
 
-TEAM_ID = "TCONSOLE"
-TEAM_DOMAIN = "console"
-API_APP_ID = "ACONSOLE"
+from bot.fakeslack import APP_ID, TEAM_DOMAIN, TEAM_ID
+
+# The workspace and app are the fake's, so these requests agree with what its auth.test answers.
+API_APP_ID = APP_ID
 USER_ID = "UCONSOLE"
 USER_NAME = "console"
 CHANNEL_ID = "CCONSOLE"

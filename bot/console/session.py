@@ -1,4 +1,4 @@
-"""One console session: the real Bolt app wired to the console Slack server, driven by typed lines."""
+"""One console session: the real Bolt app wired to the console's fake Slack, driven by typed lines."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from slack_bolt import BoltRequest, BoltResponse
-from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.config import Config
@@ -44,7 +43,7 @@ class Outcome:
 
 
 def console_config(config: Config, api_url: str, secret: str) -> Config:
-    """The configuration with dummy secrets and the console server as Slack's API URL."""
+    """The configuration with dummy secrets and the console's fake Slack as the API URL."""
     slack = dataclasses.replace(
         config.slack,
         api_url=api_url,
@@ -58,15 +57,15 @@ def console_config(config: Config, api_url: str, secret: str) -> Config:
 
 
 def build_app(config: Config, slack: ConsoleSlack, secret: str, engine: Engine | None = None) -> Dispatcher:
-    """The real Bolt app (`create_app`), its WebClient pointed at the console server."""
+    """The real Bolt app (`create_app`), its WebClient pointed at the console's fake Slack."""
     from bot.slack.app import create_app
 
-    client = WebClient(base_url=slack.api_url, token=CONSOLE_BOT_TOKEN)
-    return create_app(console_config(config, slack.api_url, secret), client=client, engine=engine)
+    client = slack.client(CONSOLE_BOT_TOKEN)
+    return create_app(console_config(config, slack.url, secret), client=client, engine=engine)
 
 
 class ConsoleSession:
-    """Sends signed requests to an app and collects what it answers through the console server."""
+    """Sends signed requests to an app and collects what it answers through the console's fake Slack."""
 
     def __init__(
         self,

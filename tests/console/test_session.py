@@ -43,7 +43,7 @@ def _recording_repl(session: ConsoleSession) -> tuple[Repl, Console]:
 def _toy_app(slack: ConsoleSlack, secret: str) -> App:
     """A small real Bolt app whose `/guide` answers through respond(), like the real listeners."""
     app = App(
-        client=WebClient(base_url=slack.api_url, token=CONSOLE_BOT_TOKEN),
+        client=WebClient(base_url=slack.url, token=CONSOLE_BOT_TOKEN),
         signing_secret=secret,
         token_verification_enabled=False,
     )
@@ -116,7 +116,7 @@ def test_real_app_guide_show_and_share(slack: ConsoleSlack, db_url: str, publish
     assert share.action_id == "guide_share_section"
     assert parse_section_ref(show.value or "") == ("product-sentiment", "1.1.0", "sarcasm")
     repl.handle("2")
-    posts = [p for m, p in slack.calls if m == "chat.postMessage"]
+    posts = [c.params for c in slack.calls("chat.postMessage")]
     assert len(posts) == 1 and posts[0]["channel"] == "CCONSOLE"
     out = console.export_text(clear=False)
     assert "annobot posted in #console" in out and "Shared by" in out

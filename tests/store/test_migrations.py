@@ -1,11 +1,21 @@
-"""The Alembic migrations match the models on both backends, and go down and up again."""
+"""Migrations match the models on both backends, go down and up again; `db revision` writes the next."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from alembic import command
-from sqlalchemy import Engine, inspect
+from click.testing import Result
+from sqlalchemy import Column, Engine, Integer, String, Table, inspect
 
 from bot.store.db import alembic_config, current_revision, head_revision, upgrade_to_head
+from bot.store.migrate import VERSIONS, next_revision_id, revision_config
+from bot.store.schema import metadata
+from tests.support.guidelines import run_cli
+
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
 
 def test_no_drift_between_models_and_migrations(engine: Engine) -> None:
@@ -21,3 +31,108 @@ def test_downgrade_and_upgrade_round_trip(engine: Engine) -> None:
     upgrade_to_head(engine)
     assert {"guidelines", "guideline_versions", "sections"} <= set(inspect(engine).get_table_names())
     command.check(cfg)
+
+
+# --------------------------------------------------------------------------------------------------
+# `annobot db revision`: autogenerate the next numbered migration into a temporary versions folder
+
+
+def _revision(db_url: str, versions: Path, *args: str) -> Result:
+    return run_cli(db_url, "db", "revision", "--versions-dir", str(versions), *args)
+
+
+def _next_id() -> str:
+    return f"{int(head_revision()) + 1:04d}"
+
+
+def test_next_revision_id_numbers_on_from_the_highest() -> None:
+    assert next_revision_id(["0001", "0004", "0002", "abc123"]) == "0005"
+    assert next_revision_id([]) == "0001"
+    assert next_revision_id(["0009"]) == "0010"
+
+
+def test_revision_without_model_changes_writes_nothing(db_url: str, tmp_path: Path) -> None:
+    shipped = sorted(VERSIONS.iterdir())
+    versions = tmp_path / "versions"
+    result = _revision(db_url, versions, "-m", "nothing to do")
+    assert result.exit_code == 0, result.output
+    assert "no model changes" in result.output and "nothing written" in result.output
+    assert not versions.exists() or not any(versions.iterdir())
+    assert sorted(VERSIONS.iterdir()) == shipped
+
+
+def test_revision_empty_flag_writes_an_empty_revision(db_url: str, tmp_path: Path) -> None:
+    versions = tmp_path / "versions"
+    result = _revision(db_url, versions, "-m", "backfill by hand", "--empty")
+    assert result.exit_code == 0, result.output
+    [written] = versions.iterdir()
+    assert written.name == f"{_next_id()}_backfill_by_hand.py"
+    text = written.read_text(encoding="utf-8")
+    assert f'revision = "{_next_id()}"' in text and f'down_revision = "{head_revision()}"' in text
+    # Kept for the hand-written operations even though nothing uses them yet.
+    assert "from alembic import op" in text
+
+
+def test_revision_with_a_model_change_writes_the_next_migration(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    versions = tmp_path / "versions"
+    head = head_revision()
+    throwaway = Table(
+        "throwaway_notes",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("note", String(50), nullable=False),
+    )
+    try:
+        result = _revision(db_url, versions, "-m", "add throwaway notes")
+        assert result.exit_code == 0, result.output
+        [written] = versions.iterdir()
+        assert written.name == f"{_next_id()}_add_throwaway_notes.py"
+        assert f"revises {head}" in result.output and "add_table throwaway_notes" in result.output
+        text = written.read_text(encoding="utf-8")
+        assert f'revision = "{_next_id()}"' in text and f'down_revision = "{head}"' in text
+        assert 'op.create_table(\n        "throwaway_notes",' in text
+        assert 'op.drop_table("throwaway_notes")' in text
+        # Tidied like the shipped revisions, so `ruff check .` and `ruff format --check .` stay clean.
+        for args in (["check"], ["format", "--check"]):
+            tidy = subprocess.run(
+                [sys.executable, "-m", "ruff", *args, "--config", str(PYPROJECT), str(written)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert tidy.returncode == 0, tidy.stdout
+        # The file is a working migration: up, no drift left, and down again.
+        cfg = revision_config(engine, versions)
+        command.upgrade(cfg, "head")
+        try:
+            assert "throwaway_notes" in inspect(engine).get_table_names()
+            command.check(cfg)
+        finally:
+            command.downgrade(cfg, head)
+        assert "throwaway_notes" not in inspect(engine).get_table_names()
+    finally:
+        metadata.remove(throwaway)
+
+
+def test_revision_refuses_a_database_behind_head(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    versions = tmp_path / "versions"
+    command.downgrade(alembic_config(engine), "-1")
+    behind = current_revision(engine)
+    try:
+        result = _revision(db_url, versions, "-m", "too early")
+        assert result.exit_code == 2
+        [line] = result.output.strip().splitlines()
+        assert f"at revision {behind}, not at head {head_revision()}" in line
+        assert "run 'annobot db upgrade'" in line
+        assert not versions.exists()
+        assert current_revision(engine) == behind  # refused without migrating, SQLite included
+    finally:
+        upgrade_to_head(engine)
+
+
+def test_revision_refuses_an_empty_database(tmp_path: Path) -> None:
+    result = _revision(f"sqlite:///{tmp_path / 'new.db'}", tmp_path / "versions", "-m", "x")
+    assert result.exit_code == 2
+    assert "database is empty" in result.output and "annobot db upgrade" in result.output

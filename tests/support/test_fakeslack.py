@@ -26,7 +26,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.signature import SignatureVerifier
 
-from tests.support.fakeslack import MAX_DELAY_SECONDS, FakeSlack
+from tests.support.fakeslack import MAX_DELAY_SECONDS, FakeSlack, fake_slack  # noqa: F401 (fixture)
 from tests.support.slackreq import (
     SlackHttpClient,
     block_actions_body,
@@ -282,6 +282,24 @@ def test_unknown_path_is_404_and_recorded(fake: FakeSlack) -> None:
     assert status == 404 and json.loads(body)["ok"] is False
     [req] = fake.requests()
     assert req.kind == "other" and req.method == "/nope" and fake.calls() == []
+
+
+def test_listeners_see_each_call_before_it_is_answered(fake: FakeSlack) -> None:
+    seen: list[tuple[str, str]] = []
+    fake.on_call(lambda call: seen.append((call.kind, call.method)))
+    client = _client(fake)
+    client.chat_postMessage(channel="C1", text="a")
+    # Listeners run before the answer goes out, so the client never outruns them.
+    assert seen == [("api", "chat.postMessage")]
+    post(fake.response_url("r1"), "{}", {"Content-Type": "application/json"})
+    fake.reset()  # Listeners are wiring, like users: they survive a reset.
+    client.auth_test()
+    assert seen == [("api", "chat.postMessage"), ("response", "response"), ("api", "auth.test")]
+
+
+def test_fake_slack_fixture_is_started(fake_slack: FakeSlack) -> None:  # noqa: F811 (the fixture)
+    assert fake_slack.client().auth_test()["ok"] is True
+    assert [c.method for c in fake_slack.calls()] == ["auth.test"]
 
 
 def test_reset_forgets_calls_and_faults(fake: FakeSlack) -> None:
