@@ -17,6 +17,9 @@ from bot.errors import ConfigError
 from bot.jobs.workers import Workers, make_workers
 from bot.slack.deps import Deps
 from bot.slack.edge import explain_in_context
+from bot.slack.guide import listeners as guide
+from bot.slack.home import listeners as home
+from bot.slack.mentions import listeners as mentions
 from bot.store.db import is_sqlite, make_engine, require_head
 from bot.store.events import claim_event
 
@@ -27,8 +30,8 @@ log = logging.getLogger("annobot.slack")
 MAX_RATE_LIMIT_RETRIES = 3
 MAX_SERVER_ERROR_RETRIES = 2
 MAX_CONNECTION_RETRIES = 2
-# Work after the ack runs on these threads: it hands the answer job to the workers, waits, and
-# posts the result, so the threads mostly wait on I/O.
+# Work after the ack runs on these threads: it hands the job to the workers, waits, and posts
+# the result, so the threads mostly wait on I/O.
 BACKGROUND_THREADS = 8
 
 
@@ -111,11 +114,6 @@ def app_workers(app: App) -> Workers:
 
 
 def _register_listeners(app: App, deps: Deps) -> None:
-    # Imported here so that importing this module stays cheap and free of side effects.
-    from bot.slack.guide import listeners as guide
-    from bot.slack.home import listeners as home
-    from bot.slack.mentions import listeners as mentions
-
     guide.register(app, deps)
     home.register(app, deps)
     mentions.register(app, deps)

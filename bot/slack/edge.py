@@ -1,10 +1,14 @@
-"""The Slack edge's error policy: expected errors become an ephemeral explanation, others a logged traceback."""
+"""The Slack edge: how listeners ack, hand work to the background, open modals, and explain errors.
+
+Error policy: expected errors become an explanation for the user, others a logged traceback and a
+generic message. `after_ack` makes a listener that acks empty at once and does the work afterwards.
+"""
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
@@ -15,13 +19,25 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import AnnobotError
 from bot.slack.blocks import kit
-from bot.slack.guide.builder import error_blocks
+from bot.slack.blocks.kit import Block
 from guidelines.errors import GuidelineError
 
 log = logging.getLogger("annobot.slack")
 
 EXPECTED = (AnnobotError, GuidelineError)
 GENERIC = "Something went wrong on our side; it has been logged."
+# A modal shows at most 100 blocks: a longer answer is cut, and this note says where to read it all.
+MODAL_CUT_NOTE = "_Continues: use `/guide` in a channel._"
+
+
+def user_message(error: BaseException, logger: logging.Logger = log) -> str:
+    """What to tell the user about `error`; unexpected errors are logged with their traceback."""
+    if isinstance(error, EXPECTED):
+        message = error.message if isinstance(error, AnnobotError) else str(error)
+        logger.info("user error: %s", message)
+        return message
+    logger.error("unexpected error in a Slack handler", exc_info=error)
+    return GENERIC
 
 
 def explain(
@@ -34,13 +50,8 @@ def explain(
     logger: logging.Logger = log,
 ) -> None:
     """Tell the user what went wrong, ephemerally; log unexpected errors with their traceback."""
-    if isinstance(error, EXPECTED):
-        message = error.message if isinstance(error, AnnobotError) else str(error)
-        logger.info("user error: %s", message)
-    else:
-        logger.error("unexpected error in a Slack handler", exc_info=error)
-        message = GENERIC
-    blocks = error_blocks(message)
+    message = user_message(error, logger)
+    blocks = kit.error_blocks(message)
     text = kit.fallback_text(message)
     try:
         if respond is not None:
@@ -93,3 +104,12 @@ def after_ack(executor: Executor, fn: Callable[..., None]) -> Callable[..., None
 
     listener.__name__ = listener.__qualname__ = fn.__name__
     return listener
+
+
+def show_in_modal(
+    client: WebClient, body: Mapping[str, Any], pages: Sequence[Sequence[Block]], title: str = "Guideline"
+) -> None:
+    """Open pages of blocks as a modal with the interaction's trigger_id (no message to answer)."""
+    client.views_open(
+        trigger_id=body["trigger_id"], view=kit.pages_modal(title, pages, cut_note=MODAL_CUT_NOTE)
+    )
