@@ -29,9 +29,10 @@ from sqlalchemy import func, select
 
 from bench.corpus import query_mix, synthetic_documents
 from bench.search import percentile
+from bot.cli.run_cmd import run_workers
 from bot.config import Config, SlackConfig
 from bot.server import make_wsgi_app, serve_in_thread
-from bot.slack.app import app_workers, create_app
+from bot.slack.app import create_app
 from bot.store.db import make_engine, session_scope, upgrade_to_head
 from bot.store.guidelines import publish
 from bot.store.models.guidelines import Section
@@ -79,9 +80,10 @@ def _serve_app(url: str, fake_url: str, workers: int | None, ports: Any, stop: A
     config = Config(database_url=url, slack=slack)
     client = WebClient(token="xoxb-bench", base_url=fake_url)
     client.proxy = None  # loopback only, never through an environment proxy
-    app = create_app(config, client=client, engine=engine)
-    answer_workers = app_workers(app)
-    answer_workers.start()  # as `annobot run` does
+    # Built, started and closed here, as `annobot run` does.
+    answer_workers = run_workers(config, engine)
+    app = create_app(config, client=client, engine=engine, workers=answer_workers)
+    answer_workers.start()
     server, port = serve_in_thread(make_wsgi_app(app, engine))
     ports.put(port)
     stop.wait()

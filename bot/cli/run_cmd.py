@@ -7,8 +7,11 @@ import sys
 from types import FrameType
 
 import click
+from sqlalchemy import Engine
 
 from bot.cli.state import CliState
+from bot.config import Config
+from bot.jobs.workers import Workers, make_workers
 
 
 @click.command("run")
@@ -25,35 +28,40 @@ def run(state: CliState, port: int | None) -> None:
     """
     from bot.hooks.label_studio import label_studio_wsgi
     from bot.server import make_wsgi_app, serve
-    from bot.slack.app import app_workers, create_app
+    from bot.slack.app import create_app
 
     config = state.config
     engine = state.engine()
-    app = create_app(config, engine=engine)
-    # Spawn the answer workers before the first request, so that no early answer waits for them.
-    workers = app_workers(app)
-    workers.start()
-    # SIGTERM (systemd, docker stop, Kubernetes) unwinds like Ctrl-C, so the workers are closed.
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    # Seam for the scheduler (digests, a later issue): start it here, beside the Slack handler.
-    if config.slack.app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        click.echo("annobot: Socket Mode (SLACK_APP_TOKEN is set)")
-        try:
-            SocketModeHandler(app, config.slack.app_token).start()
-        finally:
-            workers.close()
-        return
-    port = config.server.port if port is None else port
-    click.echo(
-        f"annobot: HTTP mode on http://{config.server.host}:{port}/slack/events (+ /healthz, /hooks/label-studio/)"
-    )
-    hooks = {"/hooks/label-studio": label_studio_wsgi(engine, config)}
+    # Not started yet: a configuration error in create_app stops start-up before any process spawns.
+    workers = run_workers(config, engine)
     try:
+        app = create_app(config, engine=engine, workers=workers)
+        # SIGTERM (systemd, docker stop, Kubernetes) unwinds like Ctrl-C, so the workers are closed.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        # Spawn the workers before the first request, so that no early answer waits for them.
+        workers.start()
+        # Seam for the scheduler (digests, a later issue): start it here, beside the Slack handler,
+        # with the same workers.
+        if config.slack.app_token:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            click.echo("annobot: Socket Mode (SLACK_APP_TOKEN is set)")
+            SocketModeHandler(app, config.slack.app_token).start()
+            return
+        port = config.server.port if port is None else port
+        click.echo(
+            f"annobot: HTTP mode on http://{config.server.host}:{port}/slack/events"
+            " (+ /healthz, /hooks/label-studio/)"
+        )
+        hooks = {"/hooks/label-studio": label_studio_wsgi(engine, config)}
         serve(make_wsgi_app(app, engine, mounts=hooks), config.server.host, port)
     finally:
         workers.close()
+
+
+def run_workers(config: Config, engine: Engine) -> Workers:
+    """The workers `annobot run` serves with: as many processes as `[slack] answer_workers` says."""
+    return make_workers(engine, config.slack.answer_workers)
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:

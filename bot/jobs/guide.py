@@ -1,7 +1,8 @@
-"""What `/guide`, mentions and buttons answer: parse the text, query the store, build the blocks.
+"""What `/guide`, mentions and buttons answer: parse the text, read the store, build the blocks.
 
 The shared engine of the slash command, `@annobot` mentions, App Home buttons and the console:
-no Slack client here, only a session in and Block Kit pages out (each page ≤ 50 blocks).
+no Slack client and no SQL here, only a session in and Block Kit pages out (each page ≤ 50
+blocks). Each answer goes one way: parse, then every read from the store, then one builder call.
 """
 
 from __future__ import annotations
@@ -11,26 +12,25 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.errors import InputError
 from bot.slack.blocks import kit
 from bot.slack.blocks.kit import Block
+from bot.slack.blocks.section_link import parse_section_ref
 from bot.slack.guide.builder import (
     diff_blocks,
     help_blocks,
     no_match_blocks,
-    parse_section_ref,
     search_results_blocks,
     section_blocks,
 )
 from bot.store.closest import closest_sections
 from bot.store.db import session_scope
-from bot.store.guidelines import diff_versions, get_section, get_version
+from bot.store.guidelines import diff_versions, get_section, get_version, version_exists
 from bot.store.lookups import record_lookup
-from bot.store.models.guidelines import GuidelineVersion
 from bot.store.search import search_sections
 
 Page = list[Block]
@@ -38,8 +38,6 @@ log = logging.getLogger("annobot.slack")
 
 # `QUERY @1.0.0` (or `@v1.0.0`) at the very end pins a version; a mention like `<@U1>` never matches.
 _PIN = re.compile(r"(?:^|\s)@v?(\d+(?:\.\d+){0,2}(?:[-+][0-9A-Za-z.+-]+)?)\s*$")
-# The bot's own mention at the start of an app_mention text.
-_LEADING_MENTION = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>\s*)+")
 
 
 @dataclass(frozen=True)
@@ -86,29 +84,31 @@ def parse_guide_text(text: str) -> GuideRequest:
     return GuideRequest("search", query=stripped)
 
 
-def strip_mention(text: str) -> str:
-    """An app_mention's text without the leading bot mention(s)."""
-    return _LEADING_MENTION.sub("", text, count=1).strip()
+def help_answer() -> Answer:
+    """How to use `/guide` (no store needed)."""
+    return Answer([help_blocks()], "How to use /guide")
 
 
 def answer(session: Session, text: str, *, user_id: str, max_results: int = 5) -> Answer:
     """The reply to a `/guide` text or a mention; searches are remembered for the user's App Home."""
     req = parse_guide_text(text)
     if req.kind == "help":
-        return Answer([help_blocks()], "How to use /guide")
+        return help_answer()
     if req.kind == "diff":
         diff = diff_versions(session, req.slug, req.old, req.new)
         return Answer(
             kit.paginate(diff_blocks(diff)), kit.fallback_text(f"{req.slug}: {req.old} → {req.new}")
         )
-    if req.version:
-        # Raises NotFoundError (shown to the user) when no guideline has that version.
-        _require_pinned_version(session, req.version)
+    # Every read first: the pinned version, the hits, and near misses when nothing matched.
+    if req.version and not version_exists(session, req.version):
+        raise InputError(f"no guideline has a published version {req.version}")
     result = search_sections(session, req.query, version=req.version, limit=max_results)
+    suggestions = [] if result.hits else closest_sections(session, req.query)
+    # Then the blocks.
     top = result.hits[0] if result.hits else None
     lookup = (user_id, req.query, top.guideline if top else None, top.anchor if top else None)
     if not result.hits:
-        blocks = no_match_blocks(req.query, closest_sections(session, req.query))
+        blocks = no_match_blocks(req.query, suggestions)
         return Answer([blocks], kit.fallback_text("No guideline section matched", req.query), lookup)
     blocks = search_results_blocks(req.query, result.hits, pinned=req.version, total=result.total)
     return Answer([blocks], kit.fallback_text("Guideline answers", req.query), lookup)
@@ -130,12 +130,6 @@ def answer_and_remember(engine: Engine, text: str, *, user_id: str, max_results:
             # The answer matters more than the history line: log and still answer.
             log.exception("could not record a lookup")
     return result
-
-
-def _require_pinned_version(session: Session, version: str) -> None:
-    found = session.scalar(select(GuidelineVersion.id).where(GuidelineVersion.version == version).limit(1))
-    if found is None:
-        raise InputError(f"no guideline has a published version {version}")
 
 
 def section_answer_job(engine: Engine, ref: str, *, shared_by: str | None = None) -> Answer:

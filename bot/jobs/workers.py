@@ -1,14 +1,16 @@
-"""Where answers are computed: worker processes at a lower CPU priority, so acks never wait for them.
+"""Where jobs run: worker processes at a lower CPU priority, so that acks never wait for them.
 
-An ack is a few hundred microseconds of Python; an answer (search, ranking, suggestions, blocks) is
-tens of milliseconds. In one process they share the GIL, and under load every ack queues behind
-answer work. Answers therefore run in a pool of worker processes, each with its own engine, niced
-so that the request process wins the CPU whenever it has an ack to send. The listener threads only
-hand a job over, wait for its result and post it.
+An ack is a few hundred microseconds of Python; a job (a `/guide` answer: search, ranking,
+suggestions, blocks; a Home tab; a scheduled digest) is tens of milliseconds or more. In one
+process they share the GIL, and under load every ack queues behind that work. Jobs therefore run
+in a pool of worker processes, each with its own engine, niced so that the request process wins
+the CPU whenever it has an ack to send. The listener threads (and the scheduler) only hand a job
+over, wait for its result and use it.
 
 A job is a module-level function `fn(engine, *args, **kwargs)` returning something picklable.
 `InlineWorkers` runs the same jobs in the calling thread (console, tests, in-memory SQLite).
-Nothing here is shared state between replicas: each process answers on its own.
+The pool is built, started and closed by whoever serves the app (`annobot run`) and handed to
+`create_app`. Nothing here is shared state between replicas: each process works on its own.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
 
-from bot.errors import StoreError
+from bot.errors import AnnobotError
 from bot.store.db import make_engine
 
 T = TypeVar("T")
@@ -40,8 +42,12 @@ PARENT_CHECK_S = 1.0
 START_TIMEOUT_S = 120
 
 
+class WorkerError(AnnobotError):
+    """The worker pool cannot take a job: it is closed, or its processes did not start."""
+
+
 class Workers(Protocol):
-    """Runs answer jobs; `close()` releases what it holds."""
+    """Runs jobs; `close()` releases what it holds."""
 
     def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run `fn(engine, *args, **kwargs)` and return its result (or raise its error)."""
@@ -141,7 +147,7 @@ class ProcessWorkers:
         with self._lock:
             if self._closed:
                 # Shutting down: never spawn a pool nobody would close.
-                raise StoreError("the answer workers are closed")
+                raise WorkerError("the answer workers are closed")
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.processes,
@@ -172,7 +178,7 @@ class ProcessWorkers:
             except BrokenProcessPool:
                 if attempt == 2:
                     raise
-                log.error("an answer worker died; starting a new pool and retrying once", exc_info=True)
+                log.error("a worker died; starting a new pool and retrying once", exc_info=True)
                 self._discard(pool)
         raise AssertionError("unreachable")
 
@@ -183,7 +189,7 @@ class ProcessWorkers:
         seen: set[int] = set()
         while len(seen) < self.processes:
             if time.monotonic() > deadline:
-                raise StoreError(f"only {len(seen)} of {self.processes} answer workers started")
+                raise WorkerError(f"only {len(seen)} of {self.processes} answer workers started")
             futures = [pool.submit(_ready, 0.05) for _ in range(self.processes)]
             seen.update(f.result(timeout=START_TIMEOUT_S) for f in futures)
 
@@ -197,7 +203,7 @@ class ProcessWorkers:
 
 
 def auto_processes() -> int:
-    """The default number of answer processes: one per CPU, at most MAX_AUTO_WORKERS."""
+    """The default number of worker processes: one per CPU, at most MAX_AUTO_WORKERS."""
     return max(1, min(MAX_AUTO_WORKERS, os.cpu_count() or 1))
 
 

@@ -14,9 +14,12 @@ from sqlalchemy import Engine
 
 from bot.config import Config
 from bot.errors import ConfigError
-from bot.jobs.workers import Workers, make_workers
+from bot.jobs.workers import InlineWorkers, Workers
 from bot.slack.deps import Deps
 from bot.slack.edge import explain_in_context
+from bot.slack.guide import listeners as guide
+from bot.slack.home import listeners as home
+from bot.slack.mentions import listeners as mentions
 from bot.store.db import is_sqlite, make_engine, require_head
 from bot.store.events import claim_event
 
@@ -27,8 +30,8 @@ log = logging.getLogger("annobot.slack")
 MAX_RATE_LIMIT_RETRIES = 3
 MAX_SERVER_ERROR_RETRIES = 2
 MAX_CONNECTION_RETRIES = 2
-# Work after the ack runs on these threads: it hands the answer job to the workers, waits, and
-# posts the result, so the threads mostly wait on I/O.
+# Work after the ack runs on these threads: it hands the job to the workers, waits, and posts
+# the result, so the threads mostly wait on I/O.
 BACKGROUND_THREADS = 8
 
 
@@ -67,8 +70,9 @@ def create_app(
 ) -> App:
     """Build the Bolt app with dedupe middleware, error handler and every listener registered.
 
-    `workers` runs the answer jobs; by default as `[slack] answer_workers` says (processes are
-    spawned on first use: call `app_workers(app).start()` to have them ready before serving).
+    `workers` runs the jobs (answers, Home tabs). Whoever serves the app owns them: builds them
+    (`bot.jobs.workers.make_workers`), starts them before serving and closes them afterwards, as
+    `annobot run` does. By default they run inline on `engine`: cheap, in-process, nothing to close.
     """
     secret = _require(config.slack.signing_secret, "SLACK_SIGNING_SECRET")
     if client is None:
@@ -88,34 +92,22 @@ def create_app(
         # lazily, on the first request.
         token_verification_enabled=False,
         # Listeners run on the request thread: they ack and hand their work to `background`
-        # (bot.slack.edge.after_ack), so the HTTP answer leaves as soon as the ack is given.
+        # (bot.slack.edge.after_ack, after_validation), so the HTTP answer leaves as soon as the ack
+        # is given.
         process_before_response=True,
         listener_executor=background,
         logger=log,
     )
     if workers is None:
-        workers = make_workers(engine, config.slack.answer_workers)
+        workers = InlineWorkers(engine)
     deps = Deps(config=config, engine=engine, workers=workers, background=background)
-    # Kept on the app so that whoever serves it can start and close the workers.
-    app._annobot_workers = workers  # type: ignore[attr-defined]
     app.middleware(_dedupe_events(engine))
     app.error(_on_error)
     _register_listeners(app, deps)
     return app
 
 
-def app_workers(app: App) -> Workers:
-    """The answer workers of an app made by `create_app`."""
-    workers: Workers = app._annobot_workers  # type: ignore[attr-defined]
-    return workers
-
-
 def _register_listeners(app: App, deps: Deps) -> None:
-    # Imported here so that importing this module stays cheap and free of side effects.
-    from bot.slack.guide import listeners as guide
-    from bot.slack.home import listeners as home
-    from bot.slack.mentions import listeners as mentions
-
     guide.register(app, deps)
     home.register(app, deps)
     mentions.register(app, deps)

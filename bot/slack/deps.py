@@ -17,7 +17,7 @@ class Deps:
 
     config: Config
     engine: Engine
-    # Answer jobs run here (worker processes in production; see bot.jobs.workers).
+    # Jobs run here (worker processes under `annobot run`; see bot.jobs.workers).
     workers: Workers
     # Work after the ack (hand a job to the workers, wait, post the result) runs on these threads.
     background: Executor

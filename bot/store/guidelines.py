@@ -183,6 +183,12 @@ def list_versions(session: Session, slug: str) -> list[str]:
     return sorted(rows, key=parse_version)
 
 
+def version_exists(session: Session, version: str) -> bool:
+    """True when some guideline has published `version`."""
+    stmt = select(GuidelineVersion.id).where(GuidelineVersion.version == version).limit(1)
+    return session.scalar(stmt) is not None
+
+
 def get_section(
     session: Session, slug: str, anchor: str, version: str | None = None
 ) -> tuple[GuidelineVersion, Section]:

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from bot.slack.guide.builder import GUIDE_SHARE_SECTION, GUIDE_SHOW_SECTION
+from bot.slack.blocks.section_link import GUIDE_SHARE_SECTION, GUIDE_SHOW_SECTION
 from tests.bot.helpers import Bot, buttons, publish_folder
 from tests.support.guidelines import write_guideline
 

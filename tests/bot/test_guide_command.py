@@ -7,7 +7,12 @@ import re
 import time
 from pathlib import Path
 
-from bot.slack.guide.builder import GUIDE_SHARE_SECTION, GUIDE_SHOW_SECTION, parse_section_ref, section_ref
+from bot.slack.blocks.section_link import (
+    GUIDE_SHARE_SECTION,
+    GUIDE_SHOW_SECTION,
+    parse_section_ref,
+    section_ref,
+)
 from tests.bot.helpers import EXAMPLES, Bot, buttons, publish_folder, texts
 from tests.support.guidelines import write_guideline
 

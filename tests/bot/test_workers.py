@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from bot.cli.run_cmd import run_workers
 from bot.config import load_config
-from bot.errors import ConfigError, InputError, StoreError
-from bot.jobs.workers import InlineWorkers, JobError, ProcessWorkers, make_workers
+from bot.errors import ConfigError, InputError
+from bot.jobs.workers import InlineWorkers, JobError, ProcessWorkers, WorkerError, make_workers
 from bot.server import make_wsgi_app, serve_in_thread
-from bot.slack.app import app_workers, create_app
-from bot.slack.guide.builder import GUIDE_SHOW_SECTION, parse_section_ref
+from bot.slack.app import create_app
+from bot.slack.blocks.section_link import GUIDE_SHOW_SECTION, parse_section_ref
 from bot.store.db import make_engine
 from bot.store.models.slack import Lookup
 from tests.bot.helpers import (
@@ -171,7 +172,7 @@ def test_closed_workers_refuse_jobs_instead_of_starting_a_new_pool(db_url: str) 
     workers = ProcessWorkers(db_url, 1)
     workers.start()
     workers.close()
-    with pytest.raises(StoreError, match="closed"):
+    with pytest.raises(WorkerError, match="closed"):
         workers.run(_niceness)
     assert workers._pool is None
 
@@ -185,12 +186,12 @@ def test_make_workers_chooses_inline_for_zero_and_in_memory_sqlite(engine: Engin
     assert isinstance(auto, ProcessWorkers) and 1 <= auto.processes <= 4
 
 
-def test_create_app_builds_workers_from_config(engine: Engine, fake: FakeSlack) -> None:
+def test_annobot_run_builds_workers_from_config(engine: Engine, fake: FakeSlack) -> None:
     import dataclasses
 
     config = bot_config(fake.url)
     config = dataclasses.replace(config, slack=dataclasses.replace(config.slack, answer_workers=3))
-    workers = app_workers(create_app(config, client=fake.client(), engine=engine))
+    workers = run_workers(config, engine)
     assert isinstance(workers, ProcessWorkers) and workers.processes == 3
     workers.close()  # never started: nothing to stop
 
@@ -208,3 +209,76 @@ def test_answer_workers_config_errors_name_the_key(tmp_path: Path, value: str) -
     path.write_text(f"[slack]\nanswer_workers = {value}\n")
     with pytest.raises(ConfigError, match=r"slack\.answer_workers"):
         load_config(path, env={})
+
+
+def test_workers_that_do_not_start_in_time_raise_worker_error(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.jobs.workers as workers_module
+
+    monkeypatch.setattr(workers_module, "START_TIMEOUT_S", -1)  # the deadline has passed already
+    workers = ProcessWorkers(db_url, 2)
+    try:
+        with pytest.raises(WorkerError, match=r"only 0 of 2 answer workers started"):
+            workers.start()
+    finally:
+        workers.close()
+
+
+class _Recording:
+    """Inline workers that remember which jobs they ran."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.inline = InlineWorkers(engine)
+        self.ran: list[str] = []
+        self.started = self.closed = False
+
+    def run(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self.ran.append(fn.__name__)
+        return self.inline.run(fn, *args, **kwargs)
+
+    def start(self) -> None:
+        self.started = True
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _served(app: Any, engine: Engine, fake: FakeSlack) -> tuple[Any, TimedClient]:
+    server, port = serve_in_thread(make_wsgi_app(app, engine))
+    return server, TimedClient(f"http://127.0.0.1:{port}/slack/events", SECRET)
+
+
+def test_create_app_runs_jobs_on_the_workers_it_is_given(engine: Engine, fake: FakeSlack) -> None:
+    publish_examples(engine)
+    workers = _Recording(engine)
+    app = create_app(bot_config(fake.url), client=fake.client(), engine=engine, workers=workers)
+    server, slack = _served(app, engine, fake)
+    try:
+        slack.command("/guide", "sarcasm", response_url=fake.response_url("given"))
+        [call] = fake.wait_for_response("given")
+        assert "Sarcasm and irony" in texts(call.params["blocks"])
+    finally:
+        server.stop()
+    assert workers.ran == ["answer_and_remember"]
+    # Starting and closing belong to whoever serves the app, not to create_app.
+    assert not workers.started and not workers.closed
+
+
+def test_create_app_answers_inline_by_default_whatever_the_config(engine: Engine, fake: FakeSlack) -> None:
+    import dataclasses
+
+    publish_examples(engine)
+    config = bot_config(fake.url)
+    config = dataclasses.replace(config, slack=dataclasses.replace(config.slack, answer_workers=3))
+    before = children(os.getpid())
+    app = create_app(config, client=fake.client(), engine=engine)
+    server, slack = _served(app, engine, fake)
+    try:
+        slack.command("/guide", "sarcasm", response_url=fake.response_url("inline"))
+        [call] = fake.wait_for_response("inline")
+        assert "Sarcasm and irony" in texts(call.params["blocks"])
+    finally:
+        server.stop()
+    # `answer_workers` is for `annobot run`: the app alone spawns no process.
+    assert alive(children(os.getpid()) - before) == set()

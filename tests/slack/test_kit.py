@@ -14,8 +14,8 @@ from slack_sdk.models.views import View
 from bot.slack.blocks import kit
 from bot.slack.blocks.kit import BlockLimitError
 from bot.slack.blocks.mrkdwn import escape
+from tests.support.blockkit import EVIL, assert_no_injection, validate_message
 from tests.support.blockkit import validate_block as validate
-from tests.support.blockkit import validate_message
 
 
 def normalized(text: str) -> str:
@@ -329,3 +329,35 @@ def test_fallback_text_is_escaped_and_short() -> None:
     long = kit.fallback_text("z " * 1000)
     assert len(long) <= kit.FALLBACK_TEXT_MAX and long.endswith("…")
     assert escape("<") not in kit.fallback_text("", " ")
+
+
+# --- error explanations ------------------------------------------------------------------------
+
+
+def test_error_blocks_escape() -> None:
+    blocks = kit.error_blocks(f"no guideline named {EVIL}")
+    validate_message(blocks)
+    assert_no_injection(blocks)
+    assert kit.error_blocks("  ")[0]["text"]["text"].endswith("Something went wrong.")
+
+
+# --- pages in a modal --------------------------------------------------------------------------
+
+
+def test_pages_modal_holds_every_block_of_short_pages() -> None:
+    pages = [kit.sections("one"), [kit.divider(), *kit.sections("two")]]
+    view = kit.pages_modal("Guideline", pages, cut_note="_More elsewhere._")
+    assert view["blocks"] == [*pages[0], *pages[1]]
+    assert view["close"]["text"] == "Close" and "submit" not in view
+    View(**view).validate_json()
+
+
+def test_pages_modal_cuts_at_100_blocks_with_the_note_last() -> None:
+    pages = [[kit.divider()] * 50, [kit.divider()] * 50, [kit.divider()]]
+    view = kit.pages_modal("Guideline", pages, cut_note="_More elsewhere._")
+    assert len(view["blocks"]) == kit.MAX_BLOCKS_PER_VIEW
+    assert view["blocks"][:99] == [kit.divider()] * 99
+    assert view["blocks"][-1] == kit.note("_More elsewhere._")[0]
+    View(**view).validate_json()
+    # Exactly 100 blocks fit: nothing is cut.
+    assert kit.pages_modal("G", pages[:2], cut_note="_x_")["blocks"] == [kit.divider()] * 100

@@ -238,6 +238,21 @@ def modal(
     return view
 
 
+def pages_modal(
+    title: str, pages: Sequence[Sequence[Block]], *, cut_note: str, close: str = "Close"
+) -> dict[str, Any]:
+    """A modal holding the pages' blocks, at most 100; when some are left out, `cut_note` says so last."""
+    blocks = [b for page in pages for b in page]
+    if len(blocks) > MAX_BLOCKS_PER_VIEW:
+        blocks = [*blocks[: MAX_BLOCKS_PER_VIEW - 1], *note(cut_note)]
+    return modal(title, blocks, close=close)
+
+
+def error_blocks(message: str) -> list[Block]:
+    """An ephemeral explanation of what went wrong, escaped."""
+    return sections(f":warning: {escape(message.strip()) or 'Something went wrong.'}")
+
+
 def fallback_text(*parts: str, limit: int = FALLBACK_TEXT_MAX) -> str:
     """Top-level message `text` (notifications, screen readers) from raw parts, escaped."""
     return shorten(" — ".join(" ".join(p.split()) for p in parts if p.strip()), limit)

@@ -8,17 +8,18 @@ with `kit.paginate`. Search and no-match results always fit one message.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 
 from bot.slack.blocks import kit
 from bot.slack.blocks.kit import Block
 from bot.slack.blocks.mrkdwn import code_safe, escape, markdown_to_mrkdwn, snippet_to_mrkdwn
-from guidelines.model import GuidelineDiff, SearchHit
+from bot.slack.blocks.section_link import GUIDE_SHARE_SECTION, GUIDE_SHOW_SECTION, section_ref
 
-GUIDE_SHOW_SECTION = "guide_show_section"
-GUIDE_SHARE_SECTION = "guide_share_section"
+# Still importable from here for the digest builder and the console/digest tests (outside this
+# change); they should import bot.slack.blocks.section_link, then this line goes.
+from bot.slack.blocks.section_link import parse_section_ref as parse_section_ref
+from guidelines.model import GuidelineDiff, SearchHit
 
 MAX_HITS_SHOWN = 10
 MAX_SUGGESTIONS = 10
@@ -26,35 +27,7 @@ MAX_SUGGESTIONS = 10
 QUERY_ECHO_MAX = 500
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
-_REF_KEYS = ("g", "v", "a")
 _DIFF_KINDS = ("added", "removed", "changed", "renamed")
-
-
-# --- button values -----------------------------------------------------------------------------
-
-
-def section_ref(slug: str, version: str, anchor: str) -> str:
-    """Compact JSON naming one section, used as a button value."""
-    value = json.dumps({"g": slug, "v": version, "a": anchor}, separators=(",", ":"), ensure_ascii=False)
-    if len(value) > kit.BUTTON_VALUE_MAX:
-        raise ValueError("section reference does not fit a button value")
-    return value
-
-
-def parse_section_ref(value: str) -> tuple[str, str, str]:
-    """(slug, version, anchor) from a `section_ref` value; ValueError on anything else."""
-    if not isinstance(value, str) or len(value) > kit.BUTTON_VALUE_MAX:
-        raise ValueError("not a section reference")
-    try:
-        data = json.loads(value)
-    except ValueError as exc:
-        raise ValueError("not a section reference") from exc
-    if not isinstance(data, dict) or set(data) != set(_REF_KEYS):
-        raise ValueError("not a section reference")
-    slug, version, anchor = data["g"], data["v"], data["a"]
-    if not all(isinstance(p, str) and p for p in (slug, version, anchor)):
-        raise ValueError("not a section reference")
-    return slug, version, anchor
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -218,7 +191,7 @@ def diff_blocks(diff: GuidelineDiff) -> list[Block]:
     return blocks
 
 
-# --- help and errors ---------------------------------------------------------------------------
+# --- help --------------------------------------------------------------------------------------
 
 
 def help_blocks() -> list[Block]:
@@ -237,8 +210,3 @@ def help_blocks() -> list[Block]:
         *kit.sections(usage),
         *kit.note("Answers come from the published guidelines; buttons show or share a whole section."),
     ]
-
-
-def error_blocks(message: str) -> list[Block]:
-    """An ephemeral explanation of what went wrong, escaped."""
-    return kit.sections(f":warning: {escape(message.strip()) or 'Something went wrong.'}")

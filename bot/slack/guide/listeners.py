@@ -9,10 +9,9 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.jobs.guide import Answer, answer_and_remember, section_answer_job
+from bot.slack.blocks.section_link import GUIDE_SHARE_SECTION, GUIDE_SHOW_SECTION
 from bot.slack.deps import Deps
-from bot.slack.edge import after_ack
-from bot.slack.guide.builder import GUIDE_SHARE_SECTION, GUIDE_SHOW_SECTION
-from bot.slack.views import show_without_response_url
+from bot.slack.edge import after_ack, show_in_modal
 
 
 def _respond_pages(respond: Respond, result: Answer) -> None:
@@ -39,7 +38,7 @@ def register(app: App, deps: Deps) -> None:
             _respond_pages(respond, result)
         else:
             # From App Home there is no message to answer: show the section in a modal.
-            show_without_response_url(client, body, result)
+            show_in_modal(client, body, result.pages)
 
     def share_section(respond: Respond, client: WebClient, context: Any, body: dict[str, Any]) -> None:
         user_id = body["user"]["id"]

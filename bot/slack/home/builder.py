@@ -12,7 +12,7 @@ from typing import Any
 from bot.slack.blocks import kit
 from bot.slack.blocks.kit import Block
 from bot.slack.blocks.mrkdwn import escape
-from bot.slack.guide.builder import GUIDE_SHOW_SECTION, section_ref
+from bot.slack.blocks.section_link import GUIDE_SHOW_SECTION, section_ref
 
 HOME_HELP = "home_help"
 HOME_DIFF = "home_diff"

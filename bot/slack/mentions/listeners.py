@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from bot.jobs.guide import answer_and_remember, strip_mention
+from bot.jobs.guide import answer_and_remember
 from bot.slack.deps import Deps
 from bot.slack.edge import after_ack
+
+# The bot's own mention at the start of an app_mention text.
+_LEADING_MENTION = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>\s*)+")
+
+
+def strip_mention(text: str) -> str:
+    """An app_mention's text without the leading bot mention(s)."""
+    return _LEADING_MENTION.sub("", text, count=1).strip()
 
 
 def register(app: App, deps: Deps) -> None:
