@@ -10,8 +10,9 @@ Sides, each timed in its own child process so peak memory (ru_maxrss) is its own
   load:       each store is filled through the import path (`bot.imports.load.import_annotations` and
               `import_gold`, the functions `annobot import annotations|gold` call); timed, not the target.
   sqlite, postgresql: `annobot digest --project bench --all --format json --out FILE`, run in-process
-              through the click entry (the command's own code path: read the window from SQL, build the
-              digest, render the JSON). Wall time from command start to the file written.
+              through the click entry (the command's own code path, `bot.jobs.digest.digest_job`: read
+              the window from SQL, build the digest, render the JSON). Wall time from command start to
+              the file written.
   frames:     reports.digest.build_digest on DataFrames read from the CSV (reading not timed).
   notebook:   pandas read_csv, pivots, krippendorff.alpha on the reliability matrix, statsmodels
               fleiss_kappa / proportion_confint(wilson), sklearn cohen_kappa_score per annotator pair, daily

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
 
@@ -48,10 +49,10 @@ class ServerConfig:
 
 @dataclass(frozen=True)
 class ReportsConfig:
-    """Where rendered reports go."""
+    """Where saved reports go (`annobot digest --save`) and the zone of the digest's days."""
 
     output_dir: Path = Path("reports-out")
-    timezone: str = "UTC"
+    timezone: str = "UTC"  # IANA name, checked by load_config
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,18 @@ def _answer_workers(value: Any, where: str) -> int | None:
             f"{where}: 'slack.answer_workers' must be \"auto\" or an integer >= 0, got {value!r}"
         )
     return value
+
+
+def _timezone(name: str, where: str) -> str:
+    """An IANA zone name the digest can use for its day boundaries, checked at start-up."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{where}: 'reports.timezone' must be an IANA time zone name such as UTC or "
+            f"Europe/Paris, got {name!r}"
+        ) from None
+    return name
 
 
 def _sqlite_relative_to(url: str, base: Path) -> str:
@@ -181,7 +194,8 @@ def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = 
     if source and not out.is_absolute():
         out = source.parent / out
     reports = ReportsConfig(
-        output_dir=out, timezone=_typed(rep.get("timezone", "UTC"), str, "reports.timezone", where)
+        output_dir=out,
+        timezone=_timezone(_typed(rep.get("timezone", "UTC"), str, "reports.timezone", where), where),
     )
 
     projects = []

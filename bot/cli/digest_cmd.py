@@ -1,57 +1,81 @@
-"""`annobot digest`: the quality digest of a project, in any format."""
+"""`annobot digest`: the quality digest of a project, in any format (a shell over bot.jobs.digest)."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
 from bot.cli.state import CliState
 from bot.errors import InputError
-from bot.slack.digest.builder import render
-from bot.store.digest_reads import digest_inputs
-from reports.digest import build_digest
+from bot.jobs.digest import (
+    FORMATS,
+    DigestRequest,
+    EmptyWindowError,
+    chart_dir_for,
+    digest_job,
+    report_name,
+    write_report,
+)
 
 _WINDOW = re.compile(r"^(\d+)([dh])$")
 
 
 def parse_window(
-    since: str | None, window: str | None, all_: bool, now: datetime
+    since: str | None, window: str | None, all_: bool, now: datetime, tz: str = "UTC"
 ) -> tuple[datetime | None, datetime | None]:
-    """(start, end) of the digest window; (None, None) for all data."""
+    """(start, end) of the digest window in zone `tz` (a naive --since is local); (None, None) for all."""
     given = [name for name, value in (("--since", since), ("--window", window), ("--all", all_)) if value]
     if len(given) > 1:
         raise InputError(f"{' and '.join(given)} exclude each other: give one")
     if all_:
         return None, None
+    zone = ZoneInfo(tz)
+    end = now.astimezone(zone)
     if since:
         try:
             start = datetime.fromisoformat(since)
         except ValueError:
             raise InputError(f"--since: not an ISO 8601 date or time: {since!r}") from None
-        return (start if start.tzinfo else start.replace(tzinfo=UTC)), now
+        return (start.astimezone(zone) if start.tzinfo else start.replace(tzinfo=zone)), end
     m = _WINDOW.match(window or "7d")
     if not m:
         raise InputError(f"--window: expected a number of days or hours like 7d or 12h, got {window!r}")
     n = int(m.group(1))
-    return now - (timedelta(days=n) if m.group(2) == "d" else timedelta(hours=n)), now
+    # Back from now in elapsed time (not wall-clock), so a DST change never makes an hour vanish or repeat.
+    back = timedelta(days=n) if m.group(2) == "d" else timedelta(hours=n)
+    return (now.astimezone(UTC) - back).astimezone(zone), end
+
+
+def _saved_path(save: str, output_dir: Path, project: str, fmt: str, now: datetime, tz: str) -> Path:
+    """Where --save writes: output_dir/NAME, or output_dir/<project>-<date>-<HHMM><suffix> without NAME."""
+    if not save:
+        return output_dir / report_name(project, fmt, now, tz)  # type: ignore[arg-type]
+    if Path(save).name != save or save in (".", ".."):
+        raise InputError(
+            f"--save takes a bare file name (it is written in [reports] output_dir), got {save!r}"
+        )
+    return output_dir / save
 
 
 @click.command("digest")
 @click.option("--project", required=True, help="Project name (see `annobot projects list`).")
-@click.option("--since", help="Window start, ISO 8601 (end: now).")
+@click.option("--since", help="Window start, ISO 8601 (end: now); a date or time without offset is local.")
 @click.option("--window", help="Window length back from now, e.g. 7d or 24h (default 7d).")
 @click.option("--all", "all_", is_flag=True, help="Use every annotation of the project.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "markdown", "html", "blocks"]),
-    default="markdown",
-    show_default=True,
-)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="markdown", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
+@click.option(
+    "--save",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[NAME]",
+    help="Write into [reports] output_dir instead of stdout: as NAME, or <project>-<date>-<HHMM>.<ext>.",
+)
 @click.pass_obj
 def digest(
     state: CliState,
@@ -61,31 +85,35 @@ def digest(
     all_: bool,
     fmt: str,
     out: Path | None,
+    save: str | None,
 ) -> None:
     """Compute the quality digest of a project: agreement, gold accuracy, drift, confusions.
 
+    Days (daily trend, drift, the window) are in [reports] timezone (default UTC).
+
     Example: annobot digest --project reviews-q4 --window 7d --format html --out digest.html
     """
-    start, end = parse_window(since, window, all_, datetime.now(UTC))
-    with state.session() as session:
-        inputs = digest_inputs(session, project, start, end)
-    if inputs.annotations.empty:
-        raise InputError(f"project '{project}' has no annotations in the window; try --all")
-    result = build_digest(
-        inputs.annotations,
-        inputs.gold,
-        inputs.tasks,
-        None if start is None else (start, end),
+    if out is not None and save is not None:
+        raise InputError("--out and --save exclude each other: give one")
+    reports = state.config.reports
+    now = datetime.now(UTC)  # the CLI is the edge that reads the clock
+    start, end = parse_window(since, window, all_, now, reports.timezone)
+    path = out if save is None else _saved_path(save, reports.output_dir, project, fmt, now, reports.timezone)
+    request = DigestRequest(
         project=project,
-        previous=inputs.previous,
-        baseline=inputs.baseline,
-        release_dates=inputs.release_dates,
+        start=start,
+        end=end,
+        fmt=fmt,  # type: ignore[arg-type]
+        generated=now,
+        tz=reports.timezone,
+        chart_dir=chart_dir_for(path, fmt) if path is not None else None,  # type: ignore[arg-type]
     )
-    chart_dir = out.parent / (out.stem + "-charts") if out is not None and fmt == "markdown" else None
-    text = render(result, fmt, chart_dir=chart_dir)  # type: ignore[arg-type]
-    if out is None:
+    try:
+        text = digest_job(state.engine(), request)
+    except EmptyWindowError as exc:
+        raise InputError(f"{exc.message}; try --all") from None
+    if path is None:
         click.echo(text)
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {out}")
+        write_report(text, path)
+        click.echo(f"wrote {path}")

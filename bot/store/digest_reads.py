@@ -18,6 +18,7 @@ from bot.store.models.guidelines import Guideline, GuidelineVersion
 from bot.store.projects import get_project
 from bot.store.search import search_sections
 from reports.digest.model import TaskSpec
+from reports.metrics.counts import local_date
 
 COLUMNS = (
     "project",
@@ -226,9 +227,12 @@ def _label_sections(
 
 
 def digest_inputs(
-    session: Session, project: str, start: datetime | None, end: datetime | None
+    session: Session, project: str, start: datetime | None, end: datetime | None, tz: str = "UTC"
 ) -> DigestInputs:
-    """The window's annotations (None: all), the previous window, a drift baseline, gold and task specs."""
+    """The window's annotations (None: all), the previous window, a drift baseline, gold and task specs.
+
+    Release dates are the local days (in `tz`) the guideline versions were published.
+    """
     proj = get_project(session, project)
     current = get_version(session, proj.guideline)
     labels = tuple(current.labels)
@@ -260,5 +264,5 @@ def digest_inputs(
         tasks=tasks,
         previous=previous if previous is not None and len(previous) else None,
         baseline=baseline if baseline is not None and len(baseline) else None,
-        release_dates=tuple(sorted({r.date() for r in releases})),
+        release_dates=tuple(sorted({local_date(r, tz) for r in releases})),
     )

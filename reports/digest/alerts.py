@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from reports.digest.model import Alert
+from reports.formatters import ci, pct, short_day
 from reports.metrics import DriftAlert, wilson_interval
 from reports.metrics.drift import P_RULE
-
-
-def short_day(d: date) -> str:
-    """'18 Nov'."""
-    return f"{d.day} {d:%b}"
-
-
-def pct(x: float) -> str:
-    """A rate as a whole percent."""
-    return f"{x * 100:.0f}%"
 
 
 def phrase(alert: DriftAlert, task: str | None = None) -> str:
@@ -28,7 +17,7 @@ def phrase(alert: DriftAlert, task: str | None = None) -> str:
         lo, hi = wilson_interval(correct, alert.n)
         return (
             f"{alert.annotator}: {what}{where} fell to {pct(1 - alert.value)} "
-            f"(95% CI {lo * 100:.0f}–{hi * 100:.0f}%, n={alert.n}) on {short_day(alert.day)}, "
+            f"(95% CI {ci((lo, hi))}, n={alert.n}) on {short_day(alert.day)}, "
             f"below the control limit ({pct(1 - alert.limit)})"
         )
     return (

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from reports.metrics import Coefficient, Scale
+from reports.metrics import Coefficient, ReleaseChange, Scale
 
 # Krippendorff's (2004) conventional reliability bands for alpha.
 RELIABLE = 0.8
@@ -33,7 +33,7 @@ class TaskSpec:
 
 @dataclass(frozen=True)
 class Window:
-    """The digest's half-open time window [start, end) in UTC."""
+    """The digest's half-open time window [start, end), tz-aware (in the report's zone; UTC by default)."""
 
     start: datetime
     end: datetime
@@ -114,6 +114,74 @@ class AnnotatorRow:
 
 
 @dataclass(frozen=True)
+class PairRow:
+    """Cohen's kappa of one co-labelling annotator pair on one task."""
+
+    task: str
+    a: str
+    b: str
+    n: int
+    percent: float | None
+    kappa: float | None
+    weights: str | None
+    reason: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Confusion:
+    """A label pair confused within items more than chance predicts."""
+
+    task: str
+    label_a: str
+    label_b: str
+    observed: float
+    expected: float
+    ratio: float | None
+    excess: float
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    """Alpha, percent and gold accuracy of one task for one value of a segment (cohort, version)."""
+
+    task: str
+    value: str
+    annotations: int
+    annotators: int
+    alpha: float | None
+    alpha_reason: str | None
+    percent: float | None
+    gold_n: int
+    gold_accuracy: float | None
+    gold_ci: tuple[float, float] | None
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {**self.__dict__, "gold_ci": list(self.gold_ci) if self.gold_ci else None}
+
+
+@dataclass(frozen=True)
+class ReleaseRow:
+    """One task's alpha before and after one guideline release."""
+
+    task: str
+    date: date
+    change: ReleaseChange
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict: task and ISO date, then the change's fields."""
+        return {"task": self.task, "date": self.date.isoformat(), **self.change.to_json()}
+
+
+@dataclass(frozen=True)
 class Alert:
     """A drift signal phrased for a lead, with what ranks it."""
 
@@ -163,12 +231,12 @@ class Digest:
     headline: Headline
     tasks: list[TaskAgreement]
     annotators: list[AnnotatorRow]
-    pairs: list[dict[str, Any]]
-    confusions: list[dict[str, Any]]
+    pairs: list[PairRow]
+    confusions: list[Confusion]
     drift: list[Alert]
     drift_points: list[dict[str, Any]]  # chart points of flagged annotators only
-    segments: dict[str, list[dict[str, Any]]]
-    releases: list[dict[str, Any]]
+    segments: dict[str, list[SegmentRow]]
+    releases: list[ReleaseRow]
     throughput: dict[str, Any]
     guideline: dict[str, Any]
     sections: dict[str, Any]  # registry sections: name -> JSON value or None
@@ -185,12 +253,12 @@ class Digest:
             "headline": self.headline.to_json(),
             "tasks": [t.to_json() for t in self.tasks],
             "annotators": [a.to_json() for a in self.annotators],
-            "pairs": self.pairs,
-            "confusions": self.confusions,
+            "pairs": [p.to_json() for p in self.pairs],
+            "confusions": [c.to_json() for c in self.confusions],
             "drift": [a.to_json() for a in self.drift],
             "drift_points": self.drift_points,
-            "segments": self.segments,
-            "releases": self.releases,
+            "segments": {by: [r.to_json() for r in rows] for by, rows in self.segments.items()},
+            "releases": [r.to_json() for r in self.releases],
             "throughput": self.throughput,
             "guideline": self.guideline,
             **self.sections,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -52,6 +54,12 @@ def local_days(created_at: pd.Series, tz: str) -> pd.Series:
     """Calendar day (naive midnight) of each timestamp in `tz`; naive timestamps are taken as UTC."""
     # Normalising datetimes is much faster than .dt.date; callers convert only aggregated results to dates.
     return pd.to_datetime(created_at, utc=True).dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+
+
+def local_date(moment: datetime, tz: str) -> date:
+    """The calendar day of one instant in `tz`; a naive datetime is taken as UTC (as the store gives it)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(tz)).date()
 
 
 def check_labels(labels: Sequence[str]) -> tuple[str, ...]:

@@ -1,19 +1,22 @@
-"""Render the digest JSON as Markdown or a self-contained HTML report (jinja2 + matplotlib)."""
+"""Render the digest JSON as JSON text, Markdown or a self-contained HTML report (jinja2 + matplotlib).
+
+Pure: the generation time printed in a report is the caller's (`generated`); no clock is read here.
+Choosing a format (and Block Kit) is the caller's too: `bot.jobs.digest.render`.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from reports.digest.model import Digest
+from reports.formatters import stamp
 from reports.render.charts import Chart, all_charts
 from reports.render.context import ChartRef, HtmlContext, MarkdownContext, as_vars
 from reports.render.env import environment
-
-Format = Literal["json", "markdown", "html"]
 
 
 def as_json(digest: Digest | dict[str, Any]) -> dict[str, Any]:
@@ -21,11 +24,12 @@ def as_json(digest: Digest | dict[str, Any]) -> dict[str, Any]:
     return digest.to_json() if isinstance(digest, Digest) else digest
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def render_json(digest: Digest | dict[str, Any]) -> str:
+    """The contract as strict JSON text (no NaN), indented, UTF-8 characters kept."""
+    return json.dumps(as_json(digest), indent=2, ensure_ascii=False, allow_nan=False)
 
 
-def render_html(digest: Digest | dict[str, Any]) -> str:
+def render_html(digest: Digest | dict[str, Any], *, generated: datetime) -> str:
     """A self-contained HTML report: inline CSS, charts as base64 PNG, no external URL."""
     data = as_json(digest)
     charts = [
@@ -33,12 +37,14 @@ def render_html(digest: Digest | dict[str, Any]) -> str:
         for c in all_charts(data)
     ]
     ctx = HtmlContext(
-        digest=data, charts=charts, generated=_now(), title=f"Quality digest — {data['project']}"
+        digest=data, charts=charts, generated=stamp(generated), title=f"Quality digest — {data['project']}"
     )
     return environment().get_template("digest.html.j2").render(**as_vars(ctx))
 
 
-def render_markdown(digest: Digest | dict[str, Any], chart_dir: Path | None = None) -> str:
+def render_markdown(
+    digest: Digest | dict[str, Any], *, generated: datetime, chart_dir: Path | None = None
+) -> str:
     """Markdown with the same content; with chart_dir the charts are written there and linked as dir/x.png."""
     data = as_json(digest)
     charts: list[ChartRef] = []
@@ -46,7 +52,7 @@ def render_markdown(digest: Digest | dict[str, Any], chart_dir: Path | None = No
         chart_dir.mkdir(parents=True, exist_ok=True)
         for c in all_charts(data):
             charts.append(_write_chart(c, chart_dir))
-    ctx = MarkdownContext(digest=data, charts=charts, generated=_now())
+    ctx = MarkdownContext(digest=data, charts=charts, generated=stamp(generated))
     return environment().get_template("digest.md.j2").render(**as_vars(ctx))
 
 
@@ -55,16 +61,3 @@ def _write_chart(chart: Chart, folder: Path) -> ChartRef:
     path.write_bytes(chart.png)
     # Linked relative to the folder's parent: the Markdown file is written beside the chart folder.
     return ChartRef(chart.name, chart.title, chart.caption, f"{folder.name}/{path.name}")
-
-
-def render(digest: Digest | dict[str, Any], fmt: Format, *, chart_dir: Path | None = None) -> str:
-    """The digest as json, markdown or html text (Block Kit lives in bot.slack.digest.builder)."""
-    if fmt == "json":
-        return json.dumps(as_json(digest), indent=2, ensure_ascii=False, allow_nan=False)
-    if fmt == "markdown":
-        return render_markdown(digest, chart_dir)
-    if fmt == "html":
-        return render_html(digest)
-    raise ValueError(
-        f"unknown format {fmt!r}: expected json, markdown or html (blocks: bot.slack.digest.builder)"
-    )

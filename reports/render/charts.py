@@ -1,4 +1,9 @@
-"""Matplotlib (Agg) charts from the digest JSON, as PNG bytes; the HTML embeds them base64."""
+"""Matplotlib charts from the digest JSON, as PNG bytes; the HTML embeds them base64.
+
+Each chart is its own `matplotlib.figure.Figure`, saved through the Agg canvas: no pyplot, so no global
+figure registry or current-figure state, and charts can be drawn from several threads at once (the
+scheduler's) without one thread's figure leaking into another's.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,8 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display in the bot, CI or cron
-
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 INK = "#1f2933"
 ACCENT = "#2563eb"
@@ -31,10 +32,15 @@ class Chart:
     png: bytes
 
 
-def _png(fig: Any) -> bytes:
+def _figure(width: float, height: float) -> tuple[Figure, Any]:
+    """A new figure with one axes; nothing global holds it, so it is freed with its last reference."""
+    fig = Figure(figsize=(width, height))
+    return fig, fig.subplots()
+
+
+def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
     return buf.getvalue()
 
 
@@ -50,7 +56,7 @@ def agreement_trend(digest: dict[str, Any]) -> Chart | None:
     tasks = [t for t in digest["tasks"] if any(d["alpha"] is not None for d in t["daily"])]
     if not tasks:
         return None
-    fig, ax = plt.subplots(figsize=(9, 3))
+    fig, ax = _figure(9, 3)
     ax.axhspan(0.8, 1.0, color="#dcfce7", zorder=0)
     ax.axhspan(0.667, 0.8, color="#fef9c3", zorder=0)
     for t in tasks:
@@ -87,7 +93,7 @@ def p_charts(digest: dict[str, Any]) -> list[Chart]:
         source = next(a["source"] for a in digest["drift"] if a["task"] == task and a["annotator"] == ann)
         pts = [p for p in pts if p["source"] == source]
         xs = [np.datetime64(p["day"]) for p in pts]
-        fig, ax = plt.subplots(figsize=(9, 2.6))
+        fig, ax = _figure(9, 2.6)
         ax.plot(
             xs, _series(pts, "p"), marker="o", markersize=3, color=INK, linewidth=1, label="daily error rate"
         )
@@ -128,7 +134,7 @@ def matrix_heatmap(task: dict[str, Any]) -> Chart | None:
         [[x if x is not None else np.nan for x in row[:k]] for row in m["percent"][:k]], dtype=float
     )
     size = min(9, 2 + 0.22 * k)
-    fig, ax = plt.subplots(figsize=(size + 1.2, size))
+    fig, ax = _figure(size + 1.2, size)
     im = ax.imshow(pct, cmap="viridis", vmin=np.nanmin(pct) if np.isfinite(pct).any() else 0, vmax=1)
     ax.set_xticks(range(k), names, rotation=90, fontsize=max(4, 9 - k // 8))
     ax.set_yticks(range(k), names, fontsize=max(4, 9 - k // 8))
@@ -148,7 +154,7 @@ def confusion_heatmap(task: dict[str, Any]) -> Chart | None:
     off = share.copy()
     np.fill_diagonal(off, np.nan)
     k = len(labels)
-    fig, ax = plt.subplots(figsize=(2 + 0.6 * k, 1.6 + 0.55 * k))
+    fig, ax = _figure(2 + 0.6 * k, 1.6 + 0.55 * k)
     im = ax.imshow(off, cmap="Reds", vmin=0)
     for i in range(k):
         for j in range(k):
@@ -174,7 +180,7 @@ def release_chart(digest: dict[str, Any]) -> Chart | None:
     rows = [r for r in digest["releases"] if r["change"] is not None]
     if not rows:
         return None
-    fig, ax = plt.subplots(figsize=(6, 0.9 + 0.7 * len(rows)))
+    fig, ax = _figure(6, 0.9 + 0.7 * len(rows))
     for i, r in enumerate(rows):
         b, a = r["before"]["value"], r["after"]["value"]
         ax.plot([b, a], [i, i], color=MUTED, linewidth=2, zorder=1)

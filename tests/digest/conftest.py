@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +12,7 @@ from reports.digest import TaskSpec
 from reports.digest.synthetic import synthetic
 
 SPECIES = ("cat", "dog", "bird", "fish", "other")
+GENERATED = datetime(2026, 11, 20, 7, 30, tzinfo=UTC)  # the generation time reports print
 GRADES = ("1", "2", "3", "4")
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.jobs.digest import render
 from reports.digest import build_digest
-from reports.render import render
+from tests.digest.conftest import GENERATED
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -58,7 +59,7 @@ def _run(args: list[str], tmp: Path) -> subprocess.CompletedProcess[str]:
 def test_report_opens_offline_with_every_chart(data, specs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     df, gold = data
     digest = build_digest(df, gold, specs, None, release_dates=[date(2026, 10, 5)], n_boot=200)
-    html = render(digest, "html")
+    html = render(digest, "html", generated=GENERATED)
     n_imgs = html.count("<img ")
     report = tmp_path / "report.html"
     report.write_text(html, encoding="utf-8")

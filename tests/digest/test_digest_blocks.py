@@ -7,8 +7,9 @@ import json
 
 import pytest
 
+from bot.jobs.digest import render
 from bot.slack.blocks import kit
-from bot.slack.digest.builder import DIGEST_OPEN_REPORT, digest_blocks, render
+from bot.slack.digest.builder import DIGEST_OPEN_REPORT, digest_blocks
 from bot.slack.guide.builder import GUIDE_SHOW_SECTION, parse_section_ref
 from reports.digest import build_digest
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.jobs.digest import render
 from reports.digest import build_digest
-from reports.render import render
 from reports.render.context import HtmlContext, as_vars
 from reports.render.env import TEMPLATES, environment
+from tests.digest.conftest import GENERATED
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def test_every_template_renders(digest) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_html_is_self_contained_with_every_chart(digest) -> None:  # type: ignore[no-untyped-def]
-    html = render(digest, "html")
+    html = render(digest, "html", generated=GENERATED)
     assert not re.search(r"(src|href)=\"(https?:)?//", html)
     assert "<link" not in html and "<script" not in html
     imgs = re.findall(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+"', html)
@@ -47,13 +48,13 @@ def test_html_is_self_contained_with_every_chart(digest) -> None:  # type: ignor
 
 
 def test_markdown_has_the_same_content_and_linked_charts(digest, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    bare = render(digest, "markdown")
+    bare = render(digest, "markdown", generated=GENERATED)
     assert "![" not in bare
     data = digest.to_json()
     for a in data["annotators"]:
         assert a["annotator"].replace("|", "\\|") in bare
     assert "## Flags" in bare and "n/a — not available yet" in bare
-    md = render(digest, "markdown", chart_dir=tmp_path / "digest-charts")
+    md = render(digest, "markdown", generated=GENERATED, chart_dir=tmp_path / "digest-charts")
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
     assert links and all(link.startswith("digest-charts/") and (tmp_path / link).is_file() for link in links)
 

@@ -7,28 +7,21 @@ section buttons, whatever the digest holds, and every text goes through the kit'
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from bot.slack.blocks import kit
 from bot.slack.blocks.kit import Block
 from bot.slack.blocks.mrkdwn import escape
 from bot.slack.guide.builder import GUIDE_SHOW_SECTION, section_ref
 from reports.digest.model import Digest
+from reports.formatters import arrow, ci, count, num, pct, signed
 from reports.render import as_json
-from reports.render import render as render_text
 
 DIGEST_OPEN_REPORT = "digest_open_report"
 MAX_ALERTS = 3
 MAX_CONFUSIONS = 3
 MAX_SECTIONS = 5
-ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
 BAND_EMOJI = {"reliable": ":large_green_circle:", "tentative": ":large_yellow_circle:", "low": ":red_circle:"}
-
-
-def _pct(x: float | None, digits: int = 0) -> str:
-    return "n/a" if x is None else f"{x * 100:.{digits}f}%"
 
 
 def headline_text(d: dict[str, Any]) -> str:
@@ -37,16 +30,17 @@ def headline_text(d: dict[str, Any]) -> str:
     if h["alpha"] is None:
         alpha = f"*Agreement* α n/a ({escape(h['alpha_reason'] or 'no data')})"
     else:
-        arrow = ARROWS.get(h["trend"] or "", "")
-        prev = f", was {h['alpha_previous']:.3f}" if h["alpha_previous"] is not None else ""
+        prev = f", was {num(h['alpha_previous'])}" if h["alpha_previous"] is not None else ""
         emoji = BAND_EMOJI.get(h["alpha_band"], "")
-        alpha = f"{emoji} *Agreement* α {h['alpha']:.3f} {arrow} ({h['alpha_band']}{prev})".replace("  ", " ")
-    gold = f"*Gold accuracy* {_pct(h['gold_accuracy'])}"
+        value = f"{num(h['alpha'])} {arrow(h['trend'])}".rstrip()  # no arrow without a previous window
+        alpha = f"{emoji} *Agreement* α {value} ({h['alpha_band']}{prev})"
+    gold = f"*Gold accuracy* {pct(h['gold_accuracy'])}"
     if h["gold_ci"]:
-        gold += f" (95% CI {h['gold_ci'][0] * 100:.0f}–{h['gold_ci'][1] * 100:.0f}%, n={h['gold_n']:,})"
+        gold += f" (95% CI {ci(h['gold_ci'])}, n={count(h['gold_n'])})"
     c = d["counts"]
     volume = (
-        f"*Volume* {c['annotations']:,} annotations · {c['items']:,} items · {c['annotators']} annotators"
+        f"*Volume* {count(c['annotations'])} annotations · {count(c['items'])} items · "
+        f"{c['annotators']} annotators"
     )
     return "\n".join([alpha, gold, volume])
 
@@ -72,14 +66,15 @@ def digest_blocks(digest: Digest | dict[str, Any], report_url: str | None = None
         lines = "\n".join(
             f"• *{escape(c['label_a'])}* ↔ *{escape(c['label_b'])}*"
             + (f" ({escape(c['task'])})" if multi else "")
-            + f": {c['observed']:.0f} pairings ({c['expected']:.0f} expected by chance)"
+            + f": {num(c['observed'], 0)} pairings ({num(c['expected'], 0)} expected by chance)"
             for c in conf
         )
         blocks += kit.sections(f"*Top confusions*\n{lines}")
     for r in d["releases"][:MAX_CONFUSIONS]:
         if r["change"] is not None:
-            ci = f" (95% CI {r['ci'][0]:+.3f} to {r['ci'][1]:+.3f})" if r["ci"] else ""
-            text = f"α {r['before']['value']:.3f} → {r['after']['value']:.3f}, change {r['change']:+.3f}{ci}"
+            interval = f" (95% CI {signed(r['ci'][0])} to {signed(r['ci'][1])})" if r["ci"] else ""
+            before, after = num(r["before"]["value"]), num(r["after"]["value"])
+            text = f"α {before} → {after}, change {signed(r['change'])}{interval}"
         else:
             text = f"n/a: {r['reason']}"
         blocks.append(kit.context([escape(f"Release {r['date']} ({r['task']}): {text}")]))
@@ -95,16 +90,3 @@ def digest_blocks(digest: Digest | dict[str, Any], report_url: str | None = None
             [kit.button("Open full report", DIGEST_OPEN_REPORT, None, "primary", report_url)]
         )
     return blocks
-
-
-def render(
-    digest: Digest | dict[str, Any],
-    fmt: Literal["json", "markdown", "html", "blocks"],
-    *,
-    chart_dir: Path | None = None,
-    report_url: str | None = None,
-) -> str:
-    """The digest as text in any format; blocks come as the JSON of a `blocks` list (one message)."""
-    if fmt == "blocks":
-        return json.dumps({"blocks": digest_blocks(digest, report_url)}, ensure_ascii=False, indent=2)
-    return render_text(digest, fmt, chart_dir=chart_dir)

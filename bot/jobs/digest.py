@@ -1,0 +1,122 @@
+"""The quality digest as a job: read a project's inputs from the store, build the digest, render it.
+
+`annobot digest` and the scheduler share it. The caller owns the clock: it passes the window and the
+generation time; the job owns the session (one transaction for the read) and the choice of format.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from bot.errors import InputError
+from bot.slack.digest.builder import digest_blocks
+from bot.store.db import session_scope
+from bot.store.digest_reads import digest_inputs
+from reports.digest import Digest, build_digest
+from reports.render import render_html, render_json, render_markdown
+
+Format = Literal["json", "markdown", "html", "blocks"]
+FORMATS: tuple[Format, ...] = ("json", "markdown", "html", "blocks")
+SUFFIXES: dict[str, str] = {"json": ".json", "markdown": ".md", "html": ".html", "blocks": ".blocks.json"}
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class EmptyWindowError(InputError):
+    """The project has no annotations in the asked window: there is nothing to digest."""
+
+
+@dataclass(frozen=True)
+class DigestRequest:
+    """One digest to make: project, window (None, None: all), format, and the caller's clock and zone."""
+
+    project: str
+    start: datetime | None
+    end: datetime | None
+    fmt: Format
+    generated: datetime  # printed in Markdown and HTML, in the zone `tz`
+    tz: str = "UTC"  # IANA zone of the digest's days ([reports] timezone)
+    chart_dir: Path | None = None  # Markdown only: write the charts here and link them
+    report_url: str | None = None  # blocks only: the "Open full report" button
+
+
+def render(
+    digest: Digest | dict[str, Any],
+    fmt: Format,
+    *,
+    generated: datetime | None = None,
+    chart_dir: Path | None = None,
+    report_url: str | None = None,
+) -> str:
+    """The digest as text in any format; blocks come as the JSON of a `blocks` list (one message)."""
+    if fmt == "json":
+        return render_json(digest)
+    if fmt == "blocks":
+        return json.dumps({"blocks": digest_blocks(digest, report_url)}, ensure_ascii=False, indent=2)
+    if fmt in ("markdown", "html"):
+        if generated is None:
+            raise ValueError(f"{fmt} prints when it was generated: pass generated=")
+        if fmt == "markdown":
+            return render_markdown(digest, generated=generated, chart_dir=chart_dir)
+        return render_html(digest, generated=generated)
+    raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+
+
+def compute_digest(
+    engine: Engine, project: str, start: datetime | None, end: datetime | None, *, tz: str = "UTC"
+) -> Digest:
+    """Read the project's window (None, None: all) and its context in one transaction, then build it."""
+    # The store compares instants in UTC (SQLite keeps them as UTC text, without an offset).
+    start, end = (None if t is None else t.astimezone(UTC) for t in (start, end))
+    with session_scope(engine) as session:
+        inputs = digest_inputs(session, project, start, end, tz)
+    if inputs.annotations.empty:
+        raise EmptyWindowError(f"project '{project}' has no annotations in the window")
+    return build_digest(
+        inputs.annotations,
+        inputs.gold,
+        inputs.tasks,
+        None if start is None or end is None else (start, end),
+        project=project,
+        previous=inputs.previous,
+        baseline=inputs.baseline,
+        release_dates=inputs.release_dates,
+        tz=tz,
+    )
+
+
+def digest_job(engine: Engine, request: DigestRequest) -> str:
+    """The digest of `request` as text (a worker job: its argument and result pickle)."""
+    digest = compute_digest(engine, request.project, request.start, request.end, tz=request.tz)
+    return render(
+        digest,
+        request.fmt,
+        generated=request.generated.astimezone(ZoneInfo(request.tz)),
+        chart_dir=request.chart_dir,
+        report_url=request.report_url,
+    )
+
+
+def report_name(project: str, fmt: Format, generated: datetime, tz: str = "UTC") -> str:
+    """A file name for a saved report: '<project>-<local date>-<HHMM><suffix>', safe on any filesystem."""
+    local = generated.astimezone(ZoneInfo(tz))
+    stem = _UNSAFE.sub("-", project).strip("-.") or "digest"
+    return f"{stem}-{local:%Y-%m-%d-%H%M}{SUFFIXES[fmt]}"
+
+
+def chart_dir_for(path: Path, fmt: Format) -> Path | None:
+    """Where a Markdown report's charts go: '<stem>-charts/' beside the file (no charts in other formats)."""
+    return path.parent / (path.stem + "-charts") if fmt == "markdown" else None
+
+
+def write_report(text: str, path: Path) -> None:
+    """Write a rendered report, creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")

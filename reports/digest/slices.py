@@ -1,0 +1,49 @@
+"""One task's part of the window, encoded once: what every per-task digest part reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from reports.digest.model import TaskSpec
+from reports.metrics import Encoded, encode
+from reports.metrics.gold import gold_outcome
+
+
+@dataclass(frozen=True, eq=False)  # arrays inside: identity, not elementwise, equality
+class TaskSlice:
+    """A task's annotations in the window with their one encoding, count table, gold outcome and days."""
+
+    task: str
+    spec: TaskSpec
+    frame: pd.DataFrame  # the task's rows; index: positions in the window's frame
+    gold: pd.DataFrame  # the task's gold rows
+    enc: Encoded
+    counts: np.ndarray  # units x labels
+    outcome: np.ndarray  # per encoded row: 1 matches gold, 0 does not, -1 no gold for the item
+    days: np.ndarray  # per encoded row: code into the window's day index
+
+
+def task_slices(
+    df: pd.DataFrame, gold: pd.DataFrame, tasks: Mapping[str, TaskSpec], day_codes: np.ndarray
+) -> Iterator[TaskSlice]:
+    """The window's tasks in name order; `day_codes` gives each row of `df` its local day's code."""
+    for task, tdf in df.groupby("task", sort=True, observed=True):
+        name = str(task)
+        spec = tasks[name]
+        tgold = gold[gold["task"].astype(str) == name] if len(gold) else gold
+        enc = encode(tdf, spec.labels)
+        outcome = gold_outcome(enc, tgold) if len(tgold) else np.full(len(enc.unit), -1, dtype=np.int8)
+        yield TaskSlice(
+            task=name,
+            spec=spec,
+            frame=tdf,
+            gold=tgold,
+            enc=enc,
+            counts=enc.counts(),
+            outcome=outcome,
+            days=day_codes[tdf.index.to_numpy()][enc.row],
+        )
