@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import TextClause, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from bot.store.models.guidelines import GuidelineVersion, SearchWord
@@ -41,18 +41,25 @@ class SearchResult:
     title_only: bool = False
 
 
-def _filters(guideline: str | None, version: str | None) -> tuple[str, dict[str, object]]:
-    clauses = ["v.version = :version" if version else "v.is_current"]
-    params: dict[str, object] = {}
-    if version:
-        params["version"] = version
-    if guideline:
-        clauses.append("g.slug = :slug")
-        params["slug"] = guideline
-    return " AND ".join(clauses), params
+# Which sections a query may return: those of the pinned version when one is named (of any
+# guideline unless one is named too), else those of current versions. One statement for every
+# combination: an absent version or guideline is bound as NULL.
+FILTER = (
+    "(v.version = :version OR (CAST(:version AS VARCHAR) IS NULL AND v.is_current))"
+    " AND (CAST(:slug AS VARCHAR) IS NULL OR g.slug = :slug)"
+)
 
 
-_DETAILS = """
+def _filters(guideline: str | None, version: str | None) -> dict[str, object]:
+    return {"version": version or None, "slug": guideline or None}
+
+
+def _ids(sql: str) -> TextClause:
+    """A statement whose `:ids` is a list of section ids, expanded into bound parameters."""
+    return text(sql).bindparams(bindparam("ids", expanding=True))
+
+
+_DETAILS = _ids("""
     SELECT s.id, s.anchor, s.title, s.path, s.stems, s.position,
            g.slug, g.title AS guideline_title, v.version,
            (SELECT cv.version FROM guideline_versions cv
@@ -60,21 +67,14 @@ _DETAILS = """
     FROM sections s
     JOIN guideline_versions v ON v.id = s.version_id
     JOIN guidelines g ON g.id = v.guideline_id
-    WHERE s.id IN ({ids})
-"""
+    WHERE s.id IN :ids
+""")
 
-
-class _SQLite:
-    """FTS5 with bm25 (title 10, path 3, body 1)."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def ranked(self, q: ParsedQuery, title_only: bool, where: str, params: dict, limit: int) -> list[Row]:
-        # Only ids and ranks go through the sort: FTS5's auxiliary functions cannot sit beside a
-        # window function, and details are fetched for the few rows shown.
-        table, weights = ("sections_title_fts", "") if title_only else ("sections_fts", ", 10.0, 3.0, 1.0")
-        sql = f"""
+# SQLite: FTS5 over title, path and body (bm25 weights 10, 3, 1), or over titles alone.
+FTS_SECTIONS, FTS_WEIGHTS, FTS_TITLES = "sections_fts", ", 10.0, 3.0, 1.0", "sections_title_fts"
+# Only ids and ranks go through the sort: FTS5's auxiliary functions cannot sit beside a window
+# function, and details are fetched for the few rows shown.
+_SQLITE_RANKED = """
             WITH m AS (
                 SELECT rowid AS id, bm25({table}{weights}) AS rank
                 FROM {table} WHERE {table} MATCH :match
@@ -88,38 +88,23 @@ class _SQLite:
             ORDER BY m.rank, s.position
             LIMIT :limit
         """
-        args = {**params, "match": to_fts5(q), "limit": limit, "budget": RANK_BUDGET}
-        return [r._asdict() for r in self.session.execute(text(sql), args)]
+SQLITE_RANKED = {  # by title_only
+    False: text(_SQLITE_RANKED.format(table=FTS_SECTIONS, weights=FTS_WEIGHTS, where=FILTER)),
+    True: text(_SQLITE_RANKED.format(table=FTS_TITLES, weights="", where=FILTER)),
+}
+SQLITE_SNIPPETS = _ids(
+    f"SELECT rowid, snippet(sections_fts, 2, :hs, :he, '…', {SNIPPET_WORDS}) FROM sections_fts "
+    "WHERE sections_fts MATCH :match AND rowid IN :ids"
+)
 
-    def snippets(self, q: ParsedQuery, ids: str) -> dict[int, str]:
-        sql = (
-            f"SELECT rowid, snippet(sections_fts, 2, :hs, :he, '…', {SNIPPET_WORDS}) FROM sections_fts "
-            f"WHERE sections_fts MATCH :match AND rowid IN ({ids})"
-        )
-        found = self.session.execute(text(sql), {"match": to_fts5(q), "hs": HL_START, "he": HL_END})
-        return {rowid: snippet for rowid, snippet in found}
-
-
-class _Postgres:
-    """A weighted tsvector (title A, path B, body D) ranked with ts_rank, length-normalised."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    @staticmethod
-    def _tsquery(q: ParsedQuery) -> tuple[str, dict[str, str]]:
-        positive, negative = to_websearch(q)
-        expr = "websearch_to_tsquery('english', :pos)"
-        if negative:
-            expr = f"({expr} && !! websearch_to_tsquery('english', :neg))"
-        return expr, {"pos": positive, "neg": negative}
-
-    def ranked(self, q: ParsedQuery, title_only: bool, where: str, params: dict, limit: int) -> list[Row]:
-        expr, args = self._tsquery(q)
-        vector = "s.title_vector" if title_only else "s.search_vector"
-        # `s.id + 0` keeps the planner from walking the primary key backwards to satisfy the
-        # ORDER BY (slow for rare words); the GIN index finds the matches, a top-N sort cuts them.
-        sql = f"""
+# PostgreSQL: the query as a tsquery, with or without excluded words; the weighted tsvector of
+# whole sections or of titles alone.
+TSQUERY = "websearch_to_tsquery('english', :pos)"
+TSQUERY_NOT = "(websearch_to_tsquery('english', :pos) && !! websearch_to_tsquery('english', :neg))"
+VECTOR_SECTIONS, VECTOR_TITLES = "s.search_vector", "s.title_vector"
+# `s.id + 0` keeps the planner from walking the primary key backwards to satisfy the ORDER BY
+# (slow for rare words); the GIN index finds the matches, a top-N sort cuts them.
+_POSTGRES_RANKED = """
             WITH q AS (SELECT {expr} AS query),
             cand AS MATERIALIZED (
                 SELECT s.id FROM sections s CROSS JOIN q
@@ -134,17 +119,57 @@ class _Postgres:
             ORDER BY score DESC, s.position
             LIMIT :limit
         """
-        args = {**params, **args, "limit": limit, "budget": RANK_BUDGET}
-        return [r._asdict() for r in self.session.execute(text(sql), args)]
+POSTGRES_RANKED = {  # by (title_only, has excluded words)
+    (False, False): text(_POSTGRES_RANKED.format(expr=TSQUERY, vector=VECTOR_SECTIONS, where=FILTER)),
+    (False, True): text(_POSTGRES_RANKED.format(expr=TSQUERY_NOT, vector=VECTOR_SECTIONS, where=FILTER)),
+    (True, False): text(_POSTGRES_RANKED.format(expr=TSQUERY, vector=VECTOR_TITLES, where=FILTER)),
+    (True, True): text(_POSTGRES_RANKED.format(expr=TSQUERY_NOT, vector=VECTOR_TITLES, where=FILTER)),
+}
+_POSTGRES_SNIPPETS = "SELECT id, ts_headline('english', plain, {expr}, :opts) FROM sections WHERE id IN :ids"
+POSTGRES_SNIPPETS = {  # by has excluded words
+    False: _ids(_POSTGRES_SNIPPETS.format(expr=TSQUERY)),
+    True: _ids(_POSTGRES_SNIPPETS.format(expr=TSQUERY_NOT)),
+}
 
-    def snippets(self, q: ParsedQuery, ids: str) -> dict[int, str]:
-        expr, args = self._tsquery(q)
+
+class _SQLite:
+    """FTS5 with bm25 (title 10, path 3, body 1)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def ranked(self, q: ParsedQuery, title_only: bool, params: dict, limit: int) -> list[Row]:
+        args = {**params, "match": to_fts5(q), "limit": limit, "budget": RANK_BUDGET}
+        return [r._asdict() for r in self.session.execute(SQLITE_RANKED[title_only], args)]
+
+    def snippets(self, q: ParsedQuery, ids: list[int]) -> dict[int, str]:
+        args = {"match": to_fts5(q), "hs": HL_START, "he": HL_END, "ids": ids}
+        return {rowid: snippet for rowid, snippet in self.session.execute(SQLITE_SNIPPETS, args)}
+
+
+class _Postgres:
+    """A weighted tsvector (title A, path B, body D) ranked with ts_rank, length-normalised."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @staticmethod
+    def _tsquery(q: ParsedQuery) -> tuple[bool, dict[str, str]]:
+        positive, negative = to_websearch(q)
+        return bool(negative), {"pos": positive, "neg": negative}
+
+    def ranked(self, q: ParsedQuery, title_only: bool, params: dict, limit: int) -> list[Row]:
+        negated, args = self._tsquery(q)
+        args = {**params, **args, "limit": limit, "budget": RANK_BUDGET}
+        return [r._asdict() for r in self.session.execute(POSTGRES_RANKED[title_only, negated], args)]
+
+    def snippets(self, q: ParsedQuery, ids: list[int]) -> dict[int, str]:
+        negated, args = self._tsquery(q)
         opts = (
             f'StartSel="{HL_START}", StopSel="{HL_END}", MaxWords={SNIPPET_WORDS}, MinWords=10, '
             'MaxFragments=2, FragmentDelimiter=" … "'
         )
-        sql = f"SELECT id, ts_headline('english', plain, {expr}, :opts) FROM sections WHERE id IN ({ids})"
-        found = self.session.execute(text(sql), {**args, "opts": opts})
+        found = self.session.execute(POSTGRES_SNIPPETS[negated], {**args, "opts": opts, "ids": ids})
         return {rowid: snippet for rowid, snippet in found}
 
 
@@ -196,12 +221,10 @@ def search_sections(
     engine = _SQLite(session) if session.get_bind().dialect.name == "sqlite" else _Postgres(session)
     df = _frequencies(session, parsed)
     plan, title_only = _plan(parsed, df)
-    where, params = _filters(guideline, version)
-    candidates = engine.ranked(plan, title_only, where, params, CANDIDATES)
+    candidates = engine.ranked(plan, title_only, _filters(guideline, version), CANDIDATES)
     if not candidates:
         return SearchResult([], 0, plan, title_only)
-    ids = ",".join(str(int(r["id"])) for r in candidates)  # integers from the database, safe to inline
-    details = list(session.execute(text(_DETAILS.format(ids=ids))))
+    details = list(session.execute(_DETAILS, {"ids": [r["id"] for r in candidates]}))
     corpus = _corpus(session)
     query_stems = [stem(w) for w in (*plan.terms, *(w for p in plan.phrases for w in p))]
     scored = sorted(
@@ -209,7 +232,7 @@ def search_sections(
         # Ties break on stable document order, never on row ids, which differ between databases.
         key=lambda sd: (-round(sd[0], 9), sd[1].slug, sd[1].version, sd[1].position),
     )[:limit]
-    snippets = engine.snippets(plan, ",".join(str(int(d.id)) for _, d in scored))
+    snippets = engine.snippets(plan, [d.id for _, d in scored])
     hits = []
     for score, d in scored:
         hits.append(
