@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import TextClause, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
-from bot.store.models.guidelines import GuidelineVersion, SearchWord
+from bot.store.models.guidelines import Guideline, GuidelineVersion, SearchWord
 from guidelines.model import HL_END, HL_START, SearchHit
 from guidelines.search.query import ParsedQuery, parse_query, stem, to_fts5, to_websearch
 from guidelines.search.ranking import CorpusStats, bm25f
@@ -41,17 +41,13 @@ class SearchResult:
     title_only: bool = False
 
 
-# Which sections a query may return: those of the pinned version when one is named (of any
-# guideline unless one is named too), else those of current versions. One statement for every
-# combination: an absent version or guideline is bound as NULL.
-FILTER = (
-    "(v.version = :version OR (CAST(:version AS VARCHAR) IS NULL AND v.is_current))"
-    " AND (CAST(:slug AS VARCHAR) IS NULL OR g.slug = :slug)"
-)
-
-
-def _filters(guideline: str | None, version: str | None) -> dict[str, object]:
-    return {"version": version or None, "slug": guideline or None}
+def _version_ids(session: Session, guideline: str | None, version: str | None) -> list[int]:
+    """The versions searched: the pinned one if named (of every guideline unless one is named), else the current ones."""
+    v = GuidelineVersion
+    stmt = select(v.id).where(v.version == version) if version else select(v.id).where(v.is_current)
+    if guideline:
+        stmt = stmt.join(Guideline, Guideline.id == v.guideline_id).where(Guideline.slug == guideline)
+    return list(session.scalars(stmt))
 
 
 def _ids(sql: str) -> TextClause:
@@ -70,6 +66,12 @@ _DETAILS = _ids("""
     WHERE s.id IN :ids
 """)
 
+
+def _versions(sql: str) -> TextClause:
+    """A ranking statement: its `:versions` is a list of version ids, expanded into bound parameters."""
+    return text(sql).bindparams(bindparam("versions", expanding=True))
+
+
 # SQLite: FTS5 over title, path and body (bm25 weights 10, 3, 1), or over titles alone.
 FTS_SECTIONS, FTS_WEIGHTS, FTS_TITLES = "sections_fts", ", 10.0, 3.0, 1.0", "sections_title_fts"
 # Only ids and ranks go through the sort: FTS5's auxiliary functions cannot sit beside a window
@@ -82,15 +84,13 @@ _SQLITE_RANKED = """
             )
             SELECT m.id, -m.rank AS score, s.position, count(*) OVER () AS total
             FROM m JOIN sections s ON s.id = m.id
-            JOIN guideline_versions v ON v.id = s.version_id
-            JOIN guidelines g ON g.id = v.guideline_id
-            WHERE {where}
+            WHERE s.version_id IN :versions
             ORDER BY m.rank, s.position
             LIMIT :limit
         """
 SQLITE_RANKED = {  # by title_only
-    False: text(_SQLITE_RANKED.format(table=FTS_SECTIONS, weights=FTS_WEIGHTS, where=FILTER)),
-    True: text(_SQLITE_RANKED.format(table=FTS_TITLES, weights="", where=FILTER)),
+    False: _versions(_SQLITE_RANKED.format(table=FTS_SECTIONS, weights=FTS_WEIGHTS)),
+    True: _versions(_SQLITE_RANKED.format(table=FTS_TITLES, weights="")),
 }
 SQLITE_SNIPPETS = _ids(
     f"SELECT rowid, snippet(sections_fts, 2, :hs, :he, '…', {SNIPPET_WORDS}) FROM sections_fts "
@@ -113,17 +113,15 @@ _POSTGRES_RANKED = """
             )
             SELECT s.id, ts_rank({vector}, q.query, 1) AS score, s.position, count(*) OVER () AS total
             FROM cand JOIN sections s ON s.id = cand.id CROSS JOIN q
-            JOIN guideline_versions v ON v.id = s.version_id
-            JOIN guidelines g ON g.id = v.guideline_id
-            WHERE {where}
+            WHERE s.version_id IN :versions
             ORDER BY score DESC, s.position
             LIMIT :limit
         """
 POSTGRES_RANKED = {  # by (title_only, has excluded words)
-    (False, False): text(_POSTGRES_RANKED.format(expr=TSQUERY, vector=VECTOR_SECTIONS, where=FILTER)),
-    (False, True): text(_POSTGRES_RANKED.format(expr=TSQUERY_NOT, vector=VECTOR_SECTIONS, where=FILTER)),
-    (True, False): text(_POSTGRES_RANKED.format(expr=TSQUERY, vector=VECTOR_TITLES, where=FILTER)),
-    (True, True): text(_POSTGRES_RANKED.format(expr=TSQUERY_NOT, vector=VECTOR_TITLES, where=FILTER)),
+    (False, False): _versions(_POSTGRES_RANKED.format(expr=TSQUERY, vector=VECTOR_SECTIONS)),
+    (False, True): _versions(_POSTGRES_RANKED.format(expr=TSQUERY_NOT, vector=VECTOR_SECTIONS)),
+    (True, False): _versions(_POSTGRES_RANKED.format(expr=TSQUERY, vector=VECTOR_TITLES)),
+    (True, True): _versions(_POSTGRES_RANKED.format(expr=TSQUERY_NOT, vector=VECTOR_TITLES)),
 }
 _POSTGRES_SNIPPETS = "SELECT id, ts_headline('english', plain, {expr}, :opts) FROM sections WHERE id IN :ids"
 POSTGRES_SNIPPETS = {  # by has excluded words
@@ -221,7 +219,8 @@ def search_sections(
     engine = _SQLite(session) if session.get_bind().dialect.name == "sqlite" else _Postgres(session)
     df = _frequencies(session, parsed)
     plan, title_only = _plan(parsed, df)
-    candidates = engine.ranked(plan, title_only, _filters(guideline, version), CANDIDATES)
+    versions = _version_ids(session, guideline, version)
+    candidates = engine.ranked(plan, title_only, {"versions": versions}, CANDIDATES) if versions else []
     if not candidates:
         return SearchResult([], 0, plan, title_only)
     details = list(session.execute(_DETAILS, {"ids": [r["id"] for r in candidates]}))
