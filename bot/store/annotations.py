@@ -15,16 +15,17 @@ stays in this module.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.store.bulk import BATCH, STAGE_COLUMNS, copy_csv, copy_in, csv_field, insert_many, prefetch
+from bot.store.models.annotations import Annotation
 
 # The staged columns in AnnotationRow order, then the ones that are the same for every row of an import.
 TARGET_COLUMNS = STAGE_COLUMNS + ", project, guideline_version, source, updated_at"
@@ -333,3 +334,35 @@ def upsert_gold(session: Session, project: str, rows: Iterable[Any]) -> int:
 def count_gold(session: Session, project: str) -> int:
     """How many gold answers the project has."""
     return session.connection().execute(text(_COUNT_GOLD), {"p": project}).scalar_one()
+
+
+def iter_annotations(session: Session, project: str, chunk: int = BATCH) -> Iterator[tuple[Any, ...]]:
+    """The project's rows in key order, fetched `chunk` at a time; created_at aware (UTC).
+
+    Columns: task, item, annotator, label, span_start, span_end, created_at, duration_s, cohort,
+    guideline_version, source, external_id.
+    """
+    a = Annotation
+    stmt = (
+        select(
+            a.task,
+            a.item,
+            a.annotator,
+            a.label,
+            a.span_start,
+            a.span_end,
+            a.created_at,
+            a.duration_s,
+            a.cohort,
+            a.guideline_version,
+            a.source,
+            a.external_id,
+        )
+        .where(a.project == project)
+        .order_by(a.task, a.item, a.annotator, a.span_key)
+        .execution_options(yield_per=chunk)
+    )
+    for row in session.execute(stmt):
+        ts = row[6]
+        # SQLite hands back naive datetimes; the store keeps UTC.
+        yield (*row[:6], ts if ts.tzinfo else ts.replace(tzinfo=UTC), *row[7:])
