@@ -17,9 +17,11 @@ from typing import Any
 import waitress
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from waitress import wasyncore
+
+from bot.store.db import ping
 
 log = logging.getLogger("annobot.server")
 
@@ -47,8 +49,7 @@ def _json(start_response: Callable[..., Any], status: str, payload: dict[str, An
 def database_ok(engine: Engine) -> bool:
     """True when the database answers `SELECT 1`."""
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        ping(engine)
         return True
     except SQLAlchemyError as exc:
         log.warning("health check: database unreachable: %s", exc)

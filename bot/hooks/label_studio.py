@@ -17,14 +17,13 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
 from bot.config import Config, ProjectConfig
 from bot.errors import AnnobotError, InputError
-from bot.imports.load import merge_few, store_time, upsert_gold
 from bot.imports.readers import flatten_ls_annotation
-from bot.imports.rows import GoldRow, LabelSet, Problems, Tally, annotation_rows
+from bot.imports.rows import GoldRow, LabelSet, Problems, Tally, annotation_rows, row_time
+from bot.store.annotations import delete_by_external_id, drop_removed_results, merge_few, upsert_gold
 from bot.store.db import session_scope
 from bot.store.projects import project_labels, sync_config_projects
 
@@ -59,21 +58,6 @@ def _authorized(environ: Mapping[str, Any], project: ProjectConfig | None, env: 
     expected = env.get(project.label_studio_secret_env, "")
     # compare_digest on both paths keeps the timing independent of where the strings differ.
     return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
-
-
-def _delete_rows(conn: Connection, project: str, where: str, params: dict[str, Any], now: Any) -> int:
-    """Delete annotation rows, keeping each deleted label in history (new_label NULL)."""
-    base = {"project": project, "now": now, **params}
-    conn.execute(
-        text(
-            "INSERT INTO annotation_history (project, task, item, annotator, span_key, old_label, new_label,"
-            " old_created_at, new_created_at, replaced_at)"
-            " SELECT project, task, item, annotator, span_key, label, NULL, created_at, NULL, :now"
-            f" FROM annotations WHERE project = :project AND {where}"
-        ),
-        base,
-    )
-    return conn.execute(text(f"DELETE FROM annotations WHERE project = :project AND {where}"), base).rowcount
 
 
 class LabelStudioHook:
@@ -124,18 +108,14 @@ class LabelStudioHook:
     def handle(self, project: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Store one event; returns what was done."""
         action = payload["action"]
-        with self.engine.begin() as conn:
-            session = Session(bind=conn)
-            now: Any = datetime.now(UTC)
-            if conn.dialect.name == "sqlite":
-                now = store_time(now)
+        with session_scope(self.engine) as session:
+            now = datetime.now(UTC)
             if action in ("ANNOTATIONS_DELETED", "ANNOTATION_DELETED"):
                 anns = payload.get("annotations") or [payload.get("annotation") or {}]
                 ids = [str(a.get("id")) for a in anns if isinstance(a, dict) and a.get("id") is not None]
                 deleted = 0
                 for ext in ids:
-                    deleted += _delete_rows(conn, project, "external_id = :ext", {"ext": ext}, now)
-                session.close()
+                    deleted += delete_by_external_id(session, project, ext, now)
                 return {"deleted": deleted}
             ann = payload.get("annotation")
             if not isinstance(ann, dict):
@@ -151,47 +131,20 @@ class LabelStudioHook:
                     LabelSet(labels.labels, labels.scale),
                     problems,
                     tally,
-                    store_time(datetime.now(UTC)),
+                    row_time(datetime.now(UTC)),
                     gold,
                 )
             )
             problems.raise_if_any("webhook")
             if tally.cancelled:
-                session.close()
                 return {"skipped": "cancelled"}
-            inserted, replaced = merge_few(conn, project, labels.version, "webhook", rows)
+            inserted, replaced = merge_few(session, project, labels.version, "webhook", rows)
             removed = 0
             if action == "ANNOTATION_UPDATED" and rows:
-                removed = _drop_removed_results(conn, project, rows, now)
+                removed = drop_removed_results(session, project, rows, now)
             if gold:
-                upsert_gold(conn, project, gold)
-            session.close()
+                upsert_gold(session, project, gold)
         return {"inserted": inserted, "replaced": replaced, "removed": removed, "gold": len(gold)}
-
-
-def _drop_removed_results(conn: Connection, project: str, rows: list[Any], now: Any) -> int:
-    """An update that no longer has a result (e.g. a span removed) deletes that older row."""
-    ext = rows[0].external_id
-    keep = {(r.task, r.item, r.annotator, r.span_key) for r in rows}
-    newest = rows[0].created_at
-    stored = conn.execute(
-        text(
-            "SELECT id, task, item, annotator, span_key FROM annotations"
-            " WHERE project = :project AND external_id = :ext AND created_at < :ts"
-        ),
-        {"project": project, "ext": ext, "ts": _ts(conn, newest)},
-    ).all()
-    gone = [r.id for r in stored if (r.task, r.item, r.annotator, r.span_key) not in keep]
-    n = 0
-    for row_id in gone:
-        n += _delete_rows(conn, project, "id = :id", {"id": row_id}, now)
-    return n
-
-
-def _ts(conn: Connection, stored: str) -> Any:
-    if conn.dialect.name == "sqlite":
-        return stored
-    return datetime.fromisoformat(stored).replace(tzinfo=UTC)
 
 
 def label_studio_wsgi(

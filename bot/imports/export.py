@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
+from bot.store.annotations import iter_annotations
 from bot.store.db import session_scope
-from bot.store.models.annotations import Annotation
 from bot.store.projects import get_project
 
 EXPORT_FORMATS = ("csv", "jsonl", "parquet")
@@ -33,38 +33,13 @@ COLUMNS = (
 _CHUNK = 50_000
 
 
-def _iso(dt: datetime) -> str:
-    # SQLite hands back naive datetimes; the store keeps UTC.
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
-
-
 def iter_export(engine: Engine, project: str) -> Iterator[dict[str, Any]]:
     """The project's annotations as dicts of COLUMNS, streamed in key order."""
     with session_scope(engine) as session:
         get_project(session, project)
-        a = Annotation
-        stmt = (
-            select(
-                a.task,
-                a.item,
-                a.annotator,
-                a.label,
-                a.span_start,
-                a.span_end,
-                a.created_at,
-                a.duration_s,
-                a.cohort,
-                a.guideline_version,
-                a.source,
-                a.external_id,
-            )
-            .where(a.project == project)
-            .order_by(a.task, a.item, a.annotator, a.span_key)
-            .execution_options(yield_per=_CHUNK)
-        )
-        for row in session.execute(stmt):
+        for row in iter_annotations(session, project, _CHUNK):
             d = dict(zip(COLUMNS, row, strict=True))
-            d["created_at"] = _iso(d["created_at"])
+            d["created_at"] = d["created_at"].astimezone(UTC).isoformat()
             yield d
 
 

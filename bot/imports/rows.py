@@ -122,13 +122,18 @@ class Problems:
         raise InputError("\n".join(lines))
 
 
+def row_time(dt: datetime) -> str:
+    """An aware datetime as a row's created_at: UTC text 'YYYY-MM-DD HH:MM:SS.ffffff' (sortable)."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 @lru_cache(maxsize=65536)
 def parse_timestamp(text: str) -> str:
-    """ISO 8601 with a time zone → UTC text in the store's sortable form; ValueError otherwise."""
+    """ISO 8601 with a time zone → UTC text in the rows' sortable form (row_time); ValueError otherwise."""
     dt = datetime.fromisoformat(text.strip())
     if dt.tzinfo is None:
         raise ValueError("no time zone")
-    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return row_time(dt)
 
 
 def _text(value: Any) -> str | None:

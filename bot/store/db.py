@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -96,6 +96,12 @@ def require_head(engine: Engine) -> None:
     if rev != head_revision():
         state = "empty" if rev is None else f"at revision {rev}"
         raise StoreError(f"database is {state}, expected {head_revision()}: run 'annobot db upgrade'")
+
+
+def ping(engine: Engine) -> None:
+    """Ask the database for `SELECT 1`; raises SQLAlchemyError when it does not answer."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 @contextmanager

@@ -12,11 +12,10 @@ import pandas as pd
 from sqlalchemy import BigInteger, Select, cast, func, select
 from sqlalchemy.orm import Session
 
-from bot.store.guidelines import get_version
+from bot.store.guidelines import get_version, label_sections
 from bot.store.models.annotations import Annotation, Gold
 from bot.store.models.guidelines import Guideline, GuidelineVersion
 from bot.store.projects import get_project
-from bot.store.search import search_sections
 from reports.digest.model import TaskSpec
 from reports.metrics.counts import local_date
 
@@ -214,18 +213,6 @@ def read_annotations(
     return _read_sqlite(session, project, start, end)
 
 
-def _label_sections(
-    session: Session, slug: str, version: str, labels: tuple[str, ...]
-) -> dict[str, tuple[str, str]]:
-    """For each label, the guideline section that best explains it (so confusions cite sections)."""
-    out = {}
-    for label in labels:
-        hits = search_sections(session, label, guideline=slug, version=version, limit=1).hits
-        if hits:
-            out[label] = (hits[0].anchor, hits[0].title)
-    return out
-
-
 def digest_inputs(
     session: Session, project: str, start: datetime | None, end: datetime | None, tz: str = "UTC"
 ) -> DigestInputs:
@@ -245,7 +232,7 @@ def digest_inputs(
         previous, baseline = (_since(before, t) for t in (prev_start, base_start))
     gold_rows = session.execute(select(Gold.task, Gold.item, Gold.label).where(Gold.project == project)).all()
     gold = pd.DataFrame(gold_rows, columns=["task", "item", "label"])
-    sections = _label_sections(session, proj.guideline, current.version, labels)
+    sections = label_sections(session, proj.guideline, current.version, labels)
     spec = TaskSpec(
         labels=labels,
         scale=current.scale,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -17,6 +18,7 @@ from bot.store.models.guidelines import Guideline, GuidelineFile, GuidelineVersi
 from guidelines.diff import diff_guidelines
 from guidelines.model import GuidelineDiff, GuidelineDocument, GuidelineMeta
 from guidelines.plaintext import markdown_to_plain
+from guidelines.search.labels import SectionWords, match_label_sections
 from guidelines.search.query import stems
 from guidelines.semver import parse_version
 
@@ -173,6 +175,31 @@ def get_version(session: Session, slug: str, version: str | None = None) -> Guid
         raise NotFoundError(f"no guideline '{slug}'{hint}")
     versions = list_versions(session, slug)
     raise NotFoundError(f"{slug} has no version {version} (published: {', '.join(versions)})")
+
+
+def label_sections(
+    session: Session, slug: str, version: str, labels: Sequence[str]
+) -> dict[str, tuple[str, str]]:
+    """For each label, (anchor, title) of the section of slug@version that explains it; one query.
+
+    The rule (guidelines.search.labels.match_label_sections), first match wins, ties to the earlier
+    section: a section titled exactly the label; else one whose title has every stem of the label
+    (the shortest such title); else the one whose body mentions those stems most often. Labels that
+    no section names are left out.
+    """
+    rows = session.execute(
+        select(Section.anchor, Section.title, Section.stems)
+        .join(GuidelineVersion, GuidelineVersion.id == Section.version_id)
+        .join(Guideline, Guideline.id == GuidelineVersion.guideline_id)
+        .where(Guideline.slug == slug, GuidelineVersion.version == version)
+        .order_by(Section.position)
+    )
+    sections = []
+    for anchor, title, stored in rows:
+        # Stored as "title<TAB>path<TAB>body", each a space-separated list of stems (see publish).
+        fields = stored.split("\t")
+        sections.append(SectionWords(anchor, title, tuple(fields[0].split()), tuple(fields[-1].split())))
+    return match_label_sections(labels, sections)
 
 
 def list_versions(session: Session, slug: str) -> list[str]:

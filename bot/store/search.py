@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import TextClause, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
-from bot.store.models.guidelines import GuidelineVersion, SearchWord
+from bot.store.models.guidelines import Guideline, GuidelineVersion, SearchWord
 from guidelines.model import HL_END, HL_START, SearchHit
 from guidelines.search.query import ParsedQuery, parse_query, stem, to_fts5, to_websearch
 from guidelines.search.ranking import CorpusStats, bm25f
@@ -41,18 +41,21 @@ class SearchResult:
     title_only: bool = False
 
 
-def _filters(guideline: str | None, version: str | None) -> tuple[str, dict[str, object]]:
-    clauses = ["v.version = :version" if version else "v.is_current"]
-    params: dict[str, object] = {}
-    if version:
-        params["version"] = version
+def _version_ids(session: Session, guideline: str | None, version: str | None) -> list[int]:
+    """The versions searched: the pinned one if named (of every guideline unless one is named), else the current ones."""
+    v = GuidelineVersion
+    stmt = select(v.id).where(v.version == version) if version else select(v.id).where(v.is_current)
     if guideline:
-        clauses.append("g.slug = :slug")
-        params["slug"] = guideline
-    return " AND ".join(clauses), params
+        stmt = stmt.join(Guideline, Guideline.id == v.guideline_id).where(Guideline.slug == guideline)
+    return list(session.scalars(stmt))
 
 
-_DETAILS = """
+def _ids(sql: str) -> TextClause:
+    """A statement whose `:ids` is a list of section ids, expanded into bound parameters."""
+    return text(sql).bindparams(bindparam("ids", expanding=True))
+
+
+_DETAILS = _ids("""
     SELECT s.id, s.anchor, s.title, s.path, s.stems, s.position,
            g.slug, g.title AS guideline_title, v.version,
            (SELECT cv.version FROM guideline_versions cv
@@ -60,8 +63,71 @@ _DETAILS = """
     FROM sections s
     JOIN guideline_versions v ON v.id = s.version_id
     JOIN guidelines g ON g.id = v.guideline_id
-    WHERE s.id IN ({ids})
-"""
+    WHERE s.id IN :ids
+""")
+
+
+def _versions(sql: str) -> TextClause:
+    """A ranking statement: its `:versions` is a list of version ids, expanded into bound parameters."""
+    return text(sql).bindparams(bindparam("versions", expanding=True))
+
+
+# SQLite: FTS5 over title, path and body (bm25 weights 10, 3, 1), or over titles alone.
+FTS_SECTIONS, FTS_WEIGHTS, FTS_TITLES = "sections_fts", ", 10.0, 3.0, 1.0", "sections_title_fts"
+# Only ids and ranks go through the sort: FTS5's auxiliary functions cannot sit beside a window
+# function, and details are fetched for the few rows shown.
+_SQLITE_RANKED = """
+            WITH m AS (
+                SELECT rowid AS id, bm25({table}{weights}) AS rank
+                FROM {table} WHERE {table} MATCH :match
+                ORDER BY rowid DESC LIMIT :budget
+            )
+            SELECT m.id, -m.rank AS score, s.position, count(*) OVER () AS total
+            FROM m JOIN sections s ON s.id = m.id
+            WHERE s.version_id IN :versions
+            ORDER BY m.rank, s.position
+            LIMIT :limit
+        """
+SQLITE_RANKED = {  # by title_only
+    False: _versions(_SQLITE_RANKED.format(table=FTS_SECTIONS, weights=FTS_WEIGHTS)),
+    True: _versions(_SQLITE_RANKED.format(table=FTS_TITLES, weights="")),
+}
+SQLITE_SNIPPETS = _ids(
+    f"SELECT rowid, snippet(sections_fts, 2, :hs, :he, '…', {SNIPPET_WORDS}) FROM sections_fts "
+    "WHERE sections_fts MATCH :match AND rowid IN :ids"
+)
+
+# PostgreSQL: the query as a tsquery, with or without excluded words; the weighted tsvector of
+# whole sections or of titles alone.
+TSQUERY = "websearch_to_tsquery('english', :pos)"
+TSQUERY_NOT = "(websearch_to_tsquery('english', :pos) && !! websearch_to_tsquery('english', :neg))"
+VECTOR_SECTIONS, VECTOR_TITLES = "s.search_vector", "s.title_vector"
+# `s.id + 0` keeps the planner from walking the primary key backwards to satisfy the ORDER BY
+# (slow for rare words); the GIN index finds the matches, a top-N sort cuts them.
+_POSTGRES_RANKED = """
+            WITH q AS (SELECT {expr} AS query),
+            cand AS MATERIALIZED (
+                SELECT s.id FROM sections s CROSS JOIN q
+                WHERE {vector} @@ q.query
+                ORDER BY s.id + 0 DESC LIMIT :budget
+            )
+            SELECT s.id, ts_rank({vector}, q.query, 1) AS score, s.position, count(*) OVER () AS total
+            FROM cand JOIN sections s ON s.id = cand.id CROSS JOIN q
+            WHERE s.version_id IN :versions
+            ORDER BY score DESC, s.position
+            LIMIT :limit
+        """
+POSTGRES_RANKED = {  # by (title_only, has excluded words)
+    (False, False): _versions(_POSTGRES_RANKED.format(expr=TSQUERY, vector=VECTOR_SECTIONS)),
+    (False, True): _versions(_POSTGRES_RANKED.format(expr=TSQUERY_NOT, vector=VECTOR_SECTIONS)),
+    (True, False): _versions(_POSTGRES_RANKED.format(expr=TSQUERY, vector=VECTOR_TITLES)),
+    (True, True): _versions(_POSTGRES_RANKED.format(expr=TSQUERY_NOT, vector=VECTOR_TITLES)),
+}
+_POSTGRES_SNIPPETS = "SELECT id, ts_headline('english', plain, {expr}, :opts) FROM sections WHERE id IN :ids"
+POSTGRES_SNIPPETS = {  # by has excluded words
+    False: _ids(_POSTGRES_SNIPPETS.format(expr=TSQUERY)),
+    True: _ids(_POSTGRES_SNIPPETS.format(expr=TSQUERY_NOT)),
+}
 
 
 class _SQLite:
@@ -70,34 +136,13 @@ class _SQLite:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def ranked(self, q: ParsedQuery, title_only: bool, where: str, params: dict, limit: int) -> list[Row]:
-        # Only ids and ranks go through the sort: FTS5's auxiliary functions cannot sit beside a
-        # window function, and details are fetched for the few rows shown.
-        table, weights = ("sections_title_fts", "") if title_only else ("sections_fts", ", 10.0, 3.0, 1.0")
-        sql = f"""
-            WITH m AS (
-                SELECT rowid AS id, bm25({table}{weights}) AS rank
-                FROM {table} WHERE {table} MATCH :match
-                ORDER BY rowid DESC LIMIT :budget
-            )
-            SELECT m.id, -m.rank AS score, s.position, count(*) OVER () AS total
-            FROM m JOIN sections s ON s.id = m.id
-            JOIN guideline_versions v ON v.id = s.version_id
-            JOIN guidelines g ON g.id = v.guideline_id
-            WHERE {where}
-            ORDER BY m.rank, s.position
-            LIMIT :limit
-        """
+    def ranked(self, q: ParsedQuery, title_only: bool, params: dict, limit: int) -> list[Row]:
         args = {**params, "match": to_fts5(q), "limit": limit, "budget": RANK_BUDGET}
-        return [r._asdict() for r in self.session.execute(text(sql), args)]
+        return [r._asdict() for r in self.session.execute(SQLITE_RANKED[title_only], args)]
 
-    def snippets(self, q: ParsedQuery, ids: str) -> dict[int, str]:
-        sql = (
-            f"SELECT rowid, snippet(sections_fts, 2, :hs, :he, '…', {SNIPPET_WORDS}) FROM sections_fts "
-            f"WHERE sections_fts MATCH :match AND rowid IN ({ids})"
-        )
-        found = self.session.execute(text(sql), {"match": to_fts5(q), "hs": HL_START, "he": HL_END})
-        return {rowid: snippet for rowid, snippet in found}
+    def snippets(self, q: ParsedQuery, ids: list[int]) -> dict[int, str]:
+        args = {"match": to_fts5(q), "hs": HL_START, "he": HL_END, "ids": ids}
+        return {rowid: snippet for rowid, snippet in self.session.execute(SQLITE_SNIPPETS, args)}
 
 
 class _Postgres:
@@ -107,44 +152,22 @@ class _Postgres:
         self.session = session
 
     @staticmethod
-    def _tsquery(q: ParsedQuery) -> tuple[str, dict[str, str]]:
+    def _tsquery(q: ParsedQuery) -> tuple[bool, dict[str, str]]:
         positive, negative = to_websearch(q)
-        expr = "websearch_to_tsquery('english', :pos)"
-        if negative:
-            expr = f"({expr} && !! websearch_to_tsquery('english', :neg))"
-        return expr, {"pos": positive, "neg": negative}
+        return bool(negative), {"pos": positive, "neg": negative}
 
-    def ranked(self, q: ParsedQuery, title_only: bool, where: str, params: dict, limit: int) -> list[Row]:
-        expr, args = self._tsquery(q)
-        vector = "s.title_vector" if title_only else "s.search_vector"
-        # `s.id + 0` keeps the planner from walking the primary key backwards to satisfy the
-        # ORDER BY (slow for rare words); the GIN index finds the matches, a top-N sort cuts them.
-        sql = f"""
-            WITH q AS (SELECT {expr} AS query),
-            cand AS MATERIALIZED (
-                SELECT s.id FROM sections s CROSS JOIN q
-                WHERE {vector} @@ q.query
-                ORDER BY s.id + 0 DESC LIMIT :budget
-            )
-            SELECT s.id, ts_rank({vector}, q.query, 1) AS score, s.position, count(*) OVER () AS total
-            FROM cand JOIN sections s ON s.id = cand.id CROSS JOIN q
-            JOIN guideline_versions v ON v.id = s.version_id
-            JOIN guidelines g ON g.id = v.guideline_id
-            WHERE {where}
-            ORDER BY score DESC, s.position
-            LIMIT :limit
-        """
+    def ranked(self, q: ParsedQuery, title_only: bool, params: dict, limit: int) -> list[Row]:
+        negated, args = self._tsquery(q)
         args = {**params, **args, "limit": limit, "budget": RANK_BUDGET}
-        return [r._asdict() for r in self.session.execute(text(sql), args)]
+        return [r._asdict() for r in self.session.execute(POSTGRES_RANKED[title_only, negated], args)]
 
-    def snippets(self, q: ParsedQuery, ids: str) -> dict[int, str]:
-        expr, args = self._tsquery(q)
+    def snippets(self, q: ParsedQuery, ids: list[int]) -> dict[int, str]:
+        negated, args = self._tsquery(q)
         opts = (
             f'StartSel="{HL_START}", StopSel="{HL_END}", MaxWords={SNIPPET_WORDS}, MinWords=10, '
             'MaxFragments=2, FragmentDelimiter=" … "'
         )
-        sql = f"SELECT id, ts_headline('english', plain, {expr}, :opts) FROM sections WHERE id IN ({ids})"
-        found = self.session.execute(text(sql), {**args, "opts": opts})
+        found = self.session.execute(POSTGRES_SNIPPETS[negated], {**args, "opts": opts, "ids": ids})
         return {rowid: snippet for rowid, snippet in found}
 
 
@@ -196,12 +219,11 @@ def search_sections(
     engine = _SQLite(session) if session.get_bind().dialect.name == "sqlite" else _Postgres(session)
     df = _frequencies(session, parsed)
     plan, title_only = _plan(parsed, df)
-    where, params = _filters(guideline, version)
-    candidates = engine.ranked(plan, title_only, where, params, CANDIDATES)
+    versions = _version_ids(session, guideline, version)
+    candidates = engine.ranked(plan, title_only, {"versions": versions}, CANDIDATES) if versions else []
     if not candidates:
         return SearchResult([], 0, plan, title_only)
-    ids = ",".join(str(int(r["id"])) for r in candidates)  # integers from the database, safe to inline
-    details = list(session.execute(text(_DETAILS.format(ids=ids))))
+    details = list(session.execute(_DETAILS, {"ids": [r["id"] for r in candidates]}))
     corpus = _corpus(session)
     query_stems = [stem(w) for w in (*plan.terms, *(w for p in plan.phrases for w in p))]
     scored = sorted(
@@ -209,7 +231,7 @@ def search_sections(
         # Ties break on stable document order, never on row ids, which differ between databases.
         key=lambda sd: (-round(sd[0], 9), sd[1].slug, sd[1].version, sd[1].position),
     )[:limit]
-    snippets = engine.snippets(plan, ",".join(str(int(d.id)) for _, d in scored))
+    snippets = engine.snippets(plan, [d.id for _, d in scored])
     hits = []
     for score, d in scored:
         hits.append(

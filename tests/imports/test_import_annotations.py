@@ -298,17 +298,17 @@ def test_rows_written_meanwhile_are_merged_not_lost(
 ) -> None:
     # A webhook commits rows for the (empty) project after the import chose the direct load: the
     # direct load meets its key, is undone, and the staged merge keeps both sides.
-    import bot.imports.load as load
+    import bot.store.annotations as store
 
-    real_direct = load._direct
+    real_direct = store._direct
 
     def direct_after_a_webhook(*args: object, **kwargs: object) -> int | None:
         seed = _csv(tmp_path / "seed.csv", ["i0,a0,Positive,q,2026-01-01T00:00:00Z,,", "z,a0,Neutral,q,,,"])
-        monkeypatch.setattr(load, "_direct", real_direct)
+        monkeypatch.setattr(store, "_direct", real_direct)
         import_annotations(engine, seed, "reviews")  # another connection, committed before the load
         return real_direct(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(load, "_direct", direct_after_a_webhook)
+    monkeypatch.setattr(store, "_direct", direct_after_a_webhook)
     f = _csv(tmp_path / "a.csv", ["i0,a0,Negative,q,2026-01-02T00:00:00Z,,", "i1,a0,Positive,q,,,"])
     s = import_annotations(engine, f, "reviews")
     assert (s.inserted, s.replaced, s.unchanged) == (1, 1, 0)
@@ -325,7 +325,8 @@ def test_a_key_committed_by_another_writer_during_a_staged_merge_is_merged(engin
 
     from sqlalchemy import text
 
-    from bot.imports.load import merge_rows
+    from bot.store.annotations import merge_rows
+    from bot.store.db import session_scope
 
     if engine.dialect.name == "sqlite":
         pytest.skip("SQLite has one writer at a time: no other insert can come between the statements")
@@ -333,8 +334,8 @@ def test_a_key_committed_by_another_writer_during_a_staged_merge_is_merged(engin
     def row(item: str, label: str, ts: str = "2026-11-02 09:00:00.000000") -> tuple:
         return ("t", item, "ann", label, None, None, None, "", ts, None, None, None)
 
-    with engine.begin() as conn:
-        merge_rows(conn, "p", None, "csv", lambda: [row("existing", "A")])
+    with session_scope(engine) as session:
+        merge_rows(session, "p", None, "csv", lambda: [row("existing", "A")])
     hook = engine.connect()
     tx = hook.begin()
     hook.execute(
@@ -347,9 +348,9 @@ def test_a_key_committed_by_another_writer_during_a_staged_merge_is_merged(engin
 
     def run_import() -> None:
         try:
-            with engine.begin() as conn:
+            with session_scope(engine) as session:
                 out["counts"] = merge_rows(
-                    conn, "p", None, "csv", lambda: [row("existing", "A"), row("new", "C")]
+                    session, "p", None, "csv", lambda: [row("existing", "A"), row("new", "C")]
                 )
         except Exception as exc:  # reported by the assertion below
             out["error"] = exc

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from bot.errors import InputError
-from bot.imports.bulk import copy_csv, prefetch
 from bot.imports.fastcsv import csv_annotation_rows
 from bot.imports.readers import detect_format, iter_json_array, read_csv, read_label_studio
 from bot.imports.rows import AnnotationRow, LabelSet, Problems, Tally, annotation_rows
+from bot.store.bulk import copy_csv, prefetch
 
 FIXTURE = Path(__file__).parent / "fixtures" / "label_studio_export.json"
 LABELS = LabelSet(("Positive", "Negative", "Neutral"), "nominal")

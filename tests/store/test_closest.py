@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.store import closest
 from bot.store.closest import closest_sections
 from bot.store.db import session_scope
 from bot.store.guidelines import publish
 from guidelines.parse import load_guideline
+from guidelines.search import closest
 from tests.support.guidelines import MINI_RULES, mini
 
 

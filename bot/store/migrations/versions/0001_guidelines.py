@@ -186,8 +186,9 @@ def _create_search_index() -> None:
 
 def _drop_search_index() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for trigger in ("sections_fts_ai", "sections_fts_ad", "sections_fts_au"):
-            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        op.execute("DROP TRIGGER IF EXISTS sections_fts_ai")
+        op.execute("DROP TRIGGER IF EXISTS sections_fts_ad")
+        op.execute("DROP TRIGGER IF EXISTS sections_fts_au")
         op.execute("DROP TABLE IF EXISTS sections_fts")
         op.execute("DROP TABLE IF EXISTS sections_title_fts")
     else:

@@ -1,4 +1,8 @@
-"""Bulk-load helpers with no database: PostgreSQL COPY CSV text for rows, and reading ahead in a thread."""
+"""Bulk loading for the annotation store: batched executemany on SQLite, COPY CSV on PostgreSQL.
+
+Rows are tuples in STAGE_COLUMNS order (an `AnnotationRow`), created_at in the UTC text form
+'YYYY-MM-DD HH:MM:SS.ffffff' that SQLite stores as it is and PostgreSQL reads with '+00'.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any, TypeVar
 
-from bot.imports.rows import AnnotationRow
+from sqlalchemy import Connection
 
 BATCH = 20_000
 STAGE_COLUMNS = "task, item, annotator, label, label_num, span_start, span_end, span_key, created_at, duration_s, cohort, external_id"
@@ -24,14 +28,14 @@ def csv_field(value: Any) -> str:
     return str(value)
 
 
-def _csv_lines_quoted(batch: list[AnnotationRow], tail: str) -> str:
+def _csv_lines_quoted(batch: list[Any], tail: str) -> str:
     # Rows are plain tuples or AnnotationRows; created_at is field 8.
     return "".join(
         ",".join(csv_field(v + "+00" if k == 8 else v) for k, v in enumerate(r)) + tail + "\n" for r in batch
     )
 
 
-def copy_csv(rows: Iterable[AnnotationRow], tail: str = "") -> Iterator[tuple[str, int]]:
+def copy_csv(rows: Iterable[Any], tail: str = "") -> Iterator[tuple[str, int]]:
     """Rows as PostgreSQL COPY CSV in chunks of BATCH rows: (text, rows); `tail` ends every line.
 
     A chunk is first formatted without quoting text (only span_key is quoted, so '' is not NULL);
@@ -109,3 +113,36 @@ def prefetch(items: Iterable[T], depth: int = 4) -> Iterator[T]:
     finally:
         stop.set()
         worker.join()
+
+
+def insert_many(conn: Connection, sql: str, rows: Iterable[tuple[Any, ...]]) -> int:
+    """SQLite: executemany of a fixed INSERT in batches on the raw connection; returns the rows.
+
+    SQLAlchemy's per-row processing is skipped: the values are already in their stored form.
+    """
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    n = 0
+    it = iter(rows)
+    try:
+        while batch := list(islice(it, BATCH)):
+            cur.executemany(sql, batch)
+            n += len(batch)
+    finally:
+        cur.close()
+    return n
+
+
+def copy_in(conn: Connection, sql: str, chunks: Iterable[tuple[str, int]]) -> int:
+    """PostgreSQL: stream (CSV text, rows) chunks through a fixed COPY ... FROM STDIN; returns the rows."""
+    raw = conn.connection.driver_connection
+    n = 0
+    try:
+        with raw.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[union-attr]
+            for chunk, k in chunks:
+                copy.write(chunk)
+                n += k
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()  # stops a prefetch worker now, not when the generator is collected
+    return n
