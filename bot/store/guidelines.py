@@ -19,7 +19,7 @@ from guidelines.diff import diff_guidelines
 from guidelines.model import GuidelineDiff, GuidelineDocument, GuidelineMeta
 from guidelines.plaintext import markdown_to_plain
 from guidelines.search.labels import SectionWords, match_label_sections
-from guidelines.search.query import stems
+from guidelines.search.ranking import stems
 from guidelines.semver import parse_version
 
 

@@ -11,8 +11,15 @@ from sqlalchemy.orm import Session
 
 from bot.store.models.guidelines import Guideline, GuidelineVersion, SearchWord
 from guidelines.model import HL_END, HL_START, SearchHit
-from guidelines.search.query import ParsedQuery, parse_query, stem, to_fts5, to_websearch
-from guidelines.search.ranking import CorpusStats, bm25f
+from guidelines.search.ranking import (
+    CorpusStats,
+    ParsedQuery,
+    bm25f,
+    parse_query,
+    stem,
+    to_fts5,
+    to_websearch,
+)
 
 MAX_LIMIT = 50
 # Each backend retrieves this many candidates with its own index and score; the shared BM25F

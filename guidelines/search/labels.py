@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from guidelines.search.query import stems
+from guidelines.search.ranking import stems
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,117 @@
-"""BM25F over a few candidate sections: one ranking for both database backends."""
+"""Search ranking, one for both backends: the query language, stems, and BM25F over candidates.
+
+The store (bot/store/search.py) asks its database's full-text engine for candidate sections with the
+expression built here, then orders them with `bm25f`: both backends answer alike.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+# PostgreSQL's 'english' configuration drops these (Snowball's English stop list). Dropping the
+# same words before SQLite sees them keeps ranking alike on both backends.
+STOPWORDS = frozenset(
+    """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
+    her hers herself it its itself they them their theirs themselves what which who whom this that these
+    those am is are was were be been being have has had having do does did doing a an the and but if or
+    because as until while of at by for with about against between into through during before after above
+    below to from up down in out on off over under again further then once here there when where why how
+    all any both each few more most other some such no nor not only own same so than too very s t can
+    will just don should now""".split()
+)
+MAX_TERMS = 32  # bounds the work of one query, whatever was typed
+_CHUNK = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """Words and phrases to look for (any of them), and words that must not occur."""
+
+    terms: tuple[str, ...] = ()
+    phrases: tuple[tuple[str, ...], ...] = ()
+    excluded: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing searchable is left."""
+        return not self.terms and not self.phrases
+
+
+def _words(text: str, keep_stopwords: bool = False) -> list[str]:
+    words = [m.group(0).lower() for m in _WORD.finditer(text)]
+    if keep_stopwords and any(w not in STOPWORDS for w in words):
+        # Inside a phrase stop words hold positions: FTS5 needs them to match "read the words",
+        # and PostgreSQL turns them into a distance operator itself.
+        return words
+    return [w for w in words if w not in STOPWORDS]
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Web-search style: words, "quoted phrases", -excluded words; operators are plain words."""
+    terms: list[str] = []
+    phrases: list[tuple[str, ...]] = []
+    excluded: list[str] = []
+    budget = MAX_TERMS
+    for m in _CHUNK.finditer(text):
+        if budget <= 0:
+            break
+        negated = bool(m.group(1) or m.group(3))
+        quoted = m.group(2) is not None
+        words = _words(m.group(2), keep_stopwords=True) if quoted else _words(m.group(4))
+        if not words:
+            continue
+        budget -= len(words)
+        if negated:
+            excluded.extend(w for w in words if w not in excluded)
+        elif quoted and len(words) > 1:
+            phrases.append(tuple(words))
+        else:
+            terms.extend(w for w in words if w not in terms)
+    return ParsedQuery(tuple(terms), tuple(phrases), tuple(excluded))
+
+
+def _fts5_string(words: tuple[str, ...] | list[str]) -> str:
+    # Words are \w+ only, so a double-quoted FTS5 string needs no escaping.
+    return '"' + " ".join(words) + '"'
+
+
+def to_fts5(q: ParsedQuery) -> str:
+    """An FTS5 MATCH expression: any positive term or phrase, none of the excluded."""
+    positives = [_fts5_string([t]) for t in q.terms] + [_fts5_string(p) for p in q.phrases]
+    expr = " OR ".join(positives)
+    if q.excluded:
+        expr = f"({expr}) NOT ({' OR '.join(_fts5_string([w]) for w in q.excluded)})"
+    return expr
+
+
+def to_websearch(q: ParsedQuery) -> tuple[str, str]:
+    """websearch_to_tsquery inputs: (any of the positives, any of the excluded)."""
+    positives = list(q.terms) + ['"' + " ".join(p) + '"' for p in q.phrases]
+    return " or ".join(positives), " or ".join(q.excluded)
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball English stem of a lower-case word (PostgreSQL's 'english' configuration uses the same)."""
+    return _STEMMER.stemWord(word)[:100]
+
+
+def stems(text: str) -> list[str]:
+    """The searchable words of a text as stems, in order (stop words dropped)."""
+    return [stem(w) for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOPWORDS]
+
+
+# --- BM25F ---------------------------------------------------------------
 
 K1 = 1.2
 B = 0.75

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from guidelines.search.labels import SectionWords, match_label_sections
-from guidelines.search.query import stems
+from guidelines.search.ranking import stems
 
 
 def _section(anchor: str, title: str, body: str = "") -> SectionWords:

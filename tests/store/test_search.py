@@ -14,7 +14,7 @@ from bot.store.db import make_engine, session_scope
 from bot.store.search import search_sections
 from guidelines.model import HL_END, HL_START
 from guidelines.parse import load_guideline
-from guidelines.search.query import parse_query, to_fts5, to_websearch
+from guidelines.search.ranking import parse_query, to_fts5, to_websearch
 from tests.conftest import EXAMPLES, _truncate_all
 from tests.support.guidelines import MINI_RULES, mini, run_cli
 
