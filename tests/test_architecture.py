@@ -59,3 +59,12 @@ def test_the_search_ranking_is_pure() -> None:
         m for m in _imports(ranking) if m.split(".")[0] in {"bot", "sqlalchemy", "slack_sdk", "slack_bolt"}
     }
     assert not shell, f"{ranking} imports the shell: {shell}"
+
+
+def test_the_search_step_needs_no_unlisted_search_module() -> None:
+    """The query language lives in the listed ranking file, not in a sixth one."""
+    steps = _guide_path()
+    search = next(p for p in steps if p.startswith("bot/store/"))
+    listed = {_module(p) for p in steps}
+    used = {m for m in _imports(search) if m.startswith("guidelines.search.") and m.count(".") == 2}
+    assert used <= listed, f"{search} needs {sorted(used - listed)}, not on the documented path"
