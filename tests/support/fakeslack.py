@@ -19,40 +19,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.fakeslack import (
-    APP_ID,
-    BOT_ID,
-    BOT_USER_ID,
-    HANDLER_SOCKET_TIMEOUT,
-    HOST,
-    MAX_DELAY_SECONDS,
-    TEAM_DOMAIN,
-    TEAM_ID,
-    Call,
-    FakeSlack,
-    Handler,
-    Kind,
-    Listener,
-    UploadedFile,
-)
+import bot.fakeslack
+from bot.fakeslack import *  # noqa: F403  (this module is the tests' name for the package)
+from bot.fakeslack import FakeSlack
 
-__all__ = [
-    "APP_ID",
-    "BOT_ID",
-    "BOT_USER_ID",
-    "HANDLER_SOCKET_TIMEOUT",
-    "HOST",
-    "MAX_DELAY_SECONDS",
-    "TEAM_DOMAIN",
-    "TEAM_ID",
-    "Call",
-    "FakeSlack",
-    "Handler",
-    "Kind",
-    "Listener",
-    "UploadedFile",
-    "fake_slack",
-]
+__all__ = [*bot.fakeslack.__all__, "fake_slack"]
 
 
 @pytest.fixture
