@@ -22,7 +22,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
@@ -59,7 +59,12 @@ class VerifiedRequest(BoltRequest):
     """
 
     def __init__(
-        self, *, raw_body: str, body: dict[str, Any], query: str, headers: dict[str, list[str]]
+        self,
+        *,
+        raw_body: str,
+        body: dict[str, Any],
+        query: str | dict[str, Sequence[str]],
+        headers: dict[str, Sequence[str]],
     ) -> None:
         """`raw_body` is kept for Bolt's record; `body` is what listeners get."""
         super().__init__(body="", query=query, headers=dict(headers))
@@ -69,8 +74,7 @@ class VerifiedRequest(BoltRequest):
 
     def to_copyable(self) -> BoltRequest:
         """A copy (Bolt's lazy listeners) keeping the parsed body, not re-parsing the raw one."""
-        copy = VerifiedRequest(raw_body=self.raw_body, body=self.body, query="", headers={})
-        copy.query, copy.headers = self.query, self.headers
+        copy = VerifiedRequest(raw_body=self.raw_body, body=self.body, query=self.query, headers=self.headers)
         copy.context = self.context.to_copyable()
         return copy
 

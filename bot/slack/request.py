@@ -18,6 +18,9 @@ FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 # Slack's forms have about 15 fields; far more is not a Slack request.
 MAX_FORM_FIELDS = 100
+# Slack's deepest bodies (rich text in a modal's blocks) nest about a dozen levels; code walking
+# a body (ours and Bolt's) recurses, so far deeper is refused here rather than failing later.
+MAX_DEPTH = 64
 # C0 controls except tab and newline: PostgreSQL refuses NUL in text, and none of them means
 # anything in a query or a name.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f]")
@@ -45,7 +48,23 @@ def _json_object(text: str, what: str) -> dict[str, Any]:
         raise BadRequest(400, f"{what} is not valid JSON") from exc
     if not isinstance(value, dict):
         raise BadRequest(400, f"{what} is not a JSON object")
+    if _depth(value) > MAX_DEPTH:
+        raise BadRequest(400, f"{what} nests deeper than {MAX_DEPTH} levels")
     return value
+
+
+def _depth(value: Any) -> int:
+    """How deeply dicts and lists nest in `value` (iteratively: the input may be deep)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            return deepest
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return deepest
 
 
 def _form(text: str) -> dict[str, str]:

@@ -114,6 +114,8 @@ def corpus(response_url: str) -> list[Case]:
         ("json-array", b"[1, 2, 3]", JSON),
         ("json-string", b'"payload"', JSON),
         ("deep-json", b"[" * 100_000 + b"]" * 100_000, JSON),
+        ("deep-object", b'{"a": ' * 500 + b"1" + b"}" * 500, JSON),
+        ("deep-payload", b"payload=" + (b"%7B%22a%22%3A" * 500) + b"1" + b"%7D" * 500, FORM),
         (
             "payload-not-json",
             urlencode({"payload": "{not json", "response_url": response_url}).encode(),
