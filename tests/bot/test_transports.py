@@ -1,4 +1,4 @@
-"""Socket Mode and the console still work now that HTTP requests are verified in front of Bolt."""
+"""Socket Mode, the console, ssl_check and url_verification still work now that HTTP requests are verified in front of Bolt."""
 
 from __future__ import annotations
 
@@ -8,15 +8,17 @@ from urllib.parse import parse_qsl
 import pytest
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app
 from slack_sdk.socket_mode.request import SocketModeRequest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from bot.config import Config
 from bot.console.server import ConsoleSlack
 from bot.console.session import ConsoleSession, build_app
 from bot.slack.app import create_app
-from tests.bot.helpers import bot_config, publish_examples, texts
+from bot.store.db import session_scope
+from bot.store.models.slack import SlackRequest
+from tests.bot.helpers import Bot, bot_config, publish_examples, texts
 from tests.support.fakeslack import FakeSlack
-from tests.support.slackreq import slash_command_body
+from tests.support.slackreq import slash_command_body, url_verification_body
 
 
 def test_socket_mode_dispatches_dict_bodies(engine: Engine, fake: FakeSlack) -> None:
@@ -72,3 +74,13 @@ def test_console_goes_through_the_same_edge(console_slack: ConsoleSlack, db_url:
     # A request signed with another secret is refused like over HTTP.
     forged = ConsoleSession(session.app, console_slack, "not-the-secret")
     assert forged.command("/guide", "sarcasm").status == 401
+
+
+def test_signed_ssl_check_and_url_verification_still_answer(bot: Bot) -> None:
+    status, _, body = bot.slack.send("ssl_check=1&token=deprecated")
+    assert (status, body) == (200, "")
+    status, _, body = bot.slack.send(url_verification_body("chal-1"))
+    assert status == 200 and "chal-1" in body
+    with session_scope(bot.engine) as s:
+        assert s.scalar(select(func.count()).select_from(SlackRequest)) == 0
+    assert bot.fake.requests() == []
