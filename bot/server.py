@@ -1,6 +1,7 @@
 """HTTP mode: one WSGI app for Slack's requests, a health check and mounted hooks, served by waitress.
 
-Routes: `POST /slack/events` (commands, interactions and events, to Bolt), `GET /healthz` (the
+Routes: `POST /slack/events` (commands, interactions and events: verified and parsed by
+`bot.slack.http.SlackEdge`, then handed to Bolt), `GET /healthz` (the
 database answers `SELECT 1`), and any WSGI app mounted under a path prefix, e.g.
 `mounts={"/hooks/label-studio": label_studio_app}`.
 """
@@ -15,12 +16,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import waitress
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from waitress import wasyncore
 
+from bot.slack.app import AnnobotApp
+from bot.slack.http import edge_for
 from bot.store.db import ping
 
 log = logging.getLogger("annobot.server")
@@ -56,9 +57,11 @@ def database_ok(engine: Engine) -> bool:
         return False
 
 
-def make_wsgi_app(bolt_app: App, engine: Engine, mounts: Mapping[str, WSGIApp] | None = None) -> WSGIApp:
+def make_wsgi_app(
+    bolt_app: AnnobotApp, engine: Engine, mounts: Mapping[str, WSGIApp] | None = None
+) -> WSGIApp:
     """The WSGI app of HTTP mode; `mounts` maps a path prefix to another WSGI app."""
-    slack = SlackRequestHandler(bolt_app)
+    slack = edge_for(bolt_app)
     prefixes = sorted(((p.rstrip("/"), a) for p, a in (mounts or {}).items()), key=lambda m: -len(m[0]))
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -43,8 +43,13 @@ def _trigger_id() -> str:
     return f"{time.time():.6f}.console"
 
 
+def slack_escaped(typed: str) -> str:
+    """What Slack's client sends for typed text: `&`, `<` and `>` as entities (markup is never typed)."""
+    return typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slash_command(command: str, text: str, response_url: str) -> str:
-    """Form-encoded slash-command body."""
+    """Form-encoded slash-command body for `text` as typed."""
     return urlencode(
         {
             "token": "console",
@@ -55,7 +60,7 @@ def slash_command(command: str, text: str, response_url: str) -> str:
             "user_id": USER_ID,
             "user_name": USER_NAME,
             "command": command,
-            "text": text,
+            "text": slack_escaped(text),
             "api_app_id": API_APP_ID,
             "is_enterprise_install": "false",
             "response_url": response_url,
@@ -111,12 +116,12 @@ def block_action(
 
 
 def app_mention(text: str, bot_user_id: str, event_id: str) -> str:
-    """Events API envelope for `@annobot TEXT` typed in the console channel."""
+    """Events API envelope for `@annobot TEXT` typed in the console channel (`TEXT` as typed)."""
     now = time.time()
     event = {
         "type": "app_mention",
         "user": USER_ID,
-        "text": f"<@{bot_user_id}> {text}",
+        "text": f"<@{bot_user_id}> {slack_escaped(text)}",
         "ts": f"{now:.6f}",
         "channel": CHANNEL_ID,
         "event_ts": f"{now:.6f}",

@@ -57,11 +57,16 @@ def console_config(config: Config, api_url: str, secret: str) -> Config:
 
 
 def build_app(config: Config, slack: ConsoleSlack, secret: str, engine: Engine | None = None) -> Dispatcher:
-    """The real Bolt app (`create_app`), its WebClient pointed at the console's fake Slack."""
+    """The real Bolt app (`create_app`) behind the HTTP mode's edge, its WebClient on the fake Slack.
+
+    The edge verifies and parses each request as in HTTP mode, so what works in the console
+    works over HTTP.
+    """
     from bot.slack.app import create_app
+    from bot.slack.http import edge_for
 
     client = slack.client(CONSOLE_BOT_TOKEN)
-    return create_app(console_config(config, slack.url, secret), client=client, engine=engine)
+    return edge_for(create_app(console_config(config, slack.url, secret), client=client, engine=engine))
 
 
 class ConsoleSession:

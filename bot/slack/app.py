@@ -6,7 +6,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
@@ -20,6 +20,7 @@ from bot.slack.edge import explain_in_context
 from bot.slack.guide import listeners as guide
 from bot.slack.home import listeners as home
 from bot.slack.mentions import listeners as mentions
+from bot.slack.request import drop_controls
 from bot.store.db import is_sqlite, make_engine, require_head
 from bot.store.events import claim_event
 
@@ -61,13 +62,27 @@ def add_retry_handlers(client: WebClient) -> None:
             client.retry_handlers.append(handler)
 
 
+class AnnobotApp(App):
+    """Bolt's App, plus what the HTTP edge in front of it needs (`bot.slack.http.SlackEdge`).
+
+    Bolt's own request verification is off: the edge verifies every HTTP request before Bolt sees
+    it, and Socket Mode requests come over an authenticated connection.
+    """
+
+    def __init__(self, *, signing_secret: str, engine: Engine, **kwargs: Any) -> None:
+        """`signing_secret` is what the edge verifies with; `engine` holds its replay keys."""
+        super().__init__(signing_secret=signing_secret, request_verification_enabled=False, **kwargs)
+        self.signing_secret = signing_secret
+        self.engine = engine
+
+
 def create_app(
     config: Config,
     client: WebClient | None = None,
     *,
     engine: Engine | None = None,
     workers: Workers | None = None,
-) -> App:
+) -> AnnobotApp:
     """Build the Bolt app with dedupe middleware, error handler and every listener registered.
 
     `workers` runs the jobs (answers, Home tabs). Whoever serves the app owns them: builds them
@@ -85,9 +100,10 @@ def create_app(
         if not is_sqlite(config.database_url):
             require_head(engine)
     background = ThreadPoolExecutor(max_workers=BACKGROUND_THREADS, thread_name_prefix="annobot-slack")
-    app = App(
+    app = AnnobotApp(
         client=client,
         signing_secret=secret,
+        engine=engine,
         # No auth.test at construction (start-up must not need the network); bolt calls it once,
         # lazily, on the first request.
         token_verification_enabled=False,
@@ -101,6 +117,8 @@ def create_app(
     if workers is None:
         workers = InlineWorkers(engine)
     deps = Deps(config=config, engine=engine, workers=workers, background=background)
+    # First: nothing after it (dedupe keys, lookups, searches) sees a control character.
+    app.middleware(_drop_controls)
     app.middleware(_dedupe_events(engine))
     app.error(_on_error)
     _register_listeners(app, deps)
@@ -111,6 +129,12 @@ def _register_listeners(app: App, deps: Deps) -> None:
     guide.register(app, deps)
     home.register(app, deps)
     mentions.register(app, deps)
+
+
+def _drop_controls(req: BoltRequest, next: Any) -> BoltResponse | None:
+    """NUL and other C0 controls (not tab, newline) leave every string of the body, on every transport."""
+    req.body = drop_controls(req.body)
+    return next()
 
 
 def _dedupe_events(engine: Engine) -> Any:

@@ -65,6 +65,23 @@ def explain(
         logger.exception("could not tell the user about an error")
 
 
+def explain_in_thread(
+    error: BaseException, client: WebClient, channel: str, thread_ts: str, logger: logging.Logger = log
+) -> None:
+    """Answer a mention's error in its thread, with the explanation `/guide` gives ephemerally."""
+    message = user_message(error, logger)
+    try:
+        client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread_ts,
+            blocks=kit.error_blocks(message),
+            text=kit.fallback_text(message),
+            unfurl_links=False,
+        )
+    except SlackApiError:
+        logger.exception("could not tell the user about an error")
+
+
 def explain_in_context(
     error: BaseException, client: WebClient, context: Any, logger: logging.Logger = log
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.store.models import (
     annotations,  # noqa: F401  (projects, annotators, annotations, gold)
     guidelines,  # noqa: F401  (guidelines, versions, files, sections, search words)
-    slack,  # noqa: F401  (slack_events, lookups)
+    slack,  # noqa: F401  (slack_events, slack_requests, lookups)
 )
 from bot.store.models.base import Base
 

@@ -31,9 +31,14 @@ def _all_payloads(bot: Bot) -> str:
 def test_query_and_document_mentions_are_escaped(bot: Bot, tmp_path: Path) -> None:
     publish_folder(bot.engine, write_guideline(tmp_path, "pingy", {"rules.md": PINGY}, PINGY_TOML))
 
-    bot.slack.command("/guide", "<!channel> test", response_url=bot.fake.response_url("q"))
+    # Typed `<!channel>` arrives escaped (Slack's client does it) and is echoed as text.
+    bot.slack.command("/guide", "&lt;!channel&gt; test", response_url=bot.fake.response_url("q"))
     [query] = bot.fake.wait_for_response("q")
     assert "&lt;!channel&gt; test" in json.dumps(query.params, ensure_ascii=False)
+    # Real markup (an @channel picked in the composer) is no query word, and is not echoed.
+    bot.slack.command("/guide", "<!channel> test", response_url=bot.fake.response_url("q2"))
+    [markup] = bot.fake.wait_for_response("q2")
+    assert "!channel" not in json.dumps(markup.params["blocks"], ensure_ascii=False)
 
     bot.slack.command("/guide", "broadcasts label note", response_url=bot.fake.response_url("doc"))
     [doc] = bot.fake.wait_for_response("doc")

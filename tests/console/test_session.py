@@ -16,6 +16,7 @@ from bot.config import Config
 from bot.console.repl import Repl, run
 from bot.console.server import ConsoleSlack
 from bot.console.session import CONSOLE_BOT_TOKEN, ConsoleSession, build_app
+from bot.slack.blocks.mrkdwn import plain_text
 from bot.slack.guide.builder import (
     GUIDE_SHOW_SECTION,
     parse_section_ref,
@@ -52,7 +53,8 @@ def _toy_app(slack: ConsoleSlack, secret: str) -> App:
     @app.command("/guide")
     def guide(ack: Ack, respond: Respond, command: dict[str, Any]) -> None:
         ack()
-        respond(blocks=search_results_blocks(command["text"], [hit], pinned=None, total=1))
+        # Slack (and the console) send typed text escaped; the real listener reads it with plain_text.
+        respond(blocks=search_results_blocks(plain_text(command["text"]), [hit], pinned=None, total=1))
 
     @app.action(GUIDE_SHOW_SECTION)
     def show(ack: Ack, respond: Respond, body: dict[str, Any]) -> None:

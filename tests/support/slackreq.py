@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import time
@@ -23,9 +24,12 @@ __all__ = [
     "SlackHttpClient",
     "block_actions_body",
     "event_body",
+    "options_body",
     "post",
+    "raw_post",
     "shortcut_body",
     "sign",
+    "sign_raw",
     "slash_command_body",
     "url_verification_body",
     "view_submission_body",
@@ -60,6 +64,12 @@ def sign(
         "X-Slack-Request-Timestamp": str(ts),
         "X-Slack-Signature": f"v0={digest}",
     }
+
+
+def sign_raw(secret: str, timestamp: str, body: bytes) -> str:
+    """The v0 signature over raw bytes with any timestamp text (for malformed-timestamp cases)."""
+    base = b"v0:" + timestamp.encode("utf-8") + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
 def slash_command_body(
@@ -261,6 +271,34 @@ def shortcut_body(
     return _payload_body(payload)
 
 
+def options_body(
+    action_id: str,
+    value: str,
+    user_id: str = USER_ID,
+    *,
+    block_id: str = "b1",
+    trigger_id: str = TRIGGER_ID,
+    team_id: str = TEAM_ID,
+) -> str:
+    """``payload=`` body for an options load (``block_suggestion``) of an external select."""
+    payload = {
+        "type": "block_suggestion",
+        "user": _user(user_id, team_id),
+        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": CHANNEL_ID},
+        "api_app_id": API_APP_ID,
+        "token": "deprecated-verification-token",
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": CHANNEL_ID, "name": "labeling"},
+        "trigger_id": trigger_id,
+    }
+    return _payload_body(payload)
+
+
 def event_body(
     event: Mapping[str, Any],
     event_id: str = "Ev111",
@@ -331,6 +369,31 @@ def post(
         # 4xx/5xx are answers under test, not transport failures.
         with err:
             return err.code, _lower(err.headers), err.read().decode("utf-8", "replace")
+
+
+def raw_post(
+    url: str, body: bytes, headers: Mapping[str, str | bytes], timeout: float = 5
+) -> tuple[int, str]:
+    """POST exactly these header bytes and body (no Content-Type added): (status, text).
+
+    ``urllib`` adds a form Content-Type and encodes header values as Latin-1; malformed-request
+    tests need neither. Content-Length is added unless given.
+    """
+    _require_loopback(url)
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
+    try:
+        conn.putrequest("POST", parts.path or "/", skip_accept_encoding=True)
+        names = {name.lower() for name in headers}
+        for name, value in headers.items():
+            conn.putheader(name, value)
+        if "content-length" not in names:
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        response = conn.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
 
 
 def _lower(headers: Any) -> dict[str, str]:

@@ -3,7 +3,8 @@
 Every piece of document or user text goes through `escape`, so `<!channel>`, `<@U…>` or
 `<https://x|y>` written in a guideline or a query is shown as text and pings nobody. The only
 raw `<`, `>` and `&` in the output are the ones this module writes on purpose: link syntax,
-quote prefixes and entities.
+quote prefixes and entities. The other way, `plain_text` reads what a user typed in Slack (which
+arrives as mrkdwn: markup for mentions and links, entities for `&`, `<`, `>`) as plain text.
 """
 
 from __future__ import annotations
@@ -32,6 +33,40 @@ _FENCE_SAFE = "``\u200b`"
 def escape(text: str) -> str:
     """Escape Slack's three control characters (`&`, `<`, `>`) and nothing else."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# In text Slack sends, every `<` and `>` the user typed arrives as an entity, so a raw `<…>` is markup.
+_MARKUP = re.compile(r"<([^<>]*)>")
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def _unescape(text: str) -> str:
+    # One pass: `&amp;lt;` is the text `&lt;`, not `<`.
+    return _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
+
+
+def _markup_text(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    target, _, label = inner.partition("|")
+    if inner[:1] in ("@", "!"):
+        # User mentions, @channel / @here / @everyone, user groups, dates: nothing to search for.
+        return ""
+    if inner[:1] == "#":
+        return _unescape(label)  # a channel reads as its name (none known: nothing)
+    return _unescape(label or target)  # a link reads as its text, else its address
+
+
+def plain_text(slack_text: str) -> str:
+    """Text as the Slack user meant it: mentions dropped, channels by name, links by text, entities decoded."""
+    out: list[str] = []
+    end = 0
+    for match in _MARKUP.finditer(slack_text):
+        out.append(_unescape(slack_text[end : match.start()]))
+        out.append(_markup_text(match))
+        end = match.end()
+    out.append(_unescape(slack_text[end:]))
+    return "".join(out)
 
 
 def safe_url(url: str) -> str:

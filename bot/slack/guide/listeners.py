@@ -9,6 +9,7 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.jobs.guide import Answer, answer_and_remember, section_answer_job
+from bot.slack.blocks.mrkdwn import plain_text
 from bot.slack.blocks.section_link import GUIDE_SHARE_SECTION, GUIDE_SHOW_SECTION
 from bot.slack.deps import Deps
 from bot.slack.edge import after_ack, show_in_modal
@@ -26,7 +27,8 @@ def register(app: App, deps: Deps) -> None:
         command = body  # a slash command's body is the command
         result = deps.workers.run(
             answer_and_remember,
-            command.get("text") or "",
+            # Slack sends mrkdwn: mentions, channels and links are read as Slack means them.
+            plain_text(command.get("text") or ""),
             user_id=command.get("user_id", ""),
             max_results=deps.config.slack.max_results,
         )

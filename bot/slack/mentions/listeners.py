@@ -10,8 +10,9 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.jobs.guide import answer_and_remember
+from bot.slack.blocks.mrkdwn import plain_text
 from bot.slack.deps import Deps
-from bot.slack.edge import after_ack
+from bot.slack.edge import EXPECTED, after_ack, explain_in_thread
 
 # The bot's own mention at the start of an app_mention text.
 _LEADING_MENTION = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>\s*)+")
@@ -27,14 +28,20 @@ def register(app: App, deps: Deps) -> None:
 
     def answer_mention(respond: Respond, client: WebClient, context: Any, body: dict[str, Any]) -> None:
         event = body["event"]
-        text = strip_mention(event.get("text") or "")
-        result = deps.workers.run(
-            answer_and_remember,
-            text,
-            user_id=event.get("user", ""),
-            max_results=deps.config.slack.max_results,
-        )
+        # Mentions of others, @here, links: read as Slack means them, not searched as words.
+        text = plain_text(strip_mention(event.get("text") or ""))
         thread = event.get("thread_ts") or event["ts"]
+        try:
+            result = deps.workers.run(
+                answer_and_remember,
+                text,
+                user_id=event.get("user", ""),
+                max_results=deps.config.slack.max_results,
+            )
+        except EXPECTED as exc:
+            # A wrong question (unknown version, bad diff) is answered where it was asked.
+            explain_in_thread(exc, client, event["channel"], thread)
+            return
         for page in result.pages:
             client.chat_postMessage(
                 channel=event["channel"], thread_ts=thread, blocks=page, text=result.text, unfurl_links=False

@@ -1,4 +1,4 @@
-"""Tables of the Slack bot: delivered event ids (dedupe) and users' recent lookups (App Home)."""
+"""Tables of the Slack bot: delivered event ids and signed requests (dedupe), users' recent lookups."""
 
 from __future__ import annotations
 
@@ -17,6 +17,20 @@ class SlackEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SlackRequest(Base):
+    """A signed command or interaction already handled: a replay of it (same signature) acts no more.
+
+    `key` is a hash of the request's timestamp and signature; `signed_at` is that timestamp, so
+    keys can go once the signature itself would be refused as too old.
+    """
+
+    __tablename__ = "slack_requests"
+    __table_args__ = (Index("ix_slack_requests_signed_at", "signed_at"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    signed_at: Mapped[datetime]
 
 
 class Lookup(Base):
