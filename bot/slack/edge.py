@@ -97,12 +97,34 @@ def explain_in_context(
     )
 
 
+# The context key under which the HTTP edge (bot.slack.http) leaves a signed request's replay
+# claim: a callable that records the request and says whether this is its first delivery.
+REPLAY_CLAIM = "annobot_replay_claim"
+
+
+def first_delivery(context: Any) -> bool:
+    """Claim the request for this delivery; False when an earlier delivery of it already acted.
+
+    The claim is a database write, so it runs here, after the ack: on SQLite a write waits for the
+    file's one writer (answers record lookups), and waiting on the request thread delayed acks.
+    Requests without a claim (events, which dedupe by event_id; Socket Mode) are first deliveries.
+    """
+    claim = context.get(REPLAY_CLAIM) if context is not None else None
+    return True if claim is None else bool(claim())
+
+
 def guarded(fn: Callable[..., None]) -> Callable[..., None]:
-    """Wrap work done after the ack: nobody awaits it, so every error is explained or logged here."""
+    """Wrap work done after the ack: nobody awaits it, so every error is explained or logged here.
+
+    A replayed delivery of a signed request does nothing (`first_delivery`).
+    """
 
     @functools.wraps(fn)
     def wrapper(*, respond: Respond | None, client: WebClient, context: Any, **kwargs: Any) -> None:
         try:
+            if not first_delivery(context):
+                log.info("replayed Slack request dropped (same timestamp and signature)")
+                return
             fn(respond=respond, client=client, context=context, **kwargs)
         except Exception as exc:  # the edge: every error is shown or logged with its traceback
             explain_in_context(exc, client, context)

@@ -8,8 +8,9 @@ nothing of the body is read before its signature holds, so no unverified request
 1. the body is read up to `MAX_BODY_BYTES` (413 beyond);
 2. the v0 signature is checked over the raw bytes (`bot.slack.signing`): 401 otherwise;
 3. the body is parsed by its kind (`bot.slack.request`): 400 / 415 for a body that is not Slack's;
-4. a command or interaction is claimed by its signature (`bot.store.events.claim_request`), so the
-   same signed request delivered twice acts once (events keep their event_id dedupe);
+4. a command or interaction carries a claim by its signature (`bot.store.events.claim_request`),
+   which the work after the ack makes first (`bot.slack.edge.guarded`), so the same signed request
+   delivered twice acts once (events keep their event_id dedupe);
 5. Bolt gets the parsed dict.
 
 Refusals log one line with the reason, never the body, and call nothing.
@@ -17,6 +18,7 @@ Refusals log one line with the reason, never the body, and call nothing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -32,7 +34,9 @@ from slack_bolt.request.internals import build_context
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.errors import StoreError
 from bot.slack.app import AnnobotApp
+from bot.slack.edge import REPLAY_CLAIM
 from bot.slack.request import BadRequest, is_form, parse_body
 from bot.slack.signing import WINDOW_S, Unverified, verify
 from bot.store.events import claim_request, prune_requests
@@ -113,28 +117,26 @@ class SlackEdge:
         except BadRequest as exc:
             log.warning("refused a signed Slack request (%d): %s", exc.status, exc.reason)
             return _response(exc.status, {"error": exc.reason})
-        if is_form(content_type) and body.get("ssl_check") != "1":
-            replay = self._claim(request_key(timestamp, str(signature)), timestamp, now)
-            if replay is not None:
-                return replay
         bolt_headers = {name: [value] for name, value in headers.items()}
         # Decoding cannot fail: parse_body did it already.
         request = VerifiedRequest(raw_body=raw.decode(), body=body, query=query, headers=bolt_headers)
+        if is_form(content_type) and body.get("ssl_check") != "1":
+            # Commands and interactions act after the ack (bot.slack.edge.guarded), which claims
+            # the request first: the same signed request delivered twice acts once.
+            key = request_key(timestamp, str(signature))
+            request.context[REPLAY_CLAIM] = functools.partial(self._claim, key, timestamp, now)
         return self.app.dispatch(request)
 
-    def _claim(self, key: str, timestamp: int, now: float) -> BoltResponse | None:
-        """None for a first delivery; the answer for a replay or when the claim cannot be recorded."""
+    def _claim(self, key: str, timestamp: int, now: float) -> bool:
+        """Record the request; False for a replay. A claim that cannot be recorded is a StoreError."""
         try:
             fresh = claim_request(self.engine, key, datetime.fromtimestamp(timestamp, UTC))
-        except SQLAlchemyError:
-            # Acting without the claim could act twice: refuse, Slack shows the user a failure.
-            log.error("could not record a Slack request; answered 503", exc_info=True)
-            return _response(503, {"error": "database unavailable"})
-        if not fresh:
-            log.info("replayed Slack request dropped (same timestamp and signature)")
-            return _response(200)
-        self._prune(now)
-        return None
+        except SQLAlchemyError as exc:
+            # Acting without the claim could act twice: refuse, and the user is told why.
+            raise StoreError("the database is unavailable: the request was not carried out") from exc
+        if fresh:
+            self._prune(now)
+        return fresh
 
     def _prune(self, now: float) -> None:
         with self._prune_lock:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
 
 from bot.slack.blocks.section_link import GUIDE_SHARE_SECTION, section_ref
 from bot.slack.signing import WINDOW_S
@@ -101,3 +103,41 @@ def test_claim_and_prune_in_the_store(engine: Engine) -> None:
     assert prune_requests(engine, now - timedelta(seconds=WINDOW_S)) == 1
     assert not claim_request(engine, "k1", now)
     assert claim_request(engine, "k0", now)
+
+
+def test_a_claim_that_cannot_be_recorded_does_not_act(bot: Bot, monkeypatch: Any) -> None:
+    # The claim is made after the ack; when the database refuses it, the user is told and nothing acts.
+    import bot.slack.http as http
+
+    def refuse(*_: object, **__: object) -> bool:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(http, "claim_request", refuse)
+    status, _, _ = bot.slack.command("/guide", "sarcasm", response_url=bot.fake.response_url("down"))
+    assert status == 200
+    [answer] = bot.fake.wait_for_response("down")
+    assert "database is unavailable" in str(answer)
+    assert _count(bot.engine, Lookup) == 0
+
+
+def test_the_ack_does_not_wait_for_the_claim(bot: Bot, monkeypatch: Any) -> None:
+    # On SQLite the claim waits for the file's one writer: it must not delay the ack.
+    import threading
+
+    import bot.slack.http as http
+
+    release = threading.Event()
+    real = http.claim_request
+
+    def slow(*args: Any, **kwargs: Any) -> bool:
+        release.wait(5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(http, "claim_request", slow)
+    started = time.monotonic()
+    status, _, _ = bot.slack.command("/guide", "sarcasm", response_url=bot.fake.response_url("slow"))
+    acked_in = time.monotonic() - started
+    release.set()
+    assert status == 200
+    assert acked_in < 4, f"the ack waited {acked_in:.1f} s for the claim"
+    bot.fake.wait_for_response("slow")
