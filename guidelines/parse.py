@@ -14,6 +14,7 @@ from markdown_it.token import Token
 
 from guidelines.anchors import is_valid_explicit_anchor, slugify, split_explicit_anchor
 from guidelines.errors import GuidelineError, GuidelineFormatError
+from guidelines.folder import check_symlinks
 from guidelines.metadata import (
     METADATA_FILE,
     RawMetadata,
@@ -45,6 +46,7 @@ def load_guideline(folder: Path, version: str | None = None) -> GuidelineDocumen
     folder = Path(folder)
     if not folder.is_dir():
         raise GuidelineError("not a guideline folder: no such directory", str(folder))
+    check_symlinks(folder)
     toml_path = folder / METADATA_FILE
     toml_text = _read_source(toml_path) if toml_path.is_file() else None
     # Dot files are skipped: editors leave lock and swap files such as `.#rules.md` next to sources.
