@@ -58,6 +58,19 @@ class InputFailure(click.ClickException):
 class AnnobotGroup(LazyGroup):
     """Turns annobot's errors into one clear line and an exit code, at the edge only."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Refuse arguments that are not UTF-8 before any command sees them."""
+        for position, arg in enumerate(args, 1):
+            # Python hands undecodable argv bytes over as lone surrogates (surrogateescape), which
+            # no database, terminal or JSON can take: one refusal here covers every command.
+            bad = next((ch for ch in arg if "\ud800" <= ch <= "\udfff"), None)
+            if bad is not None:
+                byte = f"byte 0x{ord(bad) - 0xDC00:02X}" if ord(bad) >= 0xDC80 else f"U+{ord(bad):04X}"
+                raise InputFailure(
+                    f"argument {position} is not valid UTF-8 ({byte}); check the terminal's encoding", 2
+                )
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command, translating expected errors; unexpected ones keep their traceback."""
         try:

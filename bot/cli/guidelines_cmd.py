@@ -40,11 +40,16 @@ def publish(
     """
     from bot.cli.output import emit_json
     from bot.store import guidelines as store
+    from guidelines.metadata import CONTROL_RE
     from guidelines.parse import load_guideline
     from guidelines.semver import parse_version
 
     if version and len(folders) > 1:
         raise InputError("--version applies to a single folder; publish the folders one at a time")
+    control = CONTROL_RE.search(notes)
+    if control:
+        # The notes are stored with the version: the same rule as the guideline's own text.
+        raise InputError(f"--notes: control character U+{ord(control.group()):04X} in text")
     docs = [load_guideline(folder, version) for folder in folders]
     docs.sort(key=lambda d: (d.meta.slug, parse_version(d.meta.version)))
     with state.session() as session:
