@@ -59,6 +59,7 @@ def make_engine(url: str, *, upgrade: bool = True) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         if upgrade and not is_at_head(engine):
+            _refuse_unknown_revision(current_revision(engine))
             upgrade_to_head(engine)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -99,11 +100,16 @@ def current_revision(engine: Engine) -> str | None:
     return rows[0] if rows else None
 
 
-@cache
 def head_revision() -> str:
     """The newest revision shipped with this version of annobot."""
+    return _shipped_revisions()[1]
+
+
+@cache
+def _shipped_revisions() -> tuple[frozenset[str], str]:
+    """(every shipped revision id, the head)."""
     # The revision files are read as text, not imported through Alembic (see current_revision);
-    # tests/store/test_migrations.py checks the answer equals Alembic's own head.
+    # tests/cli/test_startup.py checks the head equals Alembic's own.
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
@@ -114,9 +120,8 @@ def head_revision() -> str:
         parent = ast.literal_eval(found.get("down_revision", "None"))
         parents.update([parent] if isinstance(parent, str) else parent or ())
     heads = revisions - parents
-    if len(heads) != 1:
-        return _alembic_head_revision()
-    return heads.pop()
+    head = heads.pop() if len(heads) == 1 else _alembic_head_revision()
+    return frozenset(revisions), head
 
 
 def _alembic_head_revision() -> str:
@@ -138,10 +143,21 @@ def is_at_head(engine: Engine) -> bool:
 def require_head(engine: Engine) -> None:
     """Refuse to run against a database whose schema is not current (PostgreSQL is never auto-migrated)."""
     rev = current_revision(engine)
-    if rev != head_revision():
-        state = "empty" if rev is None else f"at revision {rev}"
+    head = head_revision()
+    if rev == head:
+        return
+    _refuse_unknown_revision(rev)
+    state = "empty" if rev is None else f"at revision {rev}"
+    raise SchemaNotCurrentError(f"database is {state}, expected {head}: run 'annobot db upgrade'")
+
+
+def _refuse_unknown_revision(rev: str | None) -> None:
+    """A revision this annobot does not ship was written by a newer one: migrating cannot help."""
+    known, head = _shipped_revisions()
+    if rev is not None and rev not in known:
         raise SchemaNotCurrentError(
-            f"database is {state}, expected {head_revision()}: run 'annobot db upgrade'"
+            f"database is at revision {rev}, which this annobot does not know (it knows up to {head}): "
+            "a newer annobot migrated it; upgrade annobot"
         )
 
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from bot.store.db import make_engine
+from bot.store.db import head_revision, make_engine
 from tests.conftest import PG_SERVER, row_counts
 from tests.support.guidelines import mini, run_cli
 
@@ -177,3 +177,19 @@ def test_every_documented_command_with_bad_input_exits_2_with_one_line(
         assert row_counts(engine) == before
     finally:
         engine.dispose()
+
+
+def test_a_database_from_a_newer_annobot_exits_2_naming_the_fix(db_url: str, engine: Engine) -> None:
+    # alembic_version is not among the models' tables, so the db_url fixture never resets it.
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    try:
+        result = run_cli(db_url, "guidelines", "list")
+        assert result.exit_code == 2, result.output
+        line = _one_error_line(result.output)
+        assert "database is at revision 9999, which this annobot does not know" in line
+        assert "upgrade annobot" in line
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head_revision()})
+    assert run_cli(db_url, "guidelines", "list").exit_code == 0
