@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -47,11 +48,21 @@ COMMANDS = {
 }
 
 
+# Characters that would break the one-line message or drive the terminal (messages quote user
+# input): C0 controls but tab, DEL, C1 controls and the Unicode line and paragraph separators.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(message: str) -> str:
+    """The message with line breaks and control characters written as escapes (\\n, \\x1b, \\u2028)."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], message)
+
+
 class InputFailure(click.ClickException):
-    """A ClickException carrying annobot's exit code (2 for bad input)."""
+    """A ClickException carrying annobot's exit code (2 for bad input), printed as one line."""
 
     def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
+        super().__init__(one_line(message))
         self.exit_code = exit_code
 
 

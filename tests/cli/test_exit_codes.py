@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -193,3 +195,26 @@ def test_a_database_from_a_newer_annobot_exits_2_naming_the_fix(db_url: str, eng
         with engine.begin() as conn:
             conn.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head_revision()})
     assert run_cli(db_url, "guidelines", "list").exit_code == 0
+
+
+# A real command line cannot carry NUL (argv entries are C strings); lone surrogates stand for
+# bytes that are not UTF-8, as Python decodes them.
+ARG = st.text(st.characters(codec=None, exclude_characters="\x00"), max_size=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(version=st.one_of(st.just("1.0.0"), ARG), slug=st.one_of(st.none(), st.just("mini"), ARG))
+def test_search_with_any_version_or_guideline_answers_or_exits_2(
+    published: str, version: str, slug: str | None
+) -> None:
+    args = ["guidelines", "search", "sarcasm", "--version", version, "--json"]
+    if slug is not None:
+        args += ["--guideline", slug]
+    result = run_cli(published, *args)  # catch_exceptions=False: a traceback fails the test
+    known = version == "1.0.0" and slug in (None, "mini")
+    if known:
+        assert result.exit_code == 0, result.output
+        assert '"anchor": "sarcasm"' in result.output
+    else:
+        assert result.exit_code == 2, result.output
+        assert len([ln for ln in result.output.splitlines() if ln.strip()]) == 1, result.output
