@@ -218,3 +218,26 @@ def test_search_with_any_version_or_guideline_answers_or_exits_2(
     else:
         assert result.exit_code == 2, result.output
         assert len([ln for ln in result.output.splitlines() if ln.strip()]) == 1, result.output
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    command=st.sampled_from(["show", "show-anchor", "diff"]),
+    first=st.one_of(st.just("mini"), st.just("mini@1.0.0"), ARG),
+    second=st.one_of(st.just("1.0.0"), st.just("sarcasm"), ARG),
+)
+def test_show_and_diff_with_any_arguments_answer_or_exit_2(
+    published: str, command: str, first: str, second: str
+) -> None:
+    # After "--" every word is an argument, also one starting with "-" (else click's usage error).
+    if command == "show":
+        args = ["guidelines", "show", "--json", "--", first]
+    elif command == "show-anchor":
+        args = ["guidelines", "show", "--json", "--", first, second]
+    else:
+        args = ["guidelines", "diff", "--json", "--", first, "1.0.0", second]
+    result = run_cli(published, *args)
+    assert result.exit_code in (0, 2), result.output
+    if result.exit_code == 2:
+        assert len([ln for ln in result.output.splitlines() if ln.strip()]) == 1, result.output
+        assert "Traceback" not in result.output
