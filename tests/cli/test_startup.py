@@ -73,9 +73,23 @@ def test_help_imports_neither_sqlalchemy_nor_rich(tmp_path: Path) -> None:
     assert not (tmp_path / "unused.db").exists()
 
 
-def test_the_probe_sees_heavy_imports(db_url: str) -> None:
+def test_the_probe_sees_heavy_imports(db_url: str, tmp_path: Path) -> None:
     # The digest really needs pandas: if this failed, the tests above would prove nothing.
-    assert "pandas" in _modules(db_url, "digest", "--help")
+    out = tmp_path / "d.json"
+    assert "pandas" in _modules(
+        db_url, "digest", "--project", "p", "--all", "--format", "json", "--out", str(out)
+    )
+
+
+def test_digest_help_imports_no_heavy_package(db_url: str) -> None:
+    assert not _modules(db_url, "digest", "--help") & HEAVY
+
+
+def test_digest_formats_match_the_job() -> None:
+    from bot.cli.digest_cmd import FORMATS as CLI_FORMATS
+    from bot.jobs.digest import FORMATS as JOB_FORMATS
+
+    assert CLI_FORMATS == JOB_FORMATS
 
 
 def test_stored_help_lines_match_the_commands() -> None:
