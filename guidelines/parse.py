@@ -14,7 +14,7 @@ from markdown_it.token import Token
 
 from guidelines.anchors import is_valid_explicit_anchor, slugify, split_explicit_anchor
 from guidelines.errors import GuidelineError, GuidelineFormatError
-from guidelines.folder import check_symlinks
+from guidelines.folder import check_symlinks, require_inside
 from guidelines.metadata import (
     METADATA_FILE,
     RawMetadata,
@@ -46,16 +46,21 @@ def load_guideline(folder: Path, version: str | None = None) -> GuidelineDocumen
     folder = Path(folder)
     if not folder.is_dir():
         raise GuidelineError("not a guideline folder: no such directory", str(folder))
-    check_symlinks(folder)
+    root = check_symlinks(folder)
+
+    def read(path: Path) -> str:
+        require_inside(path, root)
+        return _read_source(path)
+
     toml_path = folder / METADATA_FILE
-    toml_text = _read_source(toml_path) if toml_path.is_file() else None
+    toml_text = read(toml_path) if toml_path.is_file() else None
     # Dot files are skipped: editors leave lock and swap files such as `.#rules.md` next to sources.
     names = [
         entry.name
         for entry in os.scandir(folder)
         if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file()
     ]
-    return _build(names, lambda name: _read_source(folder / name), toml_text, str(folder), version)
+    return _build(names, lambda name: read(folder / name), toml_text, str(folder), version)
 
 
 def parse_guideline_text(

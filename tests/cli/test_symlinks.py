@@ -145,3 +145,16 @@ def test_a_link_to_a_file_of_another_version_is_refused(db_url: str, engine: Eng
     assert result.exit_code == 2 and f"{new / 'rules.md'}: symbolic link leads outside" in result.output
     assert row_counts(engine) == before
     assert os.path.exists(new / "rules.md")
+
+
+def test_a_link_swapped_in_after_the_walk_is_refused_when_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = _outside(tmp_path)
+    folder = mini(tmp_path)
+    (folder / "rules.md").unlink()
+    (folder / "rules.md").symlink_to(out / "secret.md")
+    # As if the link appeared between the walk and the read: the walk saw nothing wrong.
+    monkeypatch.setattr("guidelines.parse.check_symlinks", lambda f: Path(os.path.realpath(f)))
+    with pytest.raises(GuidelineFormatError, match="symbolic link leads outside"):
+        load_guideline(folder)
