@@ -49,13 +49,21 @@ COMMANDS = {
 
 
 # Characters that would break the one-line message or drive the terminal (messages quote user
-# input): C0 controls but tab, DEL, C1 controls and the Unicode line and paragraph separators.
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+# input): C0 controls but tab, DEL, C1 controls, the Unicode line and paragraph separators, and lone
+# surrogates (undecodable bytes of a file name or argument), which stdout cannot even encode.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def one_line(message: str) -> str:
     """The message with line breaks and control characters written as escapes (\\n, \\x1b, \\u2028)."""
-    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], message)
+    return _UNPRINTABLE.sub(_escape, message)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, as Python's surrogateescape hands it over
+        return f"\\x{code - 0xDC00:02x}"
+    return match.group().encode("unicode_escape").decode("ascii")
 
 
 class InputFailure(click.ClickException):

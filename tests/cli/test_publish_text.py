@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -225,4 +226,27 @@ def test_notes_and_undecodable_arguments_exit_2(db_url: str, engine: Engine, tmp
         result = run_cli(db_url, *args)
         assert result.exit_code == 2, (args, result.output)
         assert "is not valid UTF-8 (byte 0x" in result.output
+    assert row_counts(engine) == before
+
+
+@pytest.mark.parametrize(
+    ("raw_name", "shown", "problem"),
+    [
+        (b"r\xff.md", "r\\xff.md", "file name is not UTF-8 (byte 0xFF)"),
+        (b"r\x01.md", "r\\x01.md", "file name has control character U+0001"),
+        (b"r\x1b[2J.md", "r\\x1b[2J.md", "file name has control character U+001B"),
+    ],
+)
+def test_a_markdown_file_name_that_is_not_text_is_refused(
+    db_url: str, engine: Engine, tmp_path: Path, raw_name: bytes, shown: str, problem: str
+) -> None:
+    folder = tmp_path / "g"
+    folder.mkdir()
+    _write(folder, "guideline.toml", TOML)
+    _write(folder, "a.md", MINI_RULES)
+    (folder / os.fsdecode(raw_name)).write_text("# Extra\n\nMore.\n", encoding="utf-8")
+    before = row_counts(engine)
+    result = run_cli(db_url, "guidelines", "publish", str(folder))
+    assert result.exit_code == 2, result.output
+    assert result.output == f"Error: {folder}/{shown}: {problem}: rename the file\n"
     assert row_counts(engine) == before
