@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from bot.store import guidelines as store
@@ -158,3 +160,49 @@ def test_a_link_swapped_in_after_the_walk_is_refused_when_read(
     monkeypatch.setattr("guidelines.parse.check_symlinks", lambda f: Path(os.path.realpath(f)))
     with pytest.raises(GuidelineFormatError, match="symbolic link leads outside"):
         load_guideline(folder)
+
+
+# Where a link can stand and where it can lead, relative to the guideline folder.
+PLACES = ("", "sub", "sub/deeper")
+TARGETS = {
+    "inside file": "notes/a.txt",
+    "inside dir": "notes",
+    "the folder itself": ".",
+    "outside file": "../outside/secret.md",
+    "outside dir": "../outside/dir",
+    "parent": "..",
+    "broken": "notes/missing.txt",
+}
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(links=st.lists(st.tuples(st.sampled_from(PLACES), st.sampled_from(sorted(TARGETS))), max_size=4))
+def test_any_tree_of_links_publishes_iff_every_link_stays_inside(
+    db_url: str, engine: Engine, tmp_path_factory: pytest.TempPathFactory, links: list[tuple[str, str]]
+) -> None:
+    root = tmp_path_factory.mktemp("tree")
+    _outside(root)
+    folder = mini(root)
+    (folder / "notes").mkdir()
+    (folder / "notes" / "a.txt").write_text("shared\n", encoding="utf-8")
+    bad = set()
+    for i, (place, kind) in enumerate(links):
+        where = folder / place
+        where.mkdir(parents=True, exist_ok=True)
+        # The link holds the path from where it stands, written with ".." as a person would.
+        link = where / f"link{i}"
+        link.symlink_to(os.path.relpath(folder / TARGETS[kind], where))
+        resolved = Path(os.path.realpath(link))
+        if not (resolved.is_relative_to(folder.resolve()) and resolved.exists()):
+            bad.add(str(link))
+    before = row_counts(engine)
+    result = run_cli(db_url, "guidelines", "publish", str(folder))
+    assert "Traceback" not in result.output
+    if bad:
+        assert result.exit_code == 2, (links, result.output)
+        named = result.output.removeprefix("Error: ").split(": ", 1)[0]
+        assert named in bad, (named, bad)
+        assert row_counts(engine) == before
+    else:
+        # The links change no content: the first good tree publishes, the next ones are "unchanged".
+        assert result.exit_code == 0, (links, result.output)
