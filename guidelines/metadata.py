@@ -37,6 +37,10 @@ _NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 # Tab, newline and CR are ordinary text; every other C0/C1 control character is refused because
 # renderers use some of them as private markers (see model.HL_START).
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# What an escape in a metadata string (TOML "\u0000", YAML "\0" or "\ud800") may decode to and
+# no stored text may hold: those controls, and lone surrogates (not characters: neither UTF-8 nor
+# PostgreSQL can store them).
+DECODED_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _TOML_LINE_RE = re.compile(r"(?:line (\d+), column \d+|end of document)")
 _FILE_NAME_RE = re.compile(r"[^/\\\s][^/\\]*\.md")
 
@@ -81,7 +85,9 @@ def read_toml(text: str, file: str) -> RawMetadata:
         line = int(match.group(1)) if match and match.group(1) else text.count("\n") + 1
         message = re.sub(r"\s*\(at (?:line \d+, column \d+|end of document)\)", "", message)
         raise GuidelineFormatError(f"malformed {METADATA_FILE}: {message}", file, line) from exc
-    return RawMetadata(data, file, {key: _toml_key_line(text, key) for key in data})
+    raw = RawMetadata(data, file, {key: _toml_key_line(text, key) for key in data})
+    check_decoded(raw)
+    return raw
 
 
 def _toml_key_line(text: str, key: str) -> int:
@@ -132,7 +138,40 @@ def read_front_matter(yaml_text: str, file: str) -> RawMetadata:
                 f'malformed front matter: duplicate key "{key}" (first at line {key_lines[key]})', file, line
             )
         key_lines[key] = line
-    return RawMetadata({str(k): v for k, v in data.items()}, file, key_lines)
+    raw = RawMetadata({str(k): v for k, v in data.items()}, file, key_lines)
+    check_decoded(raw)
+    return raw
+
+
+def check_decoded(raw: RawMetadata) -> None:
+    """Refuse a key or string value, at any depth, that decodes to a control character or lone surrogate.
+
+    The file's own text was checked already; this catches what escapes produce, for every key alike,
+    before any message quotes the value.
+    """
+    for key, value in raw.data.items():
+        for text in (key, *_strings(value)):
+            match = DECODED_RE.search(text)
+            if match is None:
+                continue
+            code = ord(match.group())
+            name = key if DECODED_RE.search(key) is None else "key"
+            if 0xD800 <= code <= 0xDFFF:
+                problem = f"U+{code:04X} is a lone surrogate, not a character (write the character itself)"
+            else:
+                problem = f"control character U+{code:04X} in text"
+            raise GuidelineFormatError(f"bad {name}: {problem}", raw.file, raw.line(key))
+
+
+def _strings(value: object) -> list[str]:
+    """Every string inside a parsed value (lists, tables and their keys included)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list | tuple):
+        return [s for item in value for s in _strings(item)]
+    return []
 
 
 def check_control_chars(text: str, file: str, first_line: int = 1) -> None:

@@ -14,7 +14,9 @@ from markdown_it.token import Token
 
 from guidelines.anchors import is_valid_explicit_anchor, slugify, split_explicit_anchor
 from guidelines.errors import GuidelineError, GuidelineFormatError
+from guidelines.folder import check_symlinks, require_inside
 from guidelines.metadata import (
+    DECODED_RE,
     METADATA_FILE,
     RawMetadata,
     check_control_chars,
@@ -45,15 +47,23 @@ def load_guideline(folder: Path, version: str | None = None) -> GuidelineDocumen
     folder = Path(folder)
     if not folder.is_dir():
         raise GuidelineError("not a guideline folder: no such directory", str(folder))
+    root = check_symlinks(folder)
+
+    def read(path: Path) -> str:
+        require_inside(path, root)
+        return _read_source(path)
+
     toml_path = folder / METADATA_FILE
-    toml_text = _read_source(toml_path) if toml_path.is_file() else None
+    toml_text = read(toml_path) if toml_path.is_file() else None
     # Dot files are skipped: editors leave lock and swap files such as `.#rules.md` next to sources.
     names = [
         entry.name
         for entry in os.scandir(folder)
         if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file()
     ]
-    return _build(names, lambda name: _read_source(folder / name), toml_text, str(folder), version)
+    for name in names:
+        _check_file_name(folder, name)
+    return _build(names, lambda name: read(folder / name), toml_text, str(folder), version)
 
 
 def parse_guideline_text(
@@ -91,6 +101,19 @@ def _read_source(path: Path) -> str:
             str(path),
             line,
         ) from exc
+
+
+def _check_file_name(folder: Path, name: str) -> None:
+    """A Markdown file's name is stored with the version: it must be text like the rest."""
+    match = DECODED_RE.search(name)
+    if match is None:
+        return
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # how Python hands over a byte of a name that is not UTF-8
+        problem = f"is not UTF-8 (byte 0x{code - 0xDC00:02X})"
+    else:
+        problem = f"has control character U+{code:04X}"
+    raise GuidelineFormatError(f"file name {problem}: rename the file", str(folder / name))
 
 
 def _too_big(size: int) -> str:

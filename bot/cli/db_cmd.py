@@ -8,7 +8,6 @@ import click
 
 from bot.cli.state import CliState
 from bot.store.db import current_revision, head_revision, make_engine, upgrade_to_head
-from bot.store.migrate import format_revision, write_revision
 
 
 @click.group()
@@ -68,6 +67,9 @@ def revision(state: CliState, message: str, empty: bool, versions_dir: Path | No
 
     Example: annobot db revision -m "projects: add timezone"
     """
+    # Deferred: autogenerate loads all of Alembic, which no other command needs.
+    from bot.store.migrate import format_revision, write_revision
+
     # Not state.engine(): that migrates SQLite on first use, which would hide a database behind head.
     engine = make_engine(state.config.database_url, upgrade=False)
     try:

@@ -11,15 +11,10 @@ import click
 
 from bot.cli.state import CliState
 from bot.errors import InputError
-from bot.jobs.digest import (
-    FORMATS,
-    DigestRequest,
-    EmptyWindowError,
-    chart_dir_for,
-    digest_job,
-    report_name,
-    write_report,
-)
+
+# bot.jobs.digest.FORMATS (tests/cli/test_startup.py checks they agree): the job loads pandas,
+# matplotlib and jinja2, which `annobot digest --help` and a bad option do not need.
+FORMATS = ("json", "markdown", "html", "blocks")
 
 _WINDOW = re.compile(r"^(\d+)([dh])$")
 
@@ -52,6 +47,8 @@ def parse_window(
 
 def _saved_path(save: str, output_dir: Path, project: str, fmt: str, now: datetime, tz: str) -> Path:
     """Where --save writes: output_dir/NAME, or output_dir/<project>-<date>-<HHMM><suffix> without NAME."""
+    from bot.jobs.digest import report_name
+
     if not save:
         return output_dir / report_name(project, fmt, now, tz)  # type: ignore[arg-type]
     if Path(save).name != save or save in (".", ".."):
@@ -93,6 +90,8 @@ def digest(
 
     Example: annobot digest --project reviews-q4 --window 7d --format html --out digest.html
     """
+    from bot.jobs.digest import DigestRequest, EmptyWindowError, chart_dir_for, digest_job, write_report
+
     if out is not None and save is not None:
         raise InputError("--out and --save exclude each other: give one")
     reports = state.config.reports

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from bot.cli.output import diff_json, emit_json, hit_json, print_diff, print_hits
 from bot.cli.state import CliState
 from bot.errors import InputError
-from bot.store import guidelines as store
-from bot.store.search import MAX_LIMIT, search_sections
-from guidelines.parse import load_guideline, section_markdown
-from guidelines.semver import parse_version
+
+# The store, the parser and rich are imported inside each command, so that `annobot guidelines list`
+# loads only SQLAlchemy and the models (tests/cli/test_startup.py checks the module set).
+# bot.store.search.MAX_LIMIT; importing it here would load the search code for every command.
+MAX_LIMIT = 50
 
 
 @click.group()
@@ -38,8 +38,18 @@ def publish(
 
     Example: annobot guidelines publish examples/guidelines/product-sentiment/v1.0.0
     """
+    from bot.cli.output import emit_json
+    from bot.store import guidelines as store
+    from guidelines.metadata import CONTROL_RE
+    from guidelines.parse import load_guideline
+    from guidelines.semver import parse_version
+
     if version and len(folders) > 1:
         raise InputError("--version applies to a single folder; publish the folders one at a time")
+    control = CONTROL_RE.search(notes)
+    if control:
+        # The notes are stored with the version: the same rule as the guideline's own text.
+        raise InputError(f"--notes: control character U+{ord(control.group()):04X} in text")
     docs = [load_guideline(folder, version) for folder in folders]
     docs.sort(key=lambda d: (d.meta.slug, parse_version(d.meta.version)))
     with state.session() as session:
@@ -71,7 +81,13 @@ def search(
 
     Example: annobot guidelines search "is sarcasm negative?" --json
     """
+    from bot.cli.output import emit_json, hit_json, print_hits
+    from bot.store import guidelines as store
+    from bot.store.search import search_sections
+
     with state.session() as session:
+        # An unknown guideline or version is an error (exit 2), as in `show` and `diff`, not "no match".
+        store.require_known(session, slug, version)
         result = search_sections(session, query, guideline=slug, version=version, limit=limit)
     if as_json:
         emit_json([hit_json(h) for h in result.hits])
@@ -87,6 +103,9 @@ def list_(state: CliState, as_json: bool) -> None:
 
     Example: annobot guidelines list --json
     """
+    from bot.cli.output import emit_json
+    from bot.store import guidelines as store
+
     with state.session() as session:
         rows = store.list_guidelines(session)
     if as_json:
@@ -116,6 +135,10 @@ def show(state: CliState, ref: str, anchor: str | None, as_json: bool) -> None:
 
     Example: annobot guidelines show product-sentiment@1.0.0 sarcasm
     """
+    from bot.cli.output import emit_json
+    from bot.store import guidelines as store
+    from guidelines.render import section_markdown
+
     slug, version = _split_ref(ref)
     with state.session() as session:
         if anchor:
@@ -158,6 +181,9 @@ def diff(state: CliState, slug: str, old: str, new: str, as_json: bool) -> None:
 
     Example: annobot guidelines diff product-sentiment 1.0.0 1.1.0
     """
+    from bot.cli.output import diff_json, emit_json, print_diff
+    from bot.store import guidelines as store
+
     with state.session() as session:
         result = store.diff_versions(session, slug, old, new)
     if as_json:

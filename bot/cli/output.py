@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from guidelines.model import HL_END, HL_START, GuidelineDiff, SearchHit
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# rich is imported only by the functions that print for a person: JSON output and plain lines
+# (`guidelines list`) do not load it.
 
 
 def emit_json(data: Any) -> None:
@@ -20,6 +24,8 @@ def emit_json(data: Any) -> None:
 
 def console() -> Console:
     """A rich console on stdout (plain when not a terminal)."""
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=True)
 
 
@@ -30,6 +36,8 @@ def snippet_markdown(snippet: str) -> str:
 
 def snippet_rich(snippet: str) -> str:
     """Highlight markers as rich bold, the rest escaped."""
+    from rich.markup import escape
+
     return escape(snippet).replace(HL_START, "[bold yellow]").replace(HL_END, "[/bold yellow]")
 
 
@@ -50,6 +58,8 @@ def hit_json(hit: SearchHit) -> dict[str, Any]:
 
 def print_hits(hits: list[SearchHit], total: int) -> None:
     """Numbered results for a person."""
+    from rich.markup import escape
+
     out = console()
     if not hits:
         out.print("no matching section")
@@ -75,6 +85,8 @@ def diff_json(diff: GuidelineDiff) -> dict[str, Any]:
 
 def print_diff(diff: GuidelineDiff) -> None:
     """A readable diff: summary, then each entry with its unified diff."""
+    from rich.markup import escape
+
     out = console()
     summary = ", ".join(f"{len(diff.anchors(k))} {k}" for k in ("added", "removed", "changed", "renamed"))
     out.print(

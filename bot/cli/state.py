@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from bot.config import Config, load_config
-from bot.store.db import is_sqlite, make_engine, require_head, session_scope
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
 
 class CliState:
@@ -30,6 +31,9 @@ class CliState:
     def engine(self, *, check_schema: bool = True) -> Engine:
         """The database engine; SQLite is migrated on first use, PostgreSQL must be upgraded explicitly."""
         if self._engine is None:
+            # Deferred: SQLAlchemy is a third of a second to import, and --help needs no database.
+            from bot.store.db import is_sqlite, make_engine, require_head
+
             url = self.config.database_url
             self._engine = make_engine(url)
             if check_schema and not is_sqlite(url):
@@ -39,5 +43,7 @@ class CliState:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction for one user action."""
+        from bot.store.db import session_scope
+
         with session_scope(self.engine()) as session:
             yield session

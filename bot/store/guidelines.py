@@ -9,18 +9,15 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import ConflictError, InputError, NotFoundError
 from bot.store.models.guidelines import Guideline, GuidelineFile, GuidelineVersion, SearchWord, Section
-from guidelines.diff import diff_guidelines
 from guidelines.model import GuidelineDiff, GuidelineDocument, GuidelineMeta
-from guidelines.plaintext import markdown_to_plain
-from guidelines.search.labels import SectionWords, match_label_sections
-from guidelines.search.ranking import stems
 from guidelines.semver import parse_version
+
+# Markdown, stemming and diff code is imported inside the functions that use it: reading the list
+# of guidelines (`annobot guidelines list`) should not pay for loading it.
 
 
 @dataclass(frozen=True)
@@ -56,6 +53,9 @@ def publish(
     session: Session, doc: GuidelineDocument, *, notes: str = "", published_by: str | None = None
 ) -> PublishResult:
     """Store a new immutable version; identical content is a no-op, conflicting content refused."""
+    from guidelines.plaintext import markdown_to_plain
+    from guidelines.search.ranking import stems
+
     meta = doc.meta
     new_version = parse_version(meta.version)
     digest = doc.content_hash()
@@ -142,6 +142,9 @@ def publish(
 
 def count_words(session: Session, counts: Counter[str]) -> None:
     """Add sections-per-stem counts to search_words (the corpus document frequencies)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
     if not counts:
         return
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
@@ -169,12 +172,8 @@ def get_version(session: Session, slug: str, version: str | None = None) -> Guid
     row = session.scalars(stmt).one_or_none()
     if row is not None:
         return row
-    known = session.scalars(select(Guideline.slug).order_by(Guideline.slug)).all()
-    if slug not in known:
-        hint = f" (known: {', '.join(known)})" if known else " (nothing is published yet)"
-        raise NotFoundError(f"no guideline '{slug}'{hint}")
-    versions = list_versions(session, slug)
-    raise NotFoundError(f"{slug} has no version {version} (published: {', '.join(versions)})")
+    require_known(session, slug, version)
+    raise NotFoundError(f"{slug} has no current version")  # publish always leaves one current
 
 
 def label_sections(
@@ -187,6 +186,8 @@ def label_sections(
     (the shortest such title); else the one whose body mentions those stems most often. Labels that
     no section names are left out.
     """
+    from guidelines.search.labels import SectionWords, match_label_sections
+
     rows = session.execute(
         select(Section.anchor, Section.title, Section.stems)
         .join(GuidelineVersion, GuidelineVersion.id == Section.version_id)
@@ -208,6 +209,36 @@ def list_versions(session: Session, slug: str) -> list[str]:
         select(GuidelineVersion.version).join(Guideline).where(Guideline.slug == slug)
     ).all()
     return sorted(rows, key=parse_version)
+
+
+def require_known(session: Session, slug: str | None, version: str | None) -> None:
+    """Raise NotFoundError for a named guideline or version that is not published (as show and diff do)."""
+    if slug is None and version is None:
+        return
+    if slug is not None:
+        known = session.scalars(select(Guideline.slug).order_by(Guideline.slug)).all()
+        if slug not in known:
+            hint = f" (known: {', '.join(known)})" if known else " (nothing is published yet)"
+            raise NotFoundError(f"no guideline '{slug}'{hint}")
+        if version is not None:
+            versions = list_versions(session, slug)
+            if version not in versions:
+                raise NotFoundError(f"{slug} has no version {version} (published: {', '.join(versions)})")
+        return
+    if version is not None and not version_exists(session, version):
+        raise NotFoundError(f"no guideline has version {version} (published: {_all_versions(session)})")
+
+
+def _all_versions(session: Session) -> str:
+    rows = session.execute(
+        select(Guideline.slug, GuidelineVersion.version).join(Guideline).order_by(Guideline.slug)
+    ).all()
+    if not rows:
+        return "nothing yet"
+    by_slug: dict[str, list[str]] = {}
+    for slug, version in rows:
+        by_slug.setdefault(slug, []).append(version)
+    return "; ".join(f"{s} {', '.join(sorted(v, key=parse_version))}" for s, v in by_slug.items())
 
 
 def version_exists(session: Session, version: str) -> bool:
@@ -265,6 +296,8 @@ def meta_of(row: GuidelineVersion) -> GuidelineMeta:
 
 def diff_versions(session: Session, slug: str, old: str, new: str) -> GuidelineDiff:
     """Section-level diff between two stored versions."""
+    from guidelines.diff import diff_guidelines
+
     a = get_version(session, slug, old)
     b = get_version(session, slug, new)
     return diff_guidelines(slug, a.version, a.sections, b.version, b.sections, meta_of(a), meta_of(b))
