@@ -4,7 +4,8 @@ Every reader (CSV general and fast path, JSONL, Label Studio export) and the Lab
 use these, so a file and a webhook payload are refused for the same reasons on both backends:
 
 - a text cell holding a C0 control character other than tab, LF and CR (NUL included), or longer
-  than its column (the store's VARCHAR sizes, which PostgreSQL enforces and SQLite does not);
+  than its column (the store's VARCHAR sizes, which PostgreSQL enforces and SQLite does not), or an
+  integer beyond 64 bits;
 - a CSV field over MAX_FIELD characters (the csv module's field_size_limit);
 - a CSV header with a duplicate, a missing required or a mistyped column (header_problem).
 
@@ -52,8 +53,8 @@ def control_reason(text: str) -> str | None:
     return f"contains the control character U+{ord(m.group()):04X} at position {m.start() + 1}"
 
 
-def cell_reason(name: str, value: Any) -> str | None:
-    """Why an imported field's value is refused (control character, too long), or None.
+def cell_reason(value: Any) -> str | None:
+    """Why an imported field's value is refused (a control character, an integer too large), or None.
 
     Lists (a multi-choice label) and objects are checked element by element, without recursion.
     """
@@ -71,9 +72,14 @@ def cell_reason(name: str, value: Any) -> str | None:
         elif isinstance(v, dict):
             stack.extend(v.keys())
             stack.extend(v.values())
+    return None
+
+
+def length_reason(name: str, text: str) -> str | None:
+    """Why a field's text is refused as longer than its column, or None."""
     limit = MAX_LENGTH.get(name)
-    if limit is not None and isinstance(value, str) and len(value) > limit:
-        return f"longer than {limit} characters ({len(value)})"
+    if limit is not None and len(text) > limit:
+        return f"longer than {limit} characters ({len(text)})"
     return None
 
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from bot.errors import InputError
-from bot.imports.cells import MAX_INT, cell_reason
+from bot.imports.cells import MAX_INT, cell_reason, length_reason
 from bot.imports.readers import Record
 
 MAX_REPORTED = 20
@@ -160,9 +160,15 @@ _ANNOTATIONS_FILE = (
 def _check_cells(rec: Record, problems: Problems) -> None:
     """The cell rules (cells.cell_reason) on every field of a record."""
     for name, value in rec.fields.items():
-        why = cell_reason(name, value)
+        why = cell_reason(value)
         if why is not None:
             problems.add(rec.pos, name, why)
+
+
+def _fits(rec: Record, name: str, text: str | None, problems: Problems) -> None:
+    """The column width rule (cells.length_reason) on a field's stored text."""
+    if text is not None and (why := length_reason(name, text)) is not None:
+        problems.add(rec.pos, name, why)
 
 
 def _required(rec: Record, name: str, problems: Problems) -> str | None:
@@ -197,7 +203,7 @@ def _optional_int(rec: Record, name: str, problems: Problems) -> int | None:
         return None
     try:
         num = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         problems.add(rec.pos, name, f"not an integer offset: {value!r}")
         return None
     if isinstance(value, bool) or num < 0 or num > MAX_OFFSET:
@@ -246,6 +252,8 @@ def annotation_rows(
             if why:
                 add(rec.pos, "label", why)
         if rec.kind == "gold":
+            _fits(rec, "task", task, problems)
+            _fits(rec, "item_id", item, problems)
             clean = len(problems.shown) + problems.more == n_before
             if clean and gold_sink is not None and item is not None and label_text is not None:
                 gold_sink.append(GoldRow(task, item, label_text))
@@ -278,6 +286,10 @@ def annotation_rows(
         ext = f.get("external_id")
         if ext is not None and ext != "" and _text(ext) is None:
             add(rec.pos, "external_id", f"must be a string or number, got {type(ext).__name__}")
+        for name, value in (("task", task), ("item_id", item), ("annotator", annotator), ("cohort", cohort)):
+            _fits(rec, name, value, problems)
+        if ext is not None and ext != "":
+            _fits(rec, "external_id", _text(ext), problems)
         if len(problems.shown) + problems.more != n_before:
             continue
         assert item is not None and annotator is not None and label_text is not None
@@ -323,8 +335,11 @@ def gold_rows(
             _, why = labels.check(label)
             if why:
                 problems.add(rec.pos, "label", why)
+        task = _text(rec.fields.get("task")) or "default"
+        _fits(rec, "task", task, problems)
+        _fits(rec, "item_id", item, problems)
         if len(problems.shown) + problems.more == n_before and item is not None and label is not None:
-            row = GoldRow(_text(rec.fields.get("task")) or "default", item, label)
+            row = GoldRow(task, item, label)
             # Two answers for one item would leave gold at whichever came last: refused instead.
             first = seen.setdefault((row.task, row.item), (rec.pos, label))
             if first[1] != label:
