@@ -21,7 +21,20 @@ def import_group() -> None:
     """Import annotations or gold answers into a project."""
 
 
+_DRY_RUN = click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Validate and count what would change (new, changed, unchanged); write nothing.",
+)
+
+
 def _summary(s: ImportSummary) -> str:
+    if s.dry_run:
+        return (
+            f"dry run, nothing written: {s.project} ({s.format}): read {s.read}, would insert {s.inserted} new, "
+            f"replace {s.replaced} changed, leave {s.unchanged} unchanged; skipped (cancelled) {s.cancelled}, "
+            f"gold {s.gold}"
+        )
     return (
         f"{s.project} ({s.format}): read {s.read}, inserted {s.inserted}, replaced {s.replaced}, "
         f"unchanged {s.unchanged}, skipped (cancelled) {s.cancelled}, gold {s.gold}; "
@@ -33,11 +46,12 @@ def _summary(s: ImportSummary) -> str:
 @click.argument("file", type=_FILE)
 @click.option("--project", required=True, help="Project name (see 'annobot projects list').")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Input format (default: detected).")
+@_DRY_RUN
 @click.pass_obj
-def import_annotations_cmd(state: CliState, file: Path, project: str, fmt: str | None) -> None:
+def import_annotations_cmd(state: CliState, file: Path, project: str, fmt: str | None, dry_run: bool) -> None:
     """Import an annotation file (CSV, JSONL or Label Studio JSON export); all or nothing.
 
-    Example: annobot import annotations export.json --project reviews-q4
+    Example: annobot import annotations export.json --project reviews-q4 --dry-run
     """
     engine = state.engine()
     if sys.stderr.isatty():
@@ -52,9 +66,12 @@ def import_annotations_cmd(state: CliState, file: Path, project: str, fmt: str |
                 fmt,
                 config_projects=state.config.projects,
                 progress=lambda done: bar.update(job, completed=done),
+                dry_run=dry_run,
             )
     else:
-        summary = import_annotations(engine, file, project, fmt, config_projects=state.config.projects)
+        summary = import_annotations(
+            engine, file, project, fmt, config_projects=state.config.projects, dry_run=dry_run
+        )
     click.echo(_summary(summary))
 
 
@@ -62,13 +79,16 @@ def import_annotations_cmd(state: CliState, file: Path, project: str, fmt: str |
 @click.argument("file", type=_FILE)
 @click.option("--project", required=True, help="Project name.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Input format (default: detected).")
+@_DRY_RUN
 @click.pass_obj
-def import_gold_cmd(state: CliState, file: Path, project: str, fmt: str | None) -> None:
+def import_gold_cmd(state: CliState, file: Path, project: str, fmt: str | None, dry_run: bool) -> None:
     """Import gold answers (columns item_id, label, optional task; or Label Studio ground truth).
 
-    Example: annobot import gold gold.csv --project reviews-q4
+    A changed answer is kept in gold history. Example: annobot import gold gold.csv --project reviews-q4
     """
-    summary = import_gold(state.engine(), file, project, fmt, config_projects=state.config.projects)
+    summary = import_gold(
+        state.engine(), file, project, fmt, config_projects=state.config.projects, dry_run=dry_run
+    )
     click.echo(_summary(summary))
 
 

@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.config import Config, ProjectConfig
-from bot.errors import AnnobotError, InputError
+from bot.errors import AnnobotError
+from bot.hooks.payload import ACTIONS, DELETIONS, annotation_and_item, deleted_ids, parse_body
 from bot.imports.readers import flatten_ls_annotation
 from bot.imports.rows import GoldRow, LabelSet, Problems, Tally, annotation_rows, row_time
 from bot.store.annotations import delete_by_external_id, drop_removed_results, merge_few, upsert_gold
@@ -32,7 +33,6 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Annobot-Secret"
 PREFIX = "/hooks/label-studio/"
 MAX_BODY = 5 * 1024 * 1024
-ACTIONS = ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED", "ANNOTATION_DELETED")
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
@@ -89,12 +89,11 @@ class LabelStudioHook:
         if length < 0 or length > MAX_BODY:
             return _reply(start_response, "413 Content Too Large", {"error": "body too large"})
         try:
-            payload = json.loads(environ["wsgi.input"].read(length) or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _reply(start_response, "400 Bad Request", {"error": "body is not JSON"})
-        if not isinstance(payload, dict) or payload.get("action") not in ACTIONS:
-            action = payload.get("action") if isinstance(payload, dict) else None
-            return _reply(start_response, "200 OK", {"ignored": action})
+            payload = parse_body(environ["wsgi.input"].read(length))
+        except AnnobotError as exc:
+            return _reply(start_response, "400 Bad Request", {"error": exc.message})
+        if payload["action"] not in ACTIONS:  # other Label Studio events (projects, tasks): not ours
+            return _reply(start_response, "200 OK", {"ignored": payload["action"]})
         try:
             if self._lock is not None:
                 with self._lock:
@@ -110,18 +109,12 @@ class LabelStudioHook:
         action = payload["action"]
         with session_scope(self.engine) as session:
             now = datetime.now(UTC)
-            if action in ("ANNOTATIONS_DELETED", "ANNOTATION_DELETED"):
-                anns = payload.get("annotations") or [payload.get("annotation") or {}]
-                ids = [str(a.get("id")) for a in anns if isinstance(a, dict) and a.get("id") is not None]
+            if action in DELETIONS:
                 deleted = 0
-                for ext in ids:
+                for ext in deleted_ids(payload):
                     deleted += delete_by_external_id(session, project, ext, now)
                 return {"deleted": deleted}
-            ann = payload.get("annotation")
-            if not isinstance(ann, dict):
-                raise InputError("payload has no 'annotation' object")
-            task = payload.get("task")
-            item = task.get("id") if isinstance(task, dict) else ann.get("task")
+            ann, item = annotation_and_item(payload)
             labels = project_labels(session, project)
             problems, tally, gold = Problems(), Tally(), list[GoldRow]()
             records = flatten_ls_annotation(ann, item, f"annotation {ann.get('id')}")

@@ -1,8 +1,12 @@
-"""Exporting a project's annotations as CSV, JSONL or Parquet, in the columns import reads back."""
+"""Exporting a project's annotations as CSV, JSONL or Parquet, in the columns import reads back.
+
+CSV cells are written with the formula guard of `cells.guard_cell` (a leading `'` before a cell a
+spreadsheet would run), which CSV import removes, and every field holding a comma, quote, CR or LF
+is quoted; JSONL and Parquet carry the values as they are.
+"""
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from datetime import UTC
@@ -11,6 +15,7 @@ from typing import Any, TextIO
 
 from sqlalchemy import Engine
 
+from bot.imports.cells import guard_cell
 from bot.store.annotations import iter_annotations
 from bot.store.db import session_scope
 from bot.store.projects import get_project
@@ -43,13 +48,25 @@ def iter_export(engine: Engine, project: str) -> Iterator[dict[str, Any]]:
             yield d
 
 
+def csv_cell(value: Any) -> str:
+    """One exported CSV field: guarded against formulas, quoted when it holds , " CR or LF."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return str(value)
+    text = guard_cell(value)
+    # csv.writer with lineterminator "\n" would leave a lone CR unquoted, which no reader reads back.
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def _write_text(rows: Iterator[dict[str, Any]], fmt: str, out: TextIO) -> int:
     n = 0
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
+        out.write(",".join(COLUMNS) + "\n")
         for n, row in enumerate(rows, 1):  # noqa: B007
-            writer.writerow(row)
+            out.write(",".join([csv_cell(row[c]) for c in COLUMNS]) + "\n")
     else:
         for n, row in enumerate(rows, 1):  # noqa: B007
             out.write(json.dumps(row, ensure_ascii=False) + "\n")

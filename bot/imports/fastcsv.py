@@ -1,20 +1,23 @@
 """A fast path for CSV annotations: rows that are plainly valid skip the general validator.
 
 Bulk CSV is the common large import. Each row is checked inline (label in the label set, timestamp,
-numbers); any row that fails a check goes through `rows.annotation_rows`, so reported problems are
-exactly those of the general path. Rows come out as plain tuples in `AnnotationRow` field order
+numbers, and the cell rules of `cells`: no control character, no formula guard to remove, column
+widths); any row that fails a check goes through `rows.annotation_rows`, so reported problems and
+accepted values are exactly those of the general path. Rows come out as plain tuples in `AnnotationRow` field order
 (building the named tuple costs a Python call per row); consumers use them as tuples.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator
 from datetime import date
 from operator import itemgetter
 from typing import Any, BinaryIO
 
-from bot.imports.readers import Record, open_csv
+from bot.imports.cells import MAX_LENGTH
+from bot.imports.readers import Record, csv_record, csv_refusal, open_csv
 from bot.imports.rows import AnnotationRow, LabelSet, Problems, Tally, annotation_rows, parse_timestamp
 
 _FIELDS = ("item_id", "annotator", "label", "task", "created_at", "duration_s", "cohort",
@@ -25,6 +28,12 @@ _UTC = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:Z|\+00:00)"
 ).fullmatch
 _INF = float("inf")
+# A cell the general path would treat differently: a control character (refused) or a leading `'`
+# (export's formula guard, removed). The cells are joined with "\n", so `^'` finds a cell's start.
+_SLOW_CELL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|^'", re.MULTILINE).search
+_MAX_ITEM, _MAX_ANN, _MAX_TASK, _MAX_COHORT = (
+    MAX_LENGTH[c] for c in ("item_id", "annotator", "task", "cohort")
+)
 
 
 def _ts(text: str, days: dict[str, bool]) -> str:
@@ -64,10 +73,7 @@ def csv_annotation_rows(
     stream: BinaryIO, labels: LabelSet, problems: Problems, tally: Tally, default_created_at: str
 ) -> Iterator[AnnotationRow]:
     """Validated annotation rows of a CSV file; problems are collected as in annotation_rows."""
-    opened = open_csv(stream)
-    if opened is None:
-        return
-    reader, header, bad = opened
+    reader, header, bad = open_csv(stream, "annotations")
     width = len(header)
     col = {name: header.index(name) if name in header else None for name in _FIELDS}
     simple = (
@@ -83,35 +89,48 @@ def csv_annotation_rows(
     nums = {label: labels.check(label)[0] for label in labels.labels}
     days: dict[str, bool] = {}
     read = 0
-    for values in reader:
-        if not values:
-            continue
-        read += 1
-        if simple and len(values) == width and not bad:
-            item, ann, label, task, ts, dur, cohort = pick(values)
-            if item and ann and label in nums:
-                try:
-                    created = _ts(ts, days) if ts else default_created_at
-                    duration = float(dur) if dur else None
-                    ok = duration is None or 0 <= duration < _INF
-                except ValueError:
-                    ok = False
-                if ok:
-                    yield (
-                        task or "default", item, ann, label, nums[label], None, None, "", created, duration,
-                        cohort or None, None,
-                    )  # type: ignore[misc]  # fmt: skip
-                    continue
-        # Slow path: the general validator names every problem of this row.
-        line = reader.line_num
-        if bad and bad[-1] <= line:
-            n = bad.pop()
-            bad.clear()
-            rec = Record(f"line {n}", problem=("-", "not valid UTF-8"))
-        elif len(values) != width:
-            rec = Record(f"line {line}", problem=("-", f"{len(values)} fields, header has {width}"))
-        else:
-            rec = Record(f"line {line}", dict(zip(header, values, strict=True)))
-        sub = Tally()
-        yield from annotation_rows((rec,), labels, problems, sub, default_created_at)
-    tally.read += read
+    try:
+        for values in reader:
+            if not values:
+                continue
+            read += 1
+            if simple and len(values) == width and not bad:
+                item, ann, label, task, ts, dur, cohort = pick(values)
+                if (
+                    item
+                    and ann
+                    and label in nums
+                    and len(item) <= _MAX_ITEM
+                    and len(ann) <= _MAX_ANN
+                    and len(task) <= _MAX_TASK
+                    and len(cohort) <= _MAX_COHORT
+                    and not _SLOW_CELL("\n".join(values))
+                ):
+                    try:
+                        created = _ts(ts, days) if ts else default_created_at
+                        duration = float(dur) if dur else None
+                        ok = duration is None or 0 <= duration < _INF
+                    except ValueError:
+                        ok = False
+                    if ok:
+                        yield (
+                            task or "default", item, ann, label, nums[label], None, None, "", created,
+                            duration, cohort or None, None,
+                        )  # type: ignore[misc]  # fmt: skip
+                        continue
+            # Slow path: the general validator names every problem of this row.
+            line = reader.line_num
+            if bad and bad[-1] <= line:
+                n = bad.pop()
+                bad.clear()
+                rec = Record(f"line {n}", problem=("-", "not valid UTF-8"))
+            elif len(values) != width:
+                rec = Record(f"line {line}", problem=("-", f"{len(values)} fields, header has {width}"))
+            else:
+                rec = csv_record(f"line {line}", header, values)
+            sub = Tally()
+            yield from annotation_rows((rec,), labels, problems, sub, default_created_at)
+    except csv.Error as exc:
+        raise csv_refusal(exc, reader) from None
+    finally:
+        tally.read += read

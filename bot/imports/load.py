@@ -7,8 +7,8 @@ anywhere raises before the commit and rolls back everything.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from bot.config import ProjectConfig
 from bot.errors import InputError
 from bot.imports.fastcsv import csv_annotation_rows
-from bot.imports.readers import FORMATS, detect_format, read_records
+from bot.imports.readers import FORMATS, FileRefused, detect_format, read_records
 from bot.imports.rows import (
     AnnotationRow,
     GoldRow,
@@ -37,6 +37,27 @@ from bot.store.projects import project_labels, sync_config_projects
 Progress = Callable[[int], None]  # called with the bytes read so far
 
 
+class _DryRun(Exception):
+    """Raised inside the transaction of a dry run so that it rolls back."""
+
+
+@contextmanager
+def _transaction(engine: Engine, path: Path, dry_run: bool) -> Iterator[Any]:
+    """The import's one transaction; a dry run does all the work, then rolls it back.
+
+    A whole-file refusal from a reader (FileRefused: the header, a CSV line) gets the file's name.
+    """
+    try:
+        with session_scope(engine) as session:
+            yield session
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    except FileRefused as exc:
+        raise InputError(f"{path}: refused, {exc.message}; nothing was imported") from None
+
+
 @dataclass(frozen=True)
 class ImportSummary:
     """What an import did."""
@@ -50,6 +71,7 @@ class ImportSummary:
     cancelled: int
     gold: int
     elapsed_s: float
+    dry_run: bool = False
 
     @property
     def rows_per_s(self) -> float:
@@ -93,13 +115,17 @@ def import_annotations(
     *,
     config_projects: tuple[ProjectConfig, ...] = (),
     progress: Progress | None = None,
+    dry_run: bool = False,
 ) -> ImportSummary:
-    """Validate and load an annotation file in one transaction; an invalid row refuses the whole file."""
+    """Validate and load an annotation file in one transaction; an invalid row refuses the whole file.
+
+    With dry_run the same work is done and the counts returned, but the transaction is rolled back.
+    """
     fmt = resolve_format(path, fmt)
     start = time.perf_counter()
     problems, tally = Problems(), Tally()
     gold: list[GoldRow] = []
-    with session_scope(engine) as session, ExitStack() as files:
+    with _transaction(engine, path, dry_run) as session, ExitStack() as files:
         files.enter_context(_open(path))  # an unreadable file fails before anything is written
         sync_config_projects(session, config_projects)
         pl = project_labels(session, project)
@@ -117,7 +143,7 @@ def import_annotations(
                 return _progressed(
                     stream, progress, csv_annotation_rows(stream, labels, problems, tally, default_ts)
                 )
-            records = _progressed(stream, progress, read_records(stream, fmt))
+            records = _progressed(stream, progress, read_records(stream, fmt, "annotations"))
             return annotation_rows(records, labels, problems, tally, default_ts, gold)
 
         staged, inserted, replaced = merge_rows(session, project, pl.version, fmt, read)
@@ -135,6 +161,7 @@ def import_annotations(
         tally.cancelled,
         tally.gold,
         time.perf_counter() - start,
+        dry_run,
     )
 
 
@@ -145,28 +172,34 @@ def import_gold(
     fmt: str | None = None,
     *,
     config_projects: tuple[ProjectConfig, ...] = (),
+    dry_run: bool = False,
 ) -> ImportSummary:
-    """Validate and load gold answers (CSV/JSONL item_id, label, task; Label Studio ground truth)."""
+    """Validate and load gold answers (CSV/JSONL item_id, label, task; Label Studio ground truth).
+
+    A changed answer is kept in gold_history; with dry_run nothing is written (rolled back).
+    """
     fmt = resolve_format(path, fmt)
     start = time.perf_counter()
     problems, tally = Problems(), Tally()
-    with session_scope(engine) as session, _open(path) as stream:
+    with _transaction(engine, path, dry_run) as session, _open(path) as stream:
         sync_config_projects(session, config_projects)
         pl = project_labels(session, project)
         session.flush()
-        rows = list(gold_rows(read_records(stream, fmt), LabelSet(pl.labels, pl.scale), problems, tally))
+        records = read_records(stream, fmt, "gold")
+        rows = list(gold_rows(records, LabelSet(pl.labels, pl.scale), problems, tally))
         problems.raise_if_any(str(path))
         before = count_gold(session, project)
-        written = upsert_gold(session, project, rows)
+        written, changed = upsert_gold(session, project, rows)
         after = count_gold(session, project)
     return ImportSummary(
         project,
         fmt,
         tally.read,
         after - before,
-        0,
-        written - (after - before),
+        changed,
+        len(rows) - (after - before) - changed,
         tally.cancelled,
         written,
         time.perf_counter() - start,
+        dry_run,
     )

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, BinaryIO
 
+from bot.errors import InputError
+from bot.imports.cells import MAX_FIELD, header_problem, unguard_cell
+
 FORMATS = ("csv", "jsonl", "label-studio")
 _CHUNK = 1 << 20
 
@@ -26,6 +29,13 @@ class Record:
     fields: dict[str, Any] = field(default_factory=dict)
     kind: str = "annotation"
     problem: tuple[str, str] | None = None  # (field, reason) when unreadable
+
+
+class FileRefused(InputError):
+    """The whole file is refused at one place (its header, a CSV line the csv module cannot read).
+
+    The message names the line but not the file: the loader, which knows the path, adds it.
+    """
 
 
 def detect_format(head: bytes) -> str:
@@ -84,36 +94,65 @@ def _decoded_blocks(stream: BinaryIO, bad: list[int]) -> Iterator[Iterator[str]]
             return
 
 
-def open_csv(stream: BinaryIO) -> tuple[Any, list[str], list[int]] | None:
-    """A csv reader past the header, the stripped header, and the list undecodable line numbers go to."""
+def open_csv(stream: BinaryIO, kind: str = "annotations") -> tuple[Any, list[str], list[int]]:
+    """A csv reader past the header, the stripped header, and the list undecodable line numbers go to.
+
+    Raises FileRefused when the header is refused for an import of `kind` (cells.header_problem).
+    """
+    # Per process, not per reader: set here, before reading, rather than at import time.
+    csv.field_size_limit(MAX_FIELD)
     bad: list[int] = []
     reader = csv.reader(_decoded_lines(stream, bad))
-    header = next(reader, None)
-    if header is None:
-        return None
-    return reader, [h.strip() for h in header], bad
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise csv_refusal(exc, reader) from None
+    if header is not None:
+        header = [h.strip() for h in header]
+        if header:
+            header[0] = header[0].lstrip("\ufeff")
+    why = header_problem(header, kind)
+    if why is not None:
+        raise FileRefused(why)
+    assert header is not None
+    return reader, header, bad
 
 
-def read_csv(stream: BinaryIO) -> Iterator[Record]:
+def csv_refusal(exc: csv.Error, reader: Any) -> FileRefused:
+    """A csv module error (a field over the limit, a bare CR) as a refusal naming the line."""
+    msg = str(exc)
+    if "field larger than field limit" in msg:
+        msg = f"a field is longer than {MAX_FIELD:,} characters (the limit per CSV field)"
+    elif "new-line character seen in unquoted field" in msg:
+        msg = "a carriage return in an unquoted field (quote fields that contain line breaks)"
+    return FileRefused(f"line {max(reader.line_num, 1)}: {msg}")
+
+
+def csv_record(pos: str, header: list[str], values: list[str]) -> Record:
+    """A CSV row's record, each cell with export's formula guard removed (cells.unguard_cell)."""
+    return Record(pos, {h: unguard_cell(v) for h, v in zip(header, values, strict=True)})
+
+
+def read_csv(stream: BinaryIO, kind: str = "annotations") -> Iterator[Record]:
     """CSV with a header row; positions are the (last) physical line of each row."""
-    opened = open_csv(stream)
-    if opened is None:
-        return
-    reader, header, bad = opened
+    reader, header, bad = open_csv(stream, kind)
     width = len(header)
-    for values in reader:
-        line = reader.line_num
-        if bad and bad[-1] <= line:
-            n = bad.pop()
-            bad.clear()
-            yield Record(f"line {n}", problem=("-", "not valid UTF-8"))
-            continue
-        if not values:
-            continue
-        if len(values) != width:
-            yield Record(f"line {line}", problem=("-", f"{len(values)} fields, header has {width}"))
-            continue
-        yield Record(f"line {line}", dict(zip(header, values, strict=True)))
+    try:
+        for values in reader:
+            line = reader.line_num
+            if bad and bad[-1] <= line:
+                n = bad.pop()
+                bad.clear()
+                yield Record(f"line {n}", problem=("-", "not valid UTF-8"))
+                continue
+            if not values:
+                continue
+            if len(values) != width:
+                yield Record(f"line {line}", problem=("-", f"{len(values)} fields, header has {width}"))
+                continue
+            yield csv_record(f"line {line}", header, values)
+    except csv.Error as exc:
+        raise csv_refusal(exc, reader) from None
 
 
 def read_jsonl(stream: BinaryIO) -> Iterator[Record]:
@@ -131,10 +170,17 @@ def read_jsonl(stream: BinaryIO) -> Iterator[Record]:
         except json.JSONDecodeError as exc:
             yield Record(f"line {n}", problem=("-", f"not valid JSON: {exc.msg}"))
             continue
+        except (ValueError, RecursionError) as exc:  # an integer of over 4300 digits, deep nesting
+            yield Record(f"line {n}", problem=("-", f"not readable JSON: {_json_reason(exc)}"))
+            continue
         if not isinstance(obj, dict):
             yield Record(f"line {n}", problem=("-", "not a JSON object"))
             continue
         yield Record(f"line {n}", obj)
+
+
+def _json_reason(exc: BaseException) -> str:
+    return "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
 
 
 def iter_json_array(stream: BinaryIO) -> Iterator[Any]:
@@ -251,11 +297,12 @@ def flatten_ls_annotation(
         elif "number" in value:
             fields["label"] = value["number"]
         else:
-            key = res.get("type") if res.get("type") in value else None
+            rtype = res.get("type")
+            key = rtype if isinstance(rtype, str) and rtype in value else None
             key = key or next((k2 for k2 in ("choices", "labels") if k2 in value), None)
             key = key or next((k2 for k2 in value if k2.endswith("labels")), None)
             if key is None:
-                yield Record(where, problem=("value", f"no label in result of type {res.get('type')!r}"))
+                yield Record(where, problem=("value", f"no label in result of type {rtype!r}"))
                 continue
             labels = value[key]
             fields["label"] = labels if not isinstance(labels, list) else _join(labels)
@@ -287,11 +334,12 @@ def read_label_studio(stream: BinaryIO) -> Iterator[Record]:
                 yield from flatten_ls_annotation(ann, item, f"record {n} (annotation {ann.get('id')})")
     except UnicodeDecodeError:
         yield Record("file", problem=("-", "not valid UTF-8"))
-    except ValueError as exc:
-        yield Record("file", problem=("-", str(exc)))
+    except (ValueError, RecursionError) as exc:
+        yield Record("file", problem=("-", _json_reason(exc)))
 
 
-def read_records(stream: BinaryIO, fmt: str) -> Iterable[Record]:
-    """Records of a file in the given format."""
-    reader = {"csv": read_csv, "jsonl": read_jsonl, "label-studio": read_label_studio}[fmt]
-    return reader(stream)
+def read_records(stream: BinaryIO, fmt: str, kind: str = "annotations") -> Iterable[Record]:
+    """Records of a file in the given format, for an import of `kind` (annotations, gold)."""
+    if fmt == "csv":
+        return read_csv(stream, kind)
+    return {"jsonl": read_jsonl, "label-studio": read_label_studio}[fmt](stream)

@@ -10,9 +10,11 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from bot.errors import InputError
+from bot.imports.cells import MAX_INT, cell_reason, length_reason
 from bot.imports.readers import Record
 
 MAX_REPORTED = 20
+MAX_OFFSET = 2**31 - 1  # span offsets are INTEGER columns (32-bit on PostgreSQL)
 
 
 class AnnotationRow(NamedTuple):
@@ -133,7 +135,10 @@ def parse_timestamp(text: str) -> str:
     dt = datetime.fromisoformat(text.strip())
     if dt.tzinfo is None:
         raise ValueError("no time zone")
-    return row_time(dt)
+    try:
+        return row_time(dt)
+    except OverflowError:  # e.g. year 1 with a positive offset is before datetime.min in UTC
+        raise ValueError("out of range") from None
 
 
 def _text(value: Any) -> str | None:
@@ -142,7 +147,28 @@ def _text(value: Any) -> str | None:
         return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
+    if isinstance(value, int) and not -MAX_INT <= value <= MAX_INT:
+        return None  # refused by cells.cell_reason; str() of a huge int is slow or raises
     return _num_text(float(value)) if isinstance(value, float) else str(value)
+
+
+_ANNOTATIONS_FILE = (
+    "gold answers have no annotator: this is an annotations file (use 'annobot import annotations')"
+)
+
+
+def _check_cells(rec: Record, problems: Problems) -> None:
+    """The cell rules (cells.cell_reason) on every field of a record."""
+    for name, value in rec.fields.items():
+        why = cell_reason(value)
+        if why is not None:
+            problems.add(rec.pos, name, why)
+
+
+def _fits(rec: Record, name: str, text: str | None, problems: Problems) -> None:
+    """The column width rule (cells.length_reason) on a field's stored text."""
+    if text is not None and (why := length_reason(name, text)) is not None:
+        problems.add(rec.pos, name, why)
 
 
 def _required(rec: Record, name: str, problems: Problems) -> str | None:
@@ -162,7 +188,7 @@ def _optional_float(rec: Record, name: str, problems: Problems) -> float | None:
         return None
     try:
         num = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         problems.add(rec.pos, name, f"not a number: {value!r}")
         return None
     if isinstance(value, bool) or not math.isfinite(num) or num < 0:
@@ -177,11 +203,11 @@ def _optional_int(rec: Record, name: str, problems: Problems) -> int | None:
         return None
     try:
         num = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         problems.add(rec.pos, name, f"not an integer offset: {value!r}")
         return None
-    if isinstance(value, bool) or num < 0:
-        problems.add(rec.pos, name, f"not a non-negative integer offset: {value!r}")
+    if isinstance(value, bool) or num < 0 or num > MAX_OFFSET:
+        problems.add(rec.pos, name, f"not an integer offset in 0..{MAX_OFFSET}: {value!r}")
         return None
     return num
 
@@ -216,6 +242,7 @@ def annotation_rows(
         tally.read += 1
         f = rec.fields
         n_before = len(problems.shown) + problems.more
+        _check_cells(rec, problems)
         task = _text(f.get("task")) or "default"
         item = _required(rec, "item_id", problems)
         label_text = _required(rec, "label", problems)
@@ -225,6 +252,8 @@ def annotation_rows(
             if why:
                 add(rec.pos, "label", why)
         if rec.kind == "gold":
+            _fits(rec, "task", task, problems)
+            _fits(rec, "item_id", item, problems)
             clean = len(problems.shown) + problems.more == n_before
             if clean and gold_sink is not None and item is not None and label_text is not None:
                 gold_sink.append(GoldRow(task, item, label_text))
@@ -255,6 +284,12 @@ def annotation_rows(
             add(rec.pos, "span_end", f"span needs 0 <= start <= end, got {start}..{end}")
         cohort = _text(f.get("cohort")) or None
         ext = f.get("external_id")
+        if ext is not None and ext != "" and _text(ext) is None:
+            add(rec.pos, "external_id", f"must be a string or number, got {type(ext).__name__}")
+        for name, value in (("task", task), ("item_id", item), ("annotator", annotator), ("cohort", cohort)):
+            _fits(rec, name, value, problems)
+        if ext is not None and ext != "":
+            _fits(rec, "external_id", _text(ext), problems)
         if len(problems.shown) + problems.more != n_before:
             continue
         assert item is not None and annotator is not None and label_text is not None
@@ -270,7 +305,7 @@ def annotation_rows(
             created_at,
             duration,
             cohort,
-            None if ext is None or ext == "" else str(ext),
+            None if ext is None or ext == "" else _text(ext),
         )
 
 
@@ -278,6 +313,7 @@ def gold_rows(
     records: Iterable[Record], labels: LabelSet, problems: Problems, tally: Tally
 ) -> Iterator[GoldRow]:
     """Validate gold records (item_id, label, optional task); Label Studio: ground-truth annotations only."""
+    seen: dict[tuple[str, str], tuple[str, str]] = {}
     for rec in records:
         if rec.problem is not None:
             tally.read += 1
@@ -290,11 +326,23 @@ def gold_rows(
             continue  # a Label Studio annotation that is not ground truth
         tally.read += 1
         n_before = len(problems.shown) + problems.more
+        _check_cells(rec, problems)
+        if rec.kind == "annotation" and rec.fields.get("annotator") not in (None, ""):
+            problems.add(rec.pos, "annotator", _ANNOTATIONS_FILE)
         item = _required(rec, "item_id", problems)
         label = _required(rec, "label", problems)
         if label is not None:
             _, why = labels.check(label)
             if why:
                 problems.add(rec.pos, "label", why)
+        task = _text(rec.fields.get("task")) or "default"
+        _fits(rec, "task", task, problems)
+        _fits(rec, "item_id", item, problems)
         if len(problems.shown) + problems.more == n_before and item is not None and label is not None:
-            yield GoldRow(_text(rec.fields.get("task")) or "default", item, label)
+            row = GoldRow(task, item, label)
+            # Two answers for one item would leave gold at whichever came last: refused instead.
+            first = seen.setdefault((row.task, row.item), (rec.pos, label))
+            if first[1] != label:
+                problems.add(rec.pos, "label", f"item {item!r} already has gold {first[1]!r} at {first[0]}")
+                continue
+            yield row

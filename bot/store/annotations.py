@@ -127,7 +127,13 @@ _UPSERT_GOLD = (
     " ON CONFLICT (project, task, item) DO UPDATE SET label = excluded.label, updated_at = excluded.updated_at"
     " WHERE excluded.label <> gold.label"
 )
+_GOLD_HISTORY = (
+    "INSERT INTO gold_history (project, task, item, old_label, new_label, replaced_at)"
+    " SELECT project, task, item, label, :label, :now FROM gold"
+    " WHERE project = :project AND task = :task AND item = :item AND label <> :label"
+)
 _COUNT_GOLD = "SELECT COUNT(*) FROM gold WHERE project = :p"
+_COUNT_GOLD_HISTORY = "SELECT COUNT(*) FROM gold_history WHERE project = :p"
 
 
 def _sqlite_time(dt: datetime) -> str:
@@ -318,17 +324,24 @@ def drop_removed_results(session: Session, project: str, rows: Sequence[Any], no
     return n
 
 
-def upsert_gold(session: Session, project: str, rows: Iterable[Any]) -> int:
-    """Insert or overwrite gold answers (GoldRows); returns the rows written."""
+def upsert_gold(session: Session, project: str, rows: Iterable[Any]) -> tuple[int, int]:
+    """Insert or overwrite gold answers (GoldRows), keeping each replaced answer in gold_history.
+
+    Returns (rows written, answers changed).
+    """
     conn = session.connection()
     now = _bound_time(conn, datetime.now(UTC))
-    sql = text(_UPSERT_GOLD)
+    history, upsert = text(_GOLD_HISTORY), text(_UPSERT_GOLD)
+    count = text(_COUNT_GOLD_HISTORY)
+    before = conn.execute(count, {"p": project}).scalar_one()
     n = 0
     it = iter(rows)
     while batch := list(islice(it, BATCH)):
-        conn.execute(sql, [{"project": project, "now": now, **r._asdict()} for r in batch])
+        params = [{"project": project, "now": now, **r._asdict()} for r in batch]
+        conn.execute(history, params)  # before the upsert, which makes old and new labels equal
+        conn.execute(upsert, params)
         n += len(batch)
-    return n
+    return n, conn.execute(count, {"p": project}).scalar_one() - before
 
 
 def count_gold(session: Session, project: str) -> int:

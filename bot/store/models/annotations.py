@@ -115,3 +115,18 @@ class Gold(Base):
     item: Mapped[str] = mapped_column(String(300))
     label: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GoldHistory(Base):
+    """A gold answer that a later gold import replaced, as annotation_history keeps annotations."""
+
+    __tablename__ = "gold_history"
+    __table_args__ = (Index("ix_gold_history_project_task_item", "project", "task", "item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project: Mapped[str] = mapped_column(String(100))  # projects.name, no foreign key (see Annotation)
+    task: Mapped[str] = mapped_column(String(200))
+    item: Mapped[str] = mapped_column(String(300))
+    old_label: Mapped[str] = mapped_column(Text)
+    new_label: Mapped[str] = mapped_column(Text)
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
