@@ -1,7 +1,7 @@
 """gold_history: the gold answers a later gold import replaced
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-02
 
 Gold imports used to overwrite an item's answer with no trace; like annotation_history, each
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"  # the lead re-points this to "0005" at merge
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
