@@ -22,6 +22,17 @@ class InputError(AnnobotError):
     exit_code = 2
 
 
+class RowsRefused(InputError):
+    """A file refused for the rows listed in `lines` (a header line, then one line per problem)."""
+
+    def __init__(self, lines: list[str] | tuple[str, ...]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = tuple(lines)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.lines,))
+
+
 class NotFoundError(InputError):
     """A named thing (guideline, version, section, project) does not exist."""
 

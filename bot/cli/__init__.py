@@ -10,7 +10,7 @@ import click
 
 from bot.cli.lazy import LazyCommand, LazyGroup
 from bot.cli.state import CliState
-from bot.errors import AnnobotError
+from bot.errors import AnnobotError, RowsRefused
 from guidelines.errors import GuidelineError
 
 # Each command's module is imported only when that command runs (or its own --help is asked for):
@@ -69,8 +69,8 @@ def _escape(match: re.Match[str]) -> str:
 class InputFailure(click.ClickException):
     """A ClickException carrying annobot's exit code (2 for bad input), printed as one line."""
 
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(one_line(message))
+    def __init__(self, message: str, exit_code: int, more: tuple[str, ...] = ()) -> None:
+        super().__init__("\n".join(one_line(line) for line in (message, *more)))
         self.exit_code = exit_code
 
 
@@ -96,6 +96,9 @@ class AnnobotGroup(LazyGroup):
             return super().invoke(ctx)
         except GuidelineError as exc:
             raise InputFailure(str(exc), 2) from exc
+        except RowsRefused as exc:
+            # A report of several lines: each line escaped, the line structure kept.
+            raise InputFailure(exc.lines[0], exc.exit_code, more=exc.lines[1:]) from exc
         except AnnobotError as exc:
             raise InputFailure(exc.message, exc.exit_code) from exc
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from bot.errors import InputError
+from bot.errors import RowsRefused
 from bot.imports.cells import MAX_INT, cell_reason, length_reason
 from bot.imports.readers import Record
 
@@ -121,7 +121,7 @@ class Problems:
         lines += [f"  {p}" for p in self.shown]
         if self.more:
             lines.append(f"  ... and {self.more} more problems")
-        raise InputError("\n".join(lines))
+        raise RowsRefused(lines)
 
 
 def row_time(dt: datetime) -> str:
