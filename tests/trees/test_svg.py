@@ -7,7 +7,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from bot.cli import trees_render_cmd
+from bot.cli.trees_render_cmd import parse_tree_ref
 from bot.errors import ConfigError, InputError
 from bot.jobs.trees_render import FORMATS, MISSING_DOT, GraphvizError, render_svg, render_tree
 from guidelines.trees.model import Leaf, Option, Question, Tree
@@ -113,3 +116,60 @@ def test_errors_pickle() -> None:
 
     err = pickle.loads(pickle.dumps(GraphvizError("boom")))
     assert isinstance(err, GraphvizError) and err.message == "boom"
+
+
+# --- the click shell (not registered in the `trees` group until the tree store is merged) -----------
+
+
+@pytest.mark.parametrize(
+    ("ref", "parsed"),
+    [
+        ("product-sentiment/sarcasm", ("product-sentiment", "sarcasm", None)),
+        ("product-sentiment/sarcasm@1.1.0", ("product-sentiment", "sarcasm", "1.1.0")),
+        (" a/b@1.0.0-rc.1 ", ("a", "b", "1.0.0-rc.1")),
+    ],
+)
+def test_parse_tree_ref(ref: str, parsed: tuple[str, str, str | None]) -> None:
+    assert parse_tree_ref(ref) == parsed
+
+
+@pytest.mark.parametrize("ref", ["sarcasm", "a/b/c", "a/", "/b", "a/b@", "a/b@1@2", "a b/c", ""])
+def test_parse_tree_ref_refuses(ref: str) -> None:
+    with pytest.raises(InputError, match="expected SLUG/TREE or SLUG/TREE@VERSION"):
+        parse_tree_ref(ref)
+
+
+@pytest.fixture
+def stored(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str | None]]:
+    asked: list[tuple[str, str, str | None]] = []
+
+    def fake(state: object, slug: str, tree_id: str, version: str | None) -> Tree:
+        asked.append((slug, tree_id, version))
+        return tree()
+
+    monkeypatch.setattr(trees_render_cmd, "_stored_tree", fake)
+    return asked
+
+
+def test_cli_prints_mermaid_by_default(stored: list) -> None:
+    result = CliRunner().invoke(trees_render_cmd.render, ["product-sentiment/sarcasm@1.0.0"], obj=object())
+    assert result.exit_code == 0, result.output
+    assert result.output == to_mermaid(tree())
+    assert stored == [("product-sentiment", "sarcasm", "1.0.0")]
+
+
+@needs_dot
+def test_cli_writes_svg(stored: list, tmp_path: Path) -> None:
+    out = tmp_path / "sub" / "t.svg"
+    result = CliRunner().invoke(
+        trees_render_cmd.render, ["a/b", "--format", "svg", "--out", str(out)], obj=object()
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == f"wrote {out}\n"
+    assert ET.fromstring(out.read_text(encoding="utf-8")).tag == f"{SVG}svg"
+
+
+def test_cli_refuses_unknown_format(stored: list) -> None:
+    result = CliRunner().invoke(trees_render_cmd.render, ["a/b", "--format", "png"], obj=object())
+    assert result.exit_code == 2 and "'png' is not one of" in result.output
+    assert stored == []
