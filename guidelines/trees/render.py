@@ -8,7 +8,9 @@ goes through `display_lines` and then through the one escaper of its language:
 - Mermaid: each label is one double-quoted string holding only ASCII letters, digits, space and
   `.,?!'()-`, Mermaid entity codes (`#35;` for `#`, `#34;` for a quote, `#128512;` for an emoji, ...) and
   `<br>` for a line break. No quote, `|`, bracket, `;`, `:`, `%`, backtick or `<`/`>` of the author ever
-  reaches the parser or the HTML label, and Mermaid's own entity placeholders cannot be forged.
+  reaches the parser or the HTML label, and Mermaid's own entity placeholders cannot be forged. (The
+  codes make non-ASCII text about eight times longer: a viewer's `maxTextSize`, 50,000 by default, may
+  need raising for a large tree in another script.)
 - DOT: each label is a double-quoted string (several, joined with `+`, past 2,000 characters: Graphviz
   2.43 refuses a quoted string over 16 KiB) with `\\` for a backslash, `\"` for a quote, `&amp;` for an
   ampersand (Graphviz decodes entities in plain labels) and `\n` between lines. Nothing else needs
