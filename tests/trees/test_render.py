@@ -9,15 +9,15 @@ import shutil
 import subprocess
 from collections import Counter
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guidelines.trees.model import Leaf, Option, Question, Tree
 from guidelines.trees.render import display_lines, dot_string, mermaid_label, to_dot, to_mermaid
+from tests.support.tools import needs
 
 DOT = shutil.which("dot")
-needs_dot = pytest.mark.skipif(DOT is None, reason="Graphviz's dot is not installed")
+needs_dot = needs("dot", "graphviz")
 
 
 def small_tree() -> Tree:

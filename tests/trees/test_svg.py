@@ -15,9 +15,10 @@ from bot.errors import ConfigError, InputError
 from bot.jobs.trees_render import FORMATS, MISSING_DOT, GraphvizError, render_svg, render_tree
 from guidelines.trees.model import Leaf, Option, Question, Tree
 from guidelines.trees.render import to_dot, to_mermaid
+from tests.support.tools import needs
 
 SVG = "{http://www.w3.org/2000/svg}"
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+needs_dot = needs("dot", "graphviz")
 
 HOSTILE = 'a "quote" \\ back <script>alert(1)</script> & ]]> --> end; |x| 😀'
 
