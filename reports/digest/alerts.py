@@ -5,7 +5,7 @@ from __future__ import annotations
 from reports.digest.model import Alert
 from reports.formatters import ci, pct, short_day
 from reports.metrics import DriftAlert, wilson_interval
-from reports.metrics.drift import P_RULE
+from reports.metrics.drift import CUSUM_RULE, P_RULE
 
 
 def phrase(alert: DriftAlert, task: str | None = None) -> str:
@@ -20,6 +20,14 @@ def phrase(alert: DriftAlert, task: str | None = None) -> str:
             f"(95% CI {ci((lo, hi))}, n={alert.n}) on {short_day(alert.day)}, "
             f"below the control limit ({pct(1 - alert.limit)})"
         )
+    if alert.rule == CUSUM_RULE:
+        correct = round((1 - alert.value) * alert.n)
+        lo, hi = wilson_interval(correct, alert.n)
+        return (
+            f"{alert.annotator}: {what}{where} fell to {pct(1 - alert.value)} "
+            f"(95% CI {ci((lo, hi))}, n={alert.n}) in the days up to {short_day(alert.day)}, "
+            f"against {pct(1 - alert.limit)} before (CUSUM)"
+        )
     return (
         f"{alert.annotator}: {what}{where} has been sliding (EWMA {pct(1 - alert.value)}) "
         f"up to {short_day(alert.day)}, below its slow-drift limit ({pct(1 - alert.limit)})"
@@ -27,8 +35,8 @@ def phrase(alert: DriftAlert, task: str | None = None) -> str:
 
 
 def to_alert(alert: DriftAlert, task: str, name_task: bool) -> Alert:
-    """A phrased, ranked alert; a p-chart signal outranks an EWMA one, then the larger excess."""
-    severity = (1.0 if alert.rule == P_RULE else 0.0) + (alert.value - alert.limit)
+    """A phrased, ranked alert; a p-chart or CUSUM signal outranks an EWMA one, then the larger excess."""
+    severity = (1.0 if alert.rule in (P_RULE, CUSUM_RULE) else 0.0) + (alert.value - alert.limit)
     return Alert(
         annotator=alert.annotator,
         task=task,

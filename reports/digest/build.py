@@ -31,6 +31,7 @@ from reports.digest.model import (
 )
 from reports.digest.sections import Section, SectionInput, compute_sections
 from reports.digest.slices import task_slices
+from reports.digest.weak import task_weak
 from reports.metrics import encode, krippendorff_alpha
 from reports.metrics.counts import local_days
 
@@ -130,6 +131,7 @@ def build_digest(
     has_baseline = baseline is not None and len(baseline) > 0
     pool = pd.concat([baseline, df], ignore_index=True) if has_baseline else df
     history = History(pool, has_baseline, win, tz, release_dates)
+    last_day = (pd.Timestamp(win.end).tz_convert(tz) - pd.Timedelta(1, "us")).date()
 
     agreement: list[TaskAgreement] = []
     pairs: list[PairRow] = []
@@ -148,7 +150,7 @@ def build_digest(
         for by in SEGMENTS:
             segments[by] += segment_rows(part, by)
         drift = task_drift(part, history, name_task)
-        alerts += drift.alerts
+        alerts += drift.alerts + task_weak(part, last_day, name_task)
         if drift.points is not None:
             points.append(drift.points)
         releases += task_releases(part, history, n_boot)

@@ -16,6 +16,12 @@ from reports.metrics.gold import gold_outcome
 
 P_RULE = "p-chart above UCL"
 EWMA_RULE = "EWMA above limit"
+CUSUM_RULE = "CUSUM above h"
+RULES = (P_RULE, EWMA_RULE, CUSUM_RULE)
+# Chosen by bench/alerts.py (BENCHMARKS.md "Alerts worth acting on"): see the design note above drift_chart.
+CUSUM_SHIFT = 0.2  # alternative error rate: centre + 0.2 (e.g. 10% -> 30%, a 90% -> 70% accuracy drop)
+CUSUM_H = 5.0  # decision interval, log-likelihood-ratio units
+CUSUM_LEAD = 2  # days before a baseline frame's end that feed the CUSUM instead of the centre
 COLUMNS = [
     "annotator",
     "source",
@@ -30,6 +36,10 @@ COLUMNS = [
     "lcl",
     "ewma",
     "ewma_ucl",
+    "cusum",
+    "cusum_h",
+    "run_errors",
+    "run_n",
     "rule",
 ]
 
@@ -59,12 +69,23 @@ def _daily_outcomes(df: pd.DataFrame, gold: pd.DataFrame | None, tz: str) -> pd.
     loo = loo_outcome(enc)
     gold_res = gold_outcome(enc, gold) if gold is not None else np.full(len(enc.unit), -1, dtype=np.int8)
     n_days = max(len(days), 1)
-    key = enc.annotator * n_days + day_codes
-    size = len(enc.annotators) * n_days
+    m = len(enc.annotators)
+    # Several tasks: each (task, annotator) is its own chart with its own team (bench/alerts.py stacks
+    # independent teams as tasks); the digest passes one task at a time.
+    tasks = enc.tasks if enc.tasks is not None else pd.Index([None])
+    # MultiIndex codes come in the smallest integer type: widen before arithmetic.
+    task_code = (
+        enc.units.codes[0][enc.unit].astype(np.int64)
+        if enc.tasks is not None
+        else np.zeros(len(enc.unit), np.int64)
+    )
+    key = (task_code * m + enc.annotator) * n_days + day_codes
+    size = len(tasks) * m * n_days
     out = pd.DataFrame(
         {
-            "annotator": np.repeat(enc.annotators.to_numpy(), n_days),
-            "day": np.tile(np.asarray(days), len(enc.annotators)) if len(days) else [],
+            "task": np.repeat(np.asarray(tasks, dtype=object), m * n_days),
+            "annotator": np.tile(np.repeat(enc.annotators.to_numpy(), n_days), len(tasks)),
+            "day": np.tile(np.asarray(days), len(tasks) * m) if len(days) else [],
             "loo_n": np.bincount(key, weights=loo >= 0, minlength=size),
             "loo_err": np.bincount(key, weights=loo == DISAGREES, minlength=size),
             "gold_n": np.bincount(key, weights=gold_res >= 0, minlength=size),
@@ -108,13 +129,72 @@ def _ewma(points: pd.DataFrame, lam: float, width: float) -> tuple[np.ndarray, n
     return ewma, ucl
 
 
+def cusum_weights(p0: np.ndarray | float, p1: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """Log-likelihood ratio of error rate p1 against p0 per error and per correct item (Page's binomial CUSUM)."""
+    p0, p1 = np.asarray(p0, dtype=float), np.asarray(p1, dtype=float)
+    return np.log(p1 / p0), np.log((1 - p1) / (1 - p0))
+
+
+def binomial_cusum(
+    errors: np.ndarray, n: np.ndarray, p0: np.ndarray, p1: np.ndarray, h: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Page's CUSUM per row (chart) over columns (days), reset to 0 after each alarm; NaN n = no data that day.
+
+    S_t = max(0, S_{t-1} + x_t ln(p1/p0) + (n_t - x_t) ln((1-p1)/(1-p0))), alarm when S_t > h.
+    Returns (S, alarm, run_errors, run_n): S is NaN where the day has no data (the sum carries over it);
+    the run is the days since S last left 0, i.e. the evidence behind the current sum.
+    """
+    errors, n = np.atleast_2d(np.asarray(errors, dtype=float)), np.atleast_2d(np.asarray(n, dtype=float))
+    p0, p1 = np.asarray(p0, dtype=float).reshape(-1), np.asarray(p1, dtype=float).reshape(-1)
+    w_err, w_ok = cusum_weights(p0, p1)
+    s_out, run_x_out, run_n_out = (np.full(errors.shape, np.nan) for _ in range(3))
+    alarm = np.zeros(errors.shape, dtype=bool)
+    s, run_x, run_n = (np.zeros(errors.shape[0]) for _ in range(3))
+    # The recursion over time is sequential; each step is vectorised over every chart.
+    for t in range(errors.shape[1]):
+        live = ~np.isnan(n[:, t]) & ~np.isnan(w_err)
+        x, m = np.nan_to_num(errors[:, t]), np.nan_to_num(n[:, t])
+        step = x * np.nan_to_num(w_err) + (m - x) * np.nan_to_num(w_ok)
+        s = np.where(live, np.maximum(0.0, s + step), s)
+        run_x = np.where(live, np.where(s > 0, run_x + x, 0.0), run_x)
+        run_n = np.where(live, np.where(s > 0, run_n + m, 0.0), run_n)
+        fired = live & (s > h)
+        s_out[live, t], run_x_out[live, t], run_n_out[live, t] = s[live], run_x[live], run_n[live]
+        alarm[:, t] = fired
+        s, run_x, run_n = (np.where(fired, 0.0, a) for a in (s, run_x, run_n))
+    return s_out, alarm, run_x_out, run_n_out
+
+
+def _cusum(points: pd.DataFrame, shift: float, h: float) -> dict[str, np.ndarray]:
+    """The CUSUM over each chart's `run` days (lead-in and monitored), against centre -> centre + shift."""
+    out = {c: np.full(len(points), np.nan) for c in ("cusum", "run_errors", "run_n")}
+    out["alarm"] = np.zeros(len(points), dtype=bool)
+    run = points["run"].to_numpy()
+    if not run.any():
+        return out
+    sub = points[run]
+    chart = pd.factorize(sub["chart"])[0]
+    step = sub.groupby("chart").cumcount().to_numpy()
+    shape = (chart.max() + 1, step.max() + 1)
+    errors, n = np.full(shape, np.nan), np.full(shape, np.nan)
+    errors[chart, step] = sub["errors"].to_numpy()
+    n[chart, step] = sub["n"].to_numpy()
+    p0 = np.zeros(shape[0])
+    p0[chart] = sub["center"].to_numpy()
+    res = binomial_cusum(errors, n, p0, np.minimum(p0 + shift, 0.999), h)
+    idx = np.flatnonzero(run)
+    for name, arr in zip(("cusum", "alarm", "run_errors", "run_n"), res, strict=True):
+        out[name][idx] = arr[chart, step]
+    return out
+
+
 def _baseline_centre(
     pts: pd.DataFrame, prior_strength: float, min_baseline_n: int
 ) -> tuple[pd.Series, pd.Series]:
     """Per chart: the baseline error rate shrunk towards the team's, and its effective item count."""
     base = pts[pts["baseline"]].groupby("chart")[["errors", "n"]].sum()
-    base = base.join(pts.groupby("chart")[["source", "segment"]].first())
-    team = base.groupby(["source", "segment"])[["errors", "n"]].transform("sum")
+    base = base.join(pts.groupby("chart")[["task", "source", "segment"]].first())
+    team = base.groupby(["task", "source", "segment"], dropna=False)[["errors", "n"]].transform("sum")
     team_rate = team["errors"] / team["n"]
     # Shrinking towards the team's baseline rate keeps a zero-error baseline from giving zero-width limits.
     n_eff = base["n"] + prior_strength
@@ -158,6 +238,10 @@ def drift_chart(
     ewma_width: float = 3.0,
     estimated_centre: bool = True,
     continuity: bool = True,
+    rules: Sequence[str] = (CUSUM_RULE,),
+    cusum_shift: float = CUSUM_SHIFT,
+    cusum_h: float = CUSUM_H,
+    cusum_lead: int = CUSUM_LEAD,
     tz: str = "UTC",
 ) -> pd.DataFrame:
     """Chart points per annotator, source ('gold'/'consensus'), segment, day, with limits and rule fired."""
@@ -169,6 +253,7 @@ def drift_chart(
     use_gold = (daily["gold_n"] >= min_gold_per_day) | ((daily["gold_n"] > 0) & (daily["loo_n"] == 0))
     pts = pd.DataFrame(
         {
+            "task": daily["task"],
             "annotator": daily["annotator"],
             "source": np.where(use_gold, "gold", "consensus"),
             "day": daily["day"],
@@ -179,13 +264,25 @@ def drift_chart(
     pts = pts[pts["n"] > 0].copy()
     releases = np.array(sorted(release_dates), dtype="datetime64[ns]")
     pts["segment"] = np.searchsorted(releases, pts["day"].to_numpy(), side="right")
-    pts = pts.sort_values(["annotator", "source", "segment", "day"], kind="stable").reset_index(drop=True)
-    pts["chart"] = pts.groupby(["annotator", "source", "segment"], sort=False).ngroup()
+    keys = ["task", "annotator", "source", "segment"]
+    pts = pts.sort_values([*keys, "day"], kind="stable").reset_index(drop=True)
+    pts["chart"] = pts.groupby(keys, sort=False, dropna=False).ngroup()
     pts["p"] = pts["errors"] / pts["n"]
+    unknown = sorted(set(rules) - set(RULES))
+    if unknown:
+        raise ValueError(f"unknown drift rule(s) {unknown}: expected some of {list(RULES)}")
     first = (pts.groupby("chart").cumcount() < baseline_days).to_numpy()
+    lead = np.zeros(len(pts), dtype=bool)
     if baseline_end is not None:
         # An explicit end applies to the first segment; after a release the baseline is the first k days.
-        first = np.where(pts["segment"] == 0, pts["day"] <= pd.Timestamp(baseline_end), first)
+        # The last `cusum_lead` days before the end feed the CUSUM instead of the centre, so a digest of one
+        # day still sees the day before it (as yesterday's digest did) against a centre that excludes it.
+        end = pd.Timestamp(baseline_end)
+        centre_end = end - pd.Timedelta(days=cusum_lead)
+        seg0 = (pts["segment"] == 0).to_numpy()
+        day = pts["day"]
+        first = np.where(seg0, day <= centre_end, first)
+        lead = seg0 & ((day > centre_end) & (day <= end)).to_numpy()
     pts["baseline"] = first.astype(bool)
 
     centre, n_eff = _baseline_centre(pts, prior_strength, min_baseline_n)
@@ -193,19 +290,30 @@ def drift_chart(
     pts["base_var"] = (
         pts["center"] * (1 - pts["center"]) / pts["chart"].map(n_eff) if estimated_centre else 0.0
     )
-    pts["monitor"] = ~pts["baseline"] & pts["center"].notna()
+    pts["monitor"] = ~pts["baseline"] & ~lead & pts["center"].notna()
+    pts["run"] = (pts["monitor"] | lead) & pts["center"].notna()
 
     sd = np.sqrt(pts["center"] * (1 - pts["center"]) / pts["n"] + pts["base_var"])
     pts["ucl"] = pts["center"] + sigma * sd
     pts["lcl"] = np.maximum(pts["center"] - sigma * sd, 0.0)
     pts["ewma"], pts["ewma_ucl"] = _ewma(pts, lam, ewma_width)
 
+    cus = _cusum(pts, cusum_shift, cusum_h)
+    pts["cusum"], pts["cusum_h"] = cus["cusum"], np.where(pts["run"], cusum_h, np.nan)
+    pts["run_errors"], pts["run_n"] = cus["run_errors"], cus["run_n"]
+
     corrected = (pts["errors"] - (0.5 if continuity else 0.0)) / pts["n"]
-    p_fire = pts["monitor"] & (pts["n"] >= min_n) & (corrected > pts["ucl"])
-    e_fire = pts["monitor"] & (pts["ewma"] > pts["ewma_ucl"])
-    both = f"{P_RULE}; {EWMA_RULE}"
-    rule = np.where(p_fire & e_fire, both, np.where(p_fire, P_RULE, np.where(e_fire, EWMA_RULE, "")))
-    pts["rule"] = pd.Series(rule, dtype=object).where(rule != "", None)
+    fired = {
+        P_RULE: pts["monitor"] & (pts["n"] >= min_n) & (corrected > pts["ucl"]),
+        EWMA_RULE: pts["monitor"] & (pts["ewma"] > pts["ewma_ucl"]),
+        CUSUM_RULE: pts["monitor"] & cus["alarm"],
+    }
+    rule = np.full(len(pts), "", dtype=object)
+    for name in RULES:
+        if name in rules:
+            hit = fired[name].to_numpy()
+            rule = np.where(hit, np.where(rule == "", name, rule + "; " + name), rule)
+    pts["rule"] = pd.Series(rule, dtype=object, index=pts.index).where(rule != "", None)
     pts["day"] = pts["day"].dt.date
     return pts[COLUMNS]
 
@@ -213,22 +321,32 @@ def drift_chart(
 def drift_alerts(points: pd.DataFrame, new_only: bool = False) -> list[DriftAlert]:
     """One alert per fired rule per point; new_only keeps the first day of each run of consecutive signals."""
     alerts: list[DriftAlert] = []
-    for rule, value_col, limit_col in ((P_RULE, "p", "ucl"), (EWMA_RULE, "ewma", "ewma_ucl")):
+    for rule, value_col, limit_col in (
+        (P_RULE, "p", "ucl"),
+        (EWMA_RULE, "ewma", "ewma_ucl"),
+        (CUSUM_RULE, "", ""),
+    ):
         fired = points["rule"].fillna("").str.contains(rule, regex=False)
         if new_only:
             chart = [points["annotator"], points["source"], points["segment"]]
             fired = fired & ~fired.groupby(chart).shift(1, fill_value=False).astype(bool)
         hits = points[fired]
-        alerts.extend(
-            DriftAlert(
-                annotator=str(r.annotator),
-                day=r.day,
-                rule=rule,
-                value=float(getattr(r, value_col)),
-                limit=float(getattr(r, limit_col)),
-                source=str(r.source),
-                n=int(r.n),
+        for r in hits.itertuples(index=False):
+            if rule == CUSUM_RULE:
+                # A CUSUM alert reports the evidence behind it: the error rate over its run of days
+                # (errors / items since the sum last left 0) against the baseline rate.
+                value, limit, n = r.run_errors / r.run_n, r.center, r.run_n
+            else:
+                value, limit, n = getattr(r, value_col), getattr(r, limit_col), r.n
+            alerts.append(
+                DriftAlert(
+                    annotator=str(r.annotator),
+                    day=r.day,
+                    rule=rule,
+                    value=float(value),
+                    limit=float(limit),
+                    source=str(r.source),
+                    n=int(n),
+                )
             )
-            for r in hits.itertuples(index=False)
-        )
     return sorted(alerts, key=lambda a: (a.day, a.annotator, a.rule))

@@ -10,7 +10,10 @@ import pandas as pd
 import pytest
 
 from reports.metrics import drift_alerts, drift_chart
-from reports.metrics.drift import EWMA_RULE, P_RULE
+from reports.metrics.drift import CUSUM_RULE, EWMA_RULE, P_RULE, binomial_cusum, cusum_weights
+
+# The p-chart and EWMA rules are off by default since the CUSUM (issue 13 item 10); their tests ask for them.
+CHARTS = {"rules": (P_RULE, EWMA_RULE)}
 
 START = date(2025, 3, 1)
 LABELS = np.array(list("ABCDE"), dtype=object)
@@ -114,7 +117,8 @@ def test_steady_annotator_rarely_alarms() -> None:
 def test_textbook_limits_alarm_more_often() -> None:
     # Why the continuity correction and the centre's variance are on by default: measured 10/100 against
     # 2/100 (20/100 against 5/100 with a 7-day baseline).
-    assert false_alarm_rate(100, continuity=False, estimated_centre=False) >= false_alarm_rate(100) + 0.05
+    textbook = false_alarm_rate(100, continuity=False, estimated_centre=False, **CHARTS)
+    assert textbook >= false_alarm_rate(100, **CHARTS) + 0.05
 
 
 def test_points_carry_the_documented_limits() -> None:
@@ -123,7 +127,7 @@ def test_points_carry_the_documented_limits() -> None:
     one = pts[pts.annotator == "steady"].reset_index(drop=True)
     assert list(pts.columns) == [
         "annotator", "source", "segment", "day", "n", "errors", "p", "baseline",
-        "center", "ucl", "lcl", "ewma", "ewma_ucl", "rule",
+        "center", "ucl", "lcl", "ewma", "ewma_ucl", "cusum", "cusum_h", "run_errors", "run_n", "rule",
     ]  # fmt: skip
     assert (one.source == "gold").all() and (one.n == 40).all()
     assert one.baseline.tolist() == [True] * 14 + [False] * 16
@@ -170,7 +174,13 @@ def test_baseline_end_sets_the_first_window() -> None:
     df, gold = team(2, steady=steady)
     pts = drift_chart(df, gold, baseline_end=START + timedelta(days=9))
     mine = pts[pts.annotator == "steady"]
-    assert mine.baseline.tolist() == [True] * 10 + [False] * 20
+    # The last CUSUM_LEAD (2) days before the end feed the CUSUM, not the centre (issue 13 item 10); they
+    # never alert themselves.
+    assert mine.baseline.tolist() == [True] * 8 + [False] * 22
+    assert mine.cusum.iloc[:8].isna().all() and mine.cusum.iloc[8:].notna().all()
+    assert mine.rule.iloc[8:10].isna().all()
+    old = drift_chart(df, gold, baseline_end=START + timedelta(days=9), cusum_lead=0)
+    assert old[old.annotator == "steady"].baseline.tolist() == [True] * 10 + [False] * 20
 
 
 def test_consensus_disagreement_is_used_where_gold_is_sparse() -> None:
@@ -198,7 +208,7 @@ def test_consensus_disagreement_is_used_where_gold_is_sparse() -> None:
 
 def test_drift_alerts_name_rule_value_and_limit() -> None:
     df, gold = team(0, dropper=dropping)
-    pts = drift_chart(df, gold)
+    pts = drift_chart(df, gold, **CHARTS)
     alerts = drift_alerts(pts)
     assert alerts and {a.rule for a in alerts} <= {P_RULE, EWMA_RULE}
     for a in alerts:
@@ -208,3 +218,41 @@ def test_drift_alerts_name_rule_value_and_limit() -> None:
     assert 0 < len(fresh) <= len(alerts)
     ewma_days = [a.day for a in fresh if a.annotator == "dropper" and a.rule == EWMA_RULE]
     assert len(ewma_days) == len(set(ewma_days))
+
+
+def test_binomial_cusum_by_hand() -> None:
+    # p0 = 0.1, p1 = 0.3: each error adds ln 3 = 1.0986, each correct item ln(7/9) = -0.2513.
+    w_err, w_ok = cusum_weights(0.1, 0.3)
+    assert w_err == pytest.approx(np.log(3)) and w_ok == pytest.approx(np.log(7 / 9))
+    errors = np.array([[2.0, 6.0, 8.0, 1.0, np.nan, 9.0]])
+    n = np.array([[10.0, 10.0, 10.0, 10.0, np.nan, 10.0]])
+    s, alarm, run_x, run_n = binomial_cusum(errors, n, np.array([0.1]), np.array([0.3]), h=5.0)
+    day = [x * w_err + (10 - x) * w_ok for x in (2, 6, 8, 1, 9)]
+    s1 = max(0.0, day[0])  # 2*1.0986 - 8*0.2513 = 0.1868
+    s2 = max(0.0, s1 + day[1])  # + 6*1.0986 - 4*0.2513 = 5.7731 > h: alarm, reset to 0
+    s3 = max(0.0, day[2])  # 8*1.0986 - 2*0.2513 = 8.2863: alarm on its own
+    s4 = max(0.0, day[3])  # 1.0986 - 9*0.2513 < 0: 0
+    s6 = max(0.0, day[4])  # the day without data carries S over: 9*1.0986 - 0.2513 = 9.6362
+    assert s[0, :4] == pytest.approx([s1, s2, s3, s4])
+    assert s[0, :4] == pytest.approx([0.1868, 5.7731, 8.2863, 0.0], abs=1e-4)
+    assert np.isnan(s[0, 4]) and s[0, 5] == pytest.approx(s6)
+    assert alarm[0].tolist() == [False, True, True, False, False, True]
+    # The run behind each sum: days since S last left 0 (the alarm's evidence), cleared by the reset.
+    assert run_x[0, :4].tolist() == [2, 8, 8, 0] and run_n[0, :4].tolist() == [10, 20, 10, 0]
+
+
+def test_cusum_is_the_default_rule_and_reports_its_run() -> None:
+    df, gold = team(0, dropper=dropping)
+    pts = drift_chart(df, gold)
+    assert set(pts.rule.dropna()) == {CUSUM_RULE}
+    alerts = [a for a in drift_alerts(pts, new_only=True) if a.annotator == "dropper"]
+    first = alerts[0]
+    assert (first.day - START).days - SHIFT_DAY in (0, 1)
+    row = pts[(pts.annotator == "dropper") & (pts.day == first.day)].iloc[0]
+    # value: the run's error rate, limit: the centre, n: the run's items (error rates, as the contract says).
+    assert first.value == pytest.approx(row.run_errors / row.run_n) and first.limit == pytest.approx(
+        row.center
+    )
+    assert first.n == row.run_n and first.value > first.limit
+    with pytest.raises(ValueError, match="unknown drift rule"):
+        drift_chart(df, gold, rules=("nope",))
