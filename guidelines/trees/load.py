@@ -95,22 +95,9 @@ class _Reader:
     def __init__(self, shown: str) -> None:
         self.shown = shown
         self.problems: list[GuidelineFormatError] = []
-        self._seen: set[int] = set()
 
     def fail(self, message: str, line: int) -> None:
         self.problems.append(GuidelineFormatError(message, self.shown, line))
-
-    def fresh(self, node: yaml.Node) -> bool:
-        """False (with a problem) for a collection reached a second time: a YAML alias."""
-        if isinstance(node, yaml.ScalarNode):
-            return True
-        if id(node) in self._seen:
-            self.fail(
-                "YAML aliases (*name) of lists or mappings are not supported: write the node out", _line(node)
-            )
-            return False
-        self._seen.add(id(node))
-        return True
 
     def mapping(
         self,
@@ -119,33 +106,32 @@ class _Reader:
         known: Sequence[str] | None,
         required: Sequence[str] = (),
         duplicate: str = "",
+        line: int | None = None,
     ) -> dict[str, tuple[int, yaml.Node]] | None:
         """Keys of a mapping node with their lines and values; None (with a problem) when not a mapping."""
         if not isinstance(node, yaml.MappingNode):
             self.fail(f"{what} must be a mapping (key: value lines), not {_kind(node)}", _line(node))
             return None
-        if not self.fresh(node):
-            return None
         out: dict[str, tuple[int, yaml.Node]] = {}
         for key_node, value in node.value:
-            line = _line(key_node)
+            key_line = _line(key_node)
             key = self.scalar(key_node, f"a key in {what}")
             if key is None:
                 continue
             if key in out:
                 name = duplicate or f"{what}: duplicate key"
-                self.fail(f'{name} "{_clip(key)}" (first at line {out[key][0]})', line)
+                self.fail(f'{name} "{_clip(key)}" (first at line {out[key][0]})', key_line)
                 continue
             if known is not None and key not in known:
                 self.fail(
                     f"{what}: unknown field {_show(key)}{_hint(key, known)}; known fields: {', '.join(known)}",
-                    line,
+                    key_line,
                 )
                 continue
-            out[key] = (line, value)
+            out[key] = (key_line, value)
         for key in required:
             if key not in out:
-                self.fail(f'{what}: missing required field "{key}"', _line(node))
+                self.fail(f'{what}: missing required field "{key}"', line or _line(node))
         return out
 
     def scalar(self, node: yaml.Node, what: str) -> str | None:
@@ -191,9 +177,9 @@ class _Reader:
             ok = False
         size = slack_length(value) if escaped else len(value)
         if size > limit:
-            how = " once &, < and > are escaped" if escaped and size != len(value) else ""
+            how = " (&, < and > count as Slack's escapes)" if escaped and size != len(value) else ""
             self.fail(
-                f"{what} is too long: {size} characters{how}, Slack shows at most {limit} there", _line(node)
+                f"{what} is too long: {size} characters{how}; Slack shows at most {limit} there", _line(node)
             )
             ok = False
         return value if ok else None
@@ -224,6 +210,22 @@ def _clip(value: str, limit: int = 60) -> str:
     return value if len(value) <= limit else value[:limit] + "…"
 
 
+class _TreeLoader(yaml.SafeLoader):
+    """SafeLoader refusing aliases where they are used: a tree is written out, and an alias of a large
+    list repeated many times would make the file's size say nothing about the work of reading it."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "aliases (*name) are not supported in tree files: write the node out",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)  # type: ignore[arg-type]
+
+
 def compose(text: str, shown: str) -> tuple[yaml.Node | None, list[GuidelineFormatError]]:
     """The composed YAML document, or the problems that stop reading it (control characters, syntax)."""
     problems: list[GuidelineFormatError] = []
@@ -240,9 +242,12 @@ def compose(text: str, shown: str) -> tuple[yaml.Node | None, list[GuidelineForm
     if problems:
         return None, problems
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader), []
+        return yaml.compose(text, Loader=_TreeLoader), []  # safe: a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # A scanner error's context is where the token began (an unclosed quote), the useful line;
+        # a parser's context is the enclosing block, often far above the problem.
+        scanning = isinstance(exc, yaml.scanner.ScannerError) and exc.context_mark is not None
+        mark = exc.context_mark if scanning else (exc.problem_mark or exc.context_mark)
         line = mark.line + 1 if mark is not None else 1
         problem = " ".join(p for p in (exc.context, exc.problem) if p) or "cannot be read"
         return None, [GuidelineFormatError(f"malformed YAML: {problem}", shown, line)]
@@ -356,7 +361,7 @@ def _node(r: _Reader, node_id: str, line: int, value: yaml.Node, graph: Graph, r
     if not is_question and not is_leaf:
         r.fail(f"{what} is neither a question (text, options) nor a leaf (label, rationale, anchor)", line)
         graph.complete = False
-        r.mapping(value, what, QUESTION_FIELDS + LEAF_FIELDS)  # reports its unknown fields
+        r.mapping(value, what, QUESTION_FIELDS + LEAF_FIELDS, line=line)  # reports its unknown fields
         return None
     if is_leaf:
         return _leaf(r, node_id, line, value, what, refs)
@@ -365,7 +370,7 @@ def _node(r: _Reader, node_id: str, line: int, value: yaml.Node, graph: Graph, r
 
 def _leaf(r: _Reader, node_id: str, line: int, value: yaml.Node, what: str, refs: _Refs) -> Leaf | None:
     before = len(r.problems)
-    fields = r.mapping(value, what, LEAF_FIELDS, LEAF_FIELDS)
+    fields = r.mapping(value, what, LEAF_FIELDS, LEAF_FIELDS, line=line)
     if fields is None:
         return None
     label = rationale = anchor = None
@@ -402,7 +407,7 @@ def _question(
     r: _Reader, node_id: str, line: int, value: yaml.Node, what: str, graph: Graph, refs: _Refs
 ) -> Question | None:
     before = len(r.problems)
-    fields = r.mapping(value, what, QUESTION_FIELDS, QUESTION_REQUIRED)
+    fields = r.mapping(value, what, QUESTION_FIELDS, QUESTION_REQUIRED, line=line)
     if fields is None:
         graph.complete = False
         return None
@@ -416,7 +421,7 @@ def _question(
         seq = fields["anchors"][1]
         if not isinstance(seq, yaml.SequenceNode):
             r.fail(f"{what}: anchors must be a list of section anchors, not {_kind(seq)}", _line(seq))
-        elif r.fresh(seq):
+        else:
             for item in seq.value:
                 anchor = _anchor(r, item, f"{what}: an anchor")
                 if anchor is not None:
@@ -431,7 +436,7 @@ def _question(
                 options_line,
             )
             graph.complete = False
-        elif r.fresh(seq):
+        else:
             count = len(seq.value)
             if not MIN_OPTIONS <= count <= MAX_OPTIONS:
                 r.fail(
