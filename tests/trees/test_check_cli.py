@@ -69,3 +69,19 @@ def test_a_version_without_trees_is_ok(tmp_path: Path) -> None:
 def test_help_has_an_example() -> None:
     result = CliRunner().invoke(cli, ["trees", "check", "--help"])
     assert result.exit_code == 0 and "Example: annobot trees check" in result.output
+
+
+def test_the_format_doc_tree_example_is_valid() -> None:
+    import re
+
+    from guidelines.parse import parse_guideline_text
+    from tests.support.guidelines import MINI_TOML
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "guidelines-format.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## Decision trees") :]
+    example = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    rules = "# Overview\n\nx\n\n## Sarcasm {#sarcasm}\n\ny\n\n## Positive\n\nz\n"
+    parsed = parse_guideline_text(
+        {"rules.md": rules}, MINI_TOML.format(version="1.0.0"), trees={"s.yaml": example}
+    )
+    assert [t.id for t in parsed.trees] == ["sarcasm"]

@@ -186,3 +186,31 @@ def test_a_big_cycle_is_named_in_order(tmp_path: Path) -> None:
         load_guideline(write_version(tmp_path, {"c.yaml": text}))
     (cycle,) = [e for e in info.value.errors if "cycle" in e.message]
     assert cycle.message.startswith("cycle: " + " → ".join(f"q{i}" for i in range(1, 31)) + " → q1")
+
+
+def test_pure_python_parser_gives_the_same_trees_and_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    from guidelines.trees import load
+
+    folders = sorted(Path(__file__).resolve().parents[2].glob("examples/guidelines/*/v*"))
+    fast = [load_guideline(f).trees for f in folders]
+    monkeypatch.setattr(load, "_Parser", yaml.SafeLoader)
+    assert [load_guideline(f).trees for f in folders] == fast
+    bad = VALID.replace("No judgment.", "No judgment.\ufffe")  # refused by the YAML reader (line 32)
+    with pytest.raises(TreeErrors, match=r"t\.yaml:32: malformed YAML: character U\+FFFE"):
+        load_guideline(write_version(tmp_path, {"t.yaml": bad}))
+    monkeypatch.undo()
+    with pytest.raises(TreeErrors, match=r"t\.yaml:32: malformed YAML: character U\+FFFE"):
+        load_guideline(
+            write_version(tmp_path, {"t.yaml": bad.replace("Sarcastic?", "Sarcastic é?")}, name="b")
+        )
+
+
+def test_deep_nesting_and_several_documents_are_syntax_errors(tmp_path: Path) -> None:
+    with pytest.raises(TreeErrors, match="malformed YAML"):
+        load_guideline(write_version(tmp_path, {"t.yaml": "id: " + "[" * 50000 + "]" * 50000}, name="a"))
+    with pytest.raises(TreeErrors, match=r"t\.yaml:34: malformed YAML: a tree file holds one YAML document"):
+        load_guideline(write_version(tmp_path, {"t.yaml": VALID + "---\nid: x\n"}, name="b"))

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from tests.support.guidelines import mini
 
 # Line numbers below are this text's: the broken cases name the line each error must point at.
@@ -141,7 +143,7 @@ BROKEN: list[Broken] = [
         "yaml-syntax",
         replace_line(7, "    text: Is: the: praise"),
         7,
-        "malformed YAML: mapping values are not allowed here",
+        "malformed YAML: mapping values are not allowed",
     ),
     Broken("yaml-unclosed-quote", replace_line(15, '    text: "Is there'), 15, "malformed YAML:"),
     Broken(
@@ -319,7 +321,8 @@ BROKEN: list[Broken] = [
         "lone-surrogate-escape",
         replace_line(24, '    rationale: "\\ud83d alone"'),
         24,
-        "U+D83D is a lone surrogate",
+        # libyaml refuses the escape itself; PyYAML decodes it and the loader refuses the surrogate.
+        "invalid Unicode character escape code" if yaml.__with_libyaml__ else "U+D83D is a lone surrogate",
     ),
     Broken(
         "tree-id-not-a-slug",
