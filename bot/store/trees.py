@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 
 from bot.errors import NotFoundError
@@ -97,3 +97,24 @@ def tree_source(session: Session, slug: str, tree_id: str, version: str | None =
             Guideline.slug == slug, GuidelineVersion.version == tree.version, DecisionTree.tree_id == tree_id
         )
     ).one()
+
+
+def trees_citing_sections(
+    session: Session, sections: list[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], list[str]]:
+    """For each (slug, version, anchor), the ids of the trees of that version citing it; one query for a
+    whole `/guide` answer."""
+    if not sections:
+        return {}
+    rows = session.execute(
+        select(Guideline.slug, GuidelineVersion.version, DecisionTreeAnchor.anchor, DecisionTree.tree_id)
+        .join(GuidelineVersion, GuidelineVersion.guideline_id == Guideline.id)
+        .join(DecisionTree, DecisionTree.version_id == GuidelineVersion.id)
+        .join(DecisionTreeAnchor, DecisionTreeAnchor.tree_pk == DecisionTree.id)
+        .where(tuple_(Guideline.slug, GuidelineVersion.version, DecisionTreeAnchor.anchor).in_(sections))
+        .order_by(DecisionTree.position)
+    ).all()
+    out: dict[tuple[str, str, str], list[str]] = {}
+    for slug, version, anchor, tree_id in rows:
+        out.setdefault((slug, version, anchor), []).append(tree_id)
+    return out

@@ -201,6 +201,7 @@ def help_blocks() -> list[Block]:
             "`/guide QUERY` — search the current guidelines, e.g. `/guide sarcasm with emoji`",
             "`/guide QUERY @1.0.0` — search one published version instead of the current one",
             "`/guide diff SLUG V1 V2` — what changed in guideline SLUG between versions V1 and V2",
+            "`/guide tree` — the decision trees for hard cases; `/guide tree SLUG/TREE[@VERSION]` walks one",
             "`/guide help` — this message",
             "`@annobot QUESTION` — ask in a channel and get the matching guideline sections",
         ]
