@@ -22,6 +22,7 @@ from bot.jobs.trees import remember_step, start_walk, tree_list
 from bot.slack.blocks import kit
 from bot.slack.blocks.section_link import parse_section_ref
 from bot.slack.guide.builder import (
+    MAX_HITS_SHOWN,
     diff_blocks,
     help_blocks,
     no_match_blocks,
@@ -33,6 +34,7 @@ from bot.store.db import session_scope
 from bot.store.guidelines import diff_versions, get_section, get_version, version_exists
 from bot.store.lookups import record_lookup
 from bot.store.search import search_sections
+from bot.store.trees import trees_citing_sections
 
 log = logging.getLogger("annobot.slack")
 
@@ -104,7 +106,11 @@ def answer(session: Session, text: str, *, user_id: str, max_results: int = 5) -
     if not result.hits:
         blocks = no_match_blocks(req.query, suggestions)
         return Answer([blocks], kit.fallback_text("No guideline section matched", req.query), lookup)
-    blocks = search_results_blocks(req.query, result.hits, pinned=req.version, total=result.total)
+    shown = result.hits[:MAX_HITS_SHOWN]
+    trees = trees_citing_sections(session, [(h.guideline, h.version, h.anchor) for h in shown])
+    blocks = search_results_blocks(
+        req.query, result.hits, pinned=req.version, total=result.total, trees=trees
+    )
     return Answer([blocks], kit.fallback_text("Guideline answers", req.query), lookup)
 
 

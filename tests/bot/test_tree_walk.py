@@ -180,3 +180,21 @@ def test_property_any_button_value_gets_a_walk_or_an_explanation(bot: Bot, value
     assert shown.strip()
     if "no longer points" in shown:
         assert _steps(bot) == before
+
+
+def test_guide_sarcasm_offers_walk_the_tree_which_starts_a_walk(bot: Bot) -> None:
+    _, blocks = _start(bot, "sarcasm")
+    walks = [
+        b for b in _buttons(blocks) if b["action_id"] == "tree_start" and b["text"]["text"] == "Walk the tree"
+    ]
+    assert walks, texts(blocks)
+    ref = parse_walk_ref(walks[0]["value"])
+    assert (ref.slug, ref.version, ref.path) == ("product-sentiment", "1.1.0", ())
+    name = f"walkbtn{next(_n)}"
+    before = _steps(bot)
+    started = _click(bot, walks[0], name)
+    tree = _tree("1.1.0") if ref.tree_id == "sarcasm" else None
+    if tree is not None:
+        assert tree.node(tree.start).text.split()[0] in texts(started)
+    assert any(b["action_id"] == "tree_choose_0" for b in _buttons(started))
+    assert _steps(bot) == before + 1  # a new walk, its step 0
