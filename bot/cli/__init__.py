@@ -43,7 +43,7 @@ COMMANDS = {
     ),
     "trees": LazyCommand(
         "bot.cli.trees_cmd:trees",
-        "Decision trees for hard cases, authored beside the guideline: check them.",
+        "Decision trees for hard cases, authored beside the guideline: check, render, stats.",
     ),
     "run": LazyCommand(
         "bot.cli.run_cmd:run",

@@ -198,3 +198,28 @@ def test_guide_sarcasm_offers_walk_the_tree_which_starts_a_walk(bot: Bot) -> Non
         assert tree.node(tree.start).text.split()[0] in texts(started)
     assert any(b["action_id"] == "tree_choose_0" for b in _buttons(started))
     assert _steps(bot) == before + 1  # a new walk, its step 0
+
+
+def test_trees_stats_json_counts_the_recorded_walks(bot: Bot) -> None:
+    """Issue 11 item 4 through the real path: walks over HTTP → tree_steps → `annobot trees stats --json`."""
+    import json
+
+    from tests.support.guidelines import run_cli
+
+    name, blocks = _start(bot)
+    leaf = _walk_to_leaf(bot, name, blocks)
+    label = texts(leaf).split("Label: *", 1)[1].split("*", 1)[0]
+    _start(bot)  # a second walk, left at its first question (in progress: less than 30 minutes idle)
+    db_url = bot.engine.url.render_as_string(hide_password=False)
+    out = run_cli(db_url, "trees", "stats", "product-sentiment/sarcasm", "--json")
+    assert out.exit_code == 0, out.output
+    [figures] = json.loads(out.output)["trees"]
+    assert (figures["walks"], figures["completed"], figures["abandoned"], figures["in_progress"]) == (
+        2,
+        1,
+        0,
+        1,
+    )
+    assert figures["completion_rate"] == 1.0  # 1 completed / (1 completed + 0 abandoned)
+    assert [(o["label"], o["count"]) for o in figures["outcomes"]] == [(label, 1)]
+    assert figures["median_seconds_to_outcome"] >= 0
