@@ -229,6 +229,17 @@ def label_sections(
     return match_label_sections(labels, sections)
 
 
+def version_labels(session: Session, slug: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Every published version's label list, oldest first by semver (the digest reads retired labels)."""
+    rows = session.execute(
+        select(GuidelineVersion.version, GuidelineVersion.labels)
+        .join(Guideline)
+        .where(Guideline.slug == slug)
+    ).all()
+    ordered = sorted(rows, key=lambda r: parse_version(r.version))
+    return tuple((r.version, tuple(str(x) for x in r.labels)) for r in ordered)
+
+
 def list_versions(session: Session, slug: str) -> list[str]:
     """Published versions of a guideline, oldest first by semver."""
     rows = session.scalars(
