@@ -223,3 +223,29 @@ def test_trees_stats_json_counts_the_recorded_walks(bot: Bot) -> None:
     assert figures["completion_rate"] == 1.0  # 1 completed / (1 completed + 0 abandoned)
     assert [(o["label"], o["count"]) for o in figures["outcomes"]] == [(label, 1)]
     assert figures["median_seconds_to_outcome"] >= 0
+
+
+def test_the_digest_trees_section_counts_the_project_guideline_walks(bot: Bot, tmp_path: Path) -> None:
+    """The digest's `trees` section: walks over HTTP → `annobot digest --format json` for a project of that guideline."""
+    import json
+
+    from tests.support.guidelines import run_cli
+
+    name, blocks = _start(bot)
+    _walk_to_leaf(bot, name, blocks)
+    db_url = bot.engine.url.render_as_string(hide_password=False)
+    assert run_cli(db_url, "projects", "add", "reviews", "--guideline", "product-sentiment").exit_code == 0
+    f = tmp_path / "a.csv"
+    f.write_text("item_id,annotator,label\n1,a,Positive\n1,b,Negative\n", encoding="utf-8")
+    assert run_cli(db_url, "import", "annotations", str(f), "--project", "reviews").exit_code == 0
+    out = run_cli(db_url, "digest", "--project", "reviews", "--all", "--format", "json")
+    assert out.exit_code == 0, out.output
+    digest = json.loads(out.output)
+    assert digest["trees"] is not None and "trees" not in digest["section_reasons"]
+    by_tree = {t["tree"]: t for t in digest["trees"]["trees"]}
+    assert set(by_tree) == {"product-sentiment/sarcasm", "product-sentiment/mixed-sentiment"}
+    assert (
+        by_tree["product-sentiment/sarcasm"]["walks"],
+        by_tree["product-sentiment/sarcasm"]["completed"],
+    ) == (1, 1)
+    assert by_tree["product-sentiment/mixed-sentiment"]["walks"] == 0
