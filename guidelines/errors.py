@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class GuidelineError(Exception):
     """Base error; knows the file and 1-based line it is about, when there is one."""
@@ -33,3 +35,33 @@ class GuidelineFormatError(GuidelineError):
 
 class VersionError(GuidelineError):
     """A version string is not semver, or versions are in the wrong order."""
+
+
+class TreeErrors(GuidelineFormatError):
+    """Every problem found in the decision trees of a check or publish, each with its file and line.
+
+    `str()` is one line per problem, `FILE:LINE: message`; the CLI prints them all and exits 2.
+    """
+
+    def __init__(self, errors: Sequence[GuidelineError]) -> None:
+        if not errors:
+            raise ValueError("TreeErrors needs at least one error")
+        self.errors: tuple[GuidelineError, ...] = tuple(errors)
+        first = self.errors[0]
+        more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
+        super().__init__(first.message + more, first.file, first.line)
+
+    @property
+    def problems(self) -> list[tuple[str | None, int | None, str]]:
+        """(file, line, message) of each problem, in the order found."""
+        return [(e.file, e.line, e.message) for e in self.errors]
+
+    def lines(self) -> list[str]:
+        """One `FILE:LINE: message` line per problem."""
+        return [str(e) for e in self.errors]
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def __reduce__(self) -> tuple[type[TreeErrors], tuple[tuple[GuidelineError, ...]]]:  # type: ignore[override]
+        return (type(self), (self.errors,))

@@ -7,7 +7,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from guidelines.trees.model import Tree
 
 Scale = Literal["nominal", "ordinal", "interval"]
 SCALES: tuple[str, ...] = ("nominal", "ordinal", "interval")
@@ -91,13 +94,18 @@ class GuidelineDocument:
     meta: GuidelineMeta
     sections: tuple[Section, ...]
     files: tuple[SourceFile, ...]
+    trees: tuple[Tree, ...] = ()  # decision trees of `trees/*.yaml`, validated against this version
+    tree_files: tuple[SourceFile, ...] = ()  # their YAML text (`trees/x.yaml`), part of the content
 
     def content_hash(self) -> str:
-        """SHA-256 over metadata (without version) and the files, so re-publishing is detectable."""
-        payload = {
+        """SHA-256 over metadata (without version), the files and tree files, so re-publishing is detectable."""
+        payload: dict[str, object] = {
             "meta": self.meta.canonical(),
             "files": [[f.path, f.text] for f in self.files],
         }
+        if self.tree_files:
+            # Only versions with trees get the key: the hash of every version without trees is unchanged.
+            payload["trees"] = [[f.path, f.text] for f in self.tree_files]
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
 

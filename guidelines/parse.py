@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from guidelines.anchors import is_valid_explicit_anchor, slugify, split_explicit_anchor
-from guidelines.errors import GuidelineError, GuidelineFormatError
+from guidelines.errors import GuidelineError, GuidelineFormatError, TreeErrors
 from guidelines.folder import check_symlinks, require_inside
 from guidelines.metadata import (
     DECODED_RE,
@@ -29,6 +29,8 @@ from guidelines.metadata import (
 from guidelines.model import GuidelineDocument, Section, SourceFile
 from guidelines.plaintext import inline_text
 from guidelines.render import render_markdown, section_markdown
+from guidelines.trees.load import TREE_SUFFIX, TREES_DIR, TreeSource, load_trees
+from guidelines.trees.model import Tree
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -63,7 +65,8 @@ def load_guideline(folder: Path, version: str | None = None) -> GuidelineDocumen
     ]
     for name in names:
         _check_file_name(folder, name)
-    return _build(names, lambda name: read(folder / name), toml_text, str(folder), version)
+    tree_texts = _read_trees(folder, read)
+    return _build(names, lambda name: read(folder / name), toml_text, str(folder), version, tree_texts)
 
 
 def parse_guideline_text(
@@ -72,16 +75,53 @@ def parse_guideline_text(
     *,
     version: str | None = None,
     origin: str | None = None,
+    trees: Mapping[str, str] | None = None,
 ) -> GuidelineDocument:
     """Like load_guideline but from memory: `files` maps Markdown file names to their text.
 
-    `origin` is the folder name put in front of file names in error messages.
+    `origin` is the folder name put in front of file names in error messages; `trees` maps file
+    names inside `trees/` (`sarcasm.yaml`) to their YAML text.
     """
     for name, text in files.items():
         size = len(text.encode("utf-8"))
         if size > MAX_FILE_BYTES:
             raise GuidelineFormatError(_too_big(size), _display(origin, name), 1)
-    return _build(list(files), files.__getitem__, toml, origin, version)
+    tree_texts: list[tuple[str, str | GuidelineError]] = []
+    for name, text in sorted((trees or {}).items()):
+        size = len(text.encode("utf-8", "surrogatepass"))
+        shown = _display(origin, f"{TREES_DIR}/{name}")
+        tree_texts.append(
+            (name, GuidelineFormatError(_too_big(size), shown, 1) if size > MAX_FILE_BYTES else text)
+        )
+    return _build(list(files), files.__getitem__, toml, origin, version, tree_texts)
+
+
+def _read_trees(folder: Path, read: Callable[[Path], str]) -> list[tuple[str, str | GuidelineError]]:
+    """The `trees/*.yaml` files of a version folder, by name, each with its text or why it cannot be read.
+
+    The same rules as Markdown files: dot files are skipped, names must be text, reads stay inside the
+    folder. An unreadable file is one problem among the trees' problems, not the end of the check.
+    """
+    trees_dir = folder / TREES_DIR
+    if not trees_dir.is_dir():
+        return []
+    out: list[tuple[str, str | GuidelineError]] = []
+    for entry in sorted(os.scandir(trees_dir), key=lambda e: e.name):
+        if entry.name.startswith(".") or not entry.is_file():
+            continue
+        if entry.name.endswith(".yml"):
+            shown = str(trees_dir / entry.name)
+            message = f"tree files end in {TREE_SUFFIX}: rename it to {entry.name[:-4]}{TREE_SUFFIX}"
+            out.append((entry.name, GuidelineFormatError(message, shown)))
+            continue
+        if not entry.name.endswith(TREE_SUFFIX):
+            continue
+        try:
+            _check_file_name(trees_dir, entry.name)
+            out.append((entry.name, read(trees_dir / entry.name)))
+        except GuidelineError as exc:
+            out.append((entry.name, exc))
+    return out
 
 
 def _read_source(path: Path) -> str:
@@ -157,6 +197,7 @@ def _build(
     toml_text: str | None,
     origin: str | None,
     version: str | None,
+    tree_texts: Sequence[tuple[str, str | GuidelineError]] = (),
 ) -> GuidelineDocument:
     available = sorted(names)
     texts: dict[str, str] = {}
@@ -239,7 +280,38 @@ def _build(
         )
         for position, d in enumerate(drafts)
     )
-    return GuidelineDocument(meta=meta, sections=sections, files=tuple(sources))
+    trees, tree_files = _trees(tree_texts, origin, meta.labels, sections, meta.slug, meta.version)
+    return GuidelineDocument(
+        meta=meta, sections=sections, files=tuple(sources), trees=trees, tree_files=tree_files
+    )
+
+
+def _trees(
+    tree_texts: Sequence[tuple[str, str | GuidelineError]],
+    origin: str | None,
+    labels: Sequence[str],
+    sections: Sequence[Section],
+    slug: str,
+    version: str,
+) -> tuple[tuple[Tree, ...], tuple[SourceFile, ...]]:
+    """Validate the version's trees against its labels and sections; TreeErrors lists every problem."""
+    if not tree_texts:
+        return (), ()
+    unreadable: list[GuidelineError] = []
+    sources: list[TreeSource] = []
+    for name, text in tree_texts:
+        if isinstance(text, GuidelineError):
+            unreadable.append(text)
+            continue
+        path = f"{TREES_DIR}/{name}"
+        sources.append(TreeSource(path=path, shown=_display(origin, path), text=_normalise(text)))
+    try:
+        trees = load_trees(sources, labels, (s.anchor for s in sections), slug=slug, version=version)
+    except TreeErrors as exc:
+        raise TreeErrors([*unreadable, *exc.errors]) from None
+    if unreadable:
+        raise TreeErrors(unreadable)
+    return trees, tuple(SourceFile(path=s.path, text=s.text) for s in sources)
 
 
 def _resolve_order(raw: RawMetadata, available: list[str], meta_file: str | None) -> list[str]:

@@ -11,7 +11,7 @@ import click
 from bot.cli.lazy import LazyCommand, LazyGroup
 from bot.cli.state import CliState
 from bot.errors import AnnobotError, RowsRefused
-from guidelines.errors import GuidelineError
+from guidelines.errors import GuidelineError, TreeErrors
 
 # Each command's module is imported only when that command runs (or its own --help is asked for):
 # `annobot --help` and `annobot guidelines list` must not pay for pandas, matplotlib or Slack.
@@ -40,6 +40,10 @@ COMMANDS = {
     "projects": LazyCommand(
         "bot.cli.projects_cmd:projects",
         "Labeling projects: which guideline their labels follow, where they report.",
+    ),
+    "trees": LazyCommand(
+        "bot.cli.trees_cmd:trees",
+        "Decision trees for hard cases, authored beside the guideline: check, render, stats.",
     ),
     "run": LazyCommand(
         "bot.cli.run_cmd:run",
@@ -94,6 +98,10 @@ class AnnobotGroup(LazyGroup):
         """Run the command, translating expected errors; unexpected ones keep their traceback."""
         try:
             return super().invoke(ctx)
+        except TreeErrors as exc:
+            # Every problem of a check or publish, one escaped line each.
+            lines = exc.lines()
+            raise InputFailure(lines[0], 2, more=tuple(lines[1:])) from exc
         except GuidelineError as exc:
             raise InputFailure(str(exc), 2) from exc
         except RowsRefused as exc:

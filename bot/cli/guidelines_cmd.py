@@ -40,6 +40,7 @@ def publish(
     """
     from bot.cli.output import emit_json
     from bot.store import guidelines as store
+    from guidelines.errors import GuidelineError, TreeErrors
     from guidelines.metadata import CONTROL_RE
     from guidelines.parse import load_guideline
     from guidelines.semver import parse_version
@@ -50,7 +51,19 @@ def publish(
     if control:
         # The notes are stored with the version: the same rule as the guideline's own text.
         raise InputError(f"--notes: control character U+{ord(control.group()):04X} in text")
-    docs = [load_guideline(folder, version) for folder in folders]
+    docs = []
+    errors: list[GuidelineError] = []
+    for folder in folders:
+        # Every folder is read, so all the problems of a publish (decision trees above all) are listed
+        # at once; nothing is stored when there is any.
+        try:
+            docs.append(load_guideline(folder, version))
+        except TreeErrors as exc:
+            errors.extend(exc.errors)
+        except GuidelineError as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0] if len(errors) == 1 else TreeErrors(errors)
     docs.sort(key=lambda d: (d.meta.slug, parse_version(d.meta.version)))
     with state.session() as session:
         results = [store.publish(session, doc, notes=notes) for doc in docs]
@@ -62,7 +75,8 @@ def publish(
             click.echo(f"unchanged: {r.guideline}@{r.version} is already published with identical content")
         else:
             prev = f", previous {r.previous}" if r.previous else ""
-            click.echo(f"published {r.guideline}@{r.version} ({r.sections} sections{prev})")
+            trees = f", {r.trees} decision tree{'s' if r.trees != 1 else ''}" if r.trees else ""
+            click.echo(f"published {r.guideline}@{r.version} ({r.sections} sections{trees}{prev})")
 
 
 @guidelines.command("search")

@@ -1,7 +1,6 @@
 """`annobot trees render`: a stored decision tree as Mermaid, DOT or SVG (a shell over bot.jobs.trees_render).
 
-Not registered yet: it joins the `trees` group (`bot/cli/__init__.py`) once the tree store exists, and
-`_stored_tree` becomes its one store read.
+Registered in the `trees` group (bot/cli/trees_cmd.py).
 """
 
 from __future__ import annotations
@@ -34,9 +33,10 @@ def parse_tree_ref(ref: str) -> tuple[str, str, str | None]:
 
 def _stored_tree(state: CliState, slug: str, tree_id: str, version: str | None) -> Tree:
     """The tree `slug/tree_id` at `version` (the current version when None), from the store."""
-    # Wired at merge to the tree store's read (one `state.session()`), raising NotFoundError for an
-    # unknown guideline, version or tree.
-    raise NotImplementedError("the tree store is not merged yet")
+    from bot.store.trees import get_tree
+
+    with state.session() as session:
+        return get_tree(session, slug, tree_id, version)
 
 
 @click.command("render")

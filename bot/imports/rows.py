@@ -44,35 +44,73 @@ class GoldRow(NamedTuple):
 
 @dataclass(frozen=True)
 class LabelSet:
-    """What a project's guideline allows: its labels and scale (nominal, ordinal, interval)."""
+    """What a project's guideline allows: its labels and scale (nominal, ordinal, interval).
+
+    `canonical` gives each accepted label its one stored form: on interval and ordinal scales a number
+    is the guideline's label of that value (`1.0` and `1` are one value, stored as the guideline writes
+    it); a multi-choice answer is its distinct choices sorted and joined with `|`.
+    """
 
     labels: tuple[str, ...]
     scale: str
     _set: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+    _by_value: dict[float, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def check(self, label: str) -> tuple[float | None, str | None]:
-        """(label_num, error reason or None) for a label."""
+    def canonical(self, label: str) -> tuple[str, float | None, str | None]:
+        """(stored label, label_num, error reason or None) for a label as given."""
         if self.scale == "interval":
             try:
                 num = float(label)
             except ValueError:
-                return None, f"'{label}' is not a number (interval scale)"
+                return label, None, f"'{label}' is not a number (interval scale)"
             if not math.isfinite(num):
-                return None, f"'{label}' is not a finite number"
-            if self.labels and label not in self._set and _num_text(num) not in self._set:
-                return None, f"unknown label '{label}' (allowed: {', '.join(self.labels)})"
-            return num, None
-        if label not in self._set:
-            parts = label.split("|")
-            if len(parts) > 1 and all(p in self._set for p in parts):
-                return None, None  # multi-choice
-            return None, f"unknown label '{label}' (allowed: {', '.join(self.labels)})"
-        if self.scale == "ordinal":
-            return float(self.labels.index(label)), None
-        return None, None
+                return label, None, f"'{label}' is not a finite number"
+            if not self.labels:
+                return _num_text(num), num, None
+            if label in self._set:
+                return label, num, None
+            known = self._by_value.get(num)
+            if known is None:
+                return label, None, f"unknown label '{label}' (allowed: {', '.join(self.labels)})"
+            return known, num, None
+        if label in self._set:
+            return label, self._rank(label), None
+        if self.scale == "ordinal" and (known := self._numeric_label(label)) is not None:
+            return known, self._rank(known), None
+        parts = label.split("|")
+        if len(parts) > 1 and all(p in self._set for p in parts):
+            choices = sorted(set(parts))
+            # `a|a` is the single choice `a`.
+            return "|".join(choices), self._rank(choices[0]) if len(choices) == 1 else None, None
+        return label, None, f"unknown label '{label}' (allowed: {', '.join(self.labels)})"
+
+    def check(self, label: str) -> tuple[float | None, str | None]:
+        """(label_num, error reason or None) for a label."""
+        _, num, why = self.canonical(label)
+        return num, why
+
+    def _rank(self, label: str) -> float | None:
+        return float(self.labels.index(label)) if self.scale == "ordinal" else None
+
+    def _numeric_label(self, label: str) -> str | None:
+        """The guideline's label with the same numeric value as `label`, if both are numbers."""
+        try:
+            num = float(label)
+        except ValueError:
+            return None
+        return self._by_value.get(num) if math.isfinite(num) else None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_set", frozenset(self.labels))
+        by_value: dict[float, str] = {}
+        for lab in self.labels:
+            try:
+                num = float(lab)
+            except ValueError:
+                continue
+            if math.isfinite(num):
+                by_value.setdefault(num, lab)  # two labels of one value: the first is the stored form
+        object.__setattr__(self, "_by_value", by_value)
 
 
 def _num_text(num: float) -> str:
@@ -248,7 +286,7 @@ def annotation_rows(
         label_text = _required(rec, "label", problems)
         label_num = None
         if label_text is not None:
-            label_num, why = labels.check(label_text)
+            label_text, label_num, why = labels.canonical(label_text)
             if why:
                 add(rec.pos, "label", why)
         if rec.kind == "gold":
@@ -332,7 +370,7 @@ def gold_rows(
         item = _required(rec, "item_id", problems)
         label = _required(rec, "label", problems)
         if label is not None:
-            _, why = labels.check(label)
+            label, _, why = labels.canonical(label)
             if why:
                 problems.add(rec.pos, "label", why)
         task = _text(rec.fields.get("task")) or "default"

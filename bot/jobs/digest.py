@@ -15,13 +15,19 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from bot.errors import InputError
 from bot.slack.digest.builder import digest_blocks
 from bot.store.db import session_scope
 from bot.store.digest_reads import digest_inputs
+from bot.store.projects import get_project
+from bot.store.tree_walks import walk_steps
+from bot.store.trees import list_trees
 from reports.digest import Digest, build_digest
+from reports.digest.sections import Section, SectionResult
 from reports.render import render_html, render_json, render_markdown
+from reports.trees import stats_to_json, tree_stats
 
 Format = Literal["json", "markdown", "html", "blocks"]
 FORMATS: tuple[Format, ...] = ("json", "markdown", "html", "blocks")
@@ -77,6 +83,7 @@ def compute_digest(
     start, end = (None if t is None else t.astimezone(UTC) for t in (start, end))
     with session_scope(engine) as session:
         inputs = digest_inputs(session, project, start, end, tz)
+        trees = _trees_section(session, project, start, end)
     if inputs.annotations.empty:
         raise EmptyWindowError(f"project '{project}' has no annotations in the window")
     return build_digest(
@@ -89,7 +96,23 @@ def compute_digest(
         baseline=inputs.baseline,
         release_dates=inputs.release_dates,
         tz=tz,
+        sections=[trees],
     )
+
+
+def _trees_section(session: Session, project: str, start: datetime | None, end: datetime | None) -> Section:
+    """The `trees` section: usage of the project's guideline's trees in the window (reports.trees)."""
+    slug = get_project(session, project).guideline
+    current = list_trees(session, slug)
+    steps = walk_steps(session, start, trees=[t.ref for t in current])
+    if end is not None:
+        steps = steps[steps["at"] < end]
+    as_of = end or datetime.now(UTC)  # walks idle 30 minutes before the window's end are abandoned
+    value = stats_to_json(tree_stats(steps, as_of, expected=[(t.ref, t.version) for t in current]))
+    result = (
+        SectionResult(value) if current else SectionResult(None, f"guideline {slug} has no decision trees")
+    )
+    return Section("trees", "Decision-tree usage", lambda _: result)
 
 
 def digest_job(engine: Engine, request: DigestRequest) -> str:

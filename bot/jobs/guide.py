@@ -17,10 +17,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.errors import InputError
+from bot.jobs.answer import Answer
+from bot.jobs.trees import remember_step, start_walk, tree_list
 from bot.slack.blocks import kit
-from bot.slack.blocks.kit import Block
 from bot.slack.blocks.section_link import parse_section_ref
 from bot.slack.guide.builder import (
+    MAX_HITS_SHOWN,
     diff_blocks,
     help_blocks,
     no_match_blocks,
@@ -32,8 +34,8 @@ from bot.store.db import session_scope
 from bot.store.guidelines import diff_versions, get_section, get_version, version_exists
 from bot.store.lookups import record_lookup
 from bot.store.search import search_sections
+from bot.store.trees import trees_citing_sections
 
-Page = list[Block]
 log = logging.getLogger("annobot.slack")
 
 # `QUERY @1.0.0` (or `@v1.0.0`) at the very end pins a version; a mention like `<@U1>` never matches.
@@ -44,22 +46,12 @@ _PIN = re.compile(r"(?:^|\s)@v?(\d+(?:\.\d+){0,2}(?:[-+][0-9A-Za-z.+-]+)?)\s*$")
 class GuideRequest:
     """A parsed `/guide` text."""
 
-    kind: Literal["search", "diff", "help"]
+    kind: Literal["search", "diff", "help", "tree"]
     query: str = ""
     version: str | None = None
     slug: str = ""
     old: str = ""
     new: str = ""
-
-
-@dataclass(frozen=True)
-class Answer:
-    """Pages of blocks plus the notification text for them."""
-
-    pages: list[Page]
-    text: str
-    # (user_id, query, guideline, anchor) to remember for App Home, for searches.
-    lookup: tuple[str, str, str | None, str | None] | None = None
 
 
 def _version(token: str) -> str:
@@ -72,6 +64,8 @@ def parse_guide_text(text: str) -> GuideRequest:
     tokens = stripped.split()
     if not tokens or (len(tokens) == 1 and tokens[0].lower() in ("help", "-h", "--help", "?")):
         return GuideRequest("help")
+    if tokens[0].lower() == "tree":
+        return GuideRequest("tree", query=stripped[len(tokens[0]) :].strip())
     if tokens[0].lower() == "diff":
         if len(tokens) != 4:
             raise InputError("usage: /guide diff SLUG V1 V2, e.g. /guide diff product-sentiment 1.0.0 1.1.0")
@@ -94,6 +88,8 @@ def answer(session: Session, text: str, *, user_id: str, max_results: int = 5) -
     req = parse_guide_text(text)
     if req.kind == "help":
         return help_answer()
+    if req.kind == "tree":
+        return start_walk(session, req.query) if req.query else tree_list(session)
     if req.kind == "diff":
         diff = diff_versions(session, req.slug, req.old, req.new)
         return Answer(
@@ -110,7 +106,11 @@ def answer(session: Session, text: str, *, user_id: str, max_results: int = 5) -
     if not result.hits:
         blocks = no_match_blocks(req.query, suggestions)
         return Answer([blocks], kit.fallback_text("No guideline section matched", req.query), lookup)
-    blocks = search_results_blocks(req.query, result.hits, pinned=req.version, total=result.total)
+    shown = result.hits[:MAX_HITS_SHOWN]
+    trees = trees_citing_sections(session, [(h.guideline, h.version, h.anchor) for h in shown])
+    blocks = search_results_blocks(
+        req.query, result.hits, pinned=req.version, total=result.total, trees=trees
+    )
     return Answer([blocks], kit.fallback_text("Guideline answers", req.query), lookup)
 
 
@@ -122,6 +122,8 @@ def answer_and_remember(engine: Engine, text: str, *, user_id: str, max_results:
     """
     with session_scope(engine) as session:
         result = answer(session, text, user_id=user_id, max_results=max_results)
+    if result.step is not None:
+        remember_step(engine, result.step, user_id)
     if result.lookup and user_id:
         try:
             with session_scope(engine) as session:

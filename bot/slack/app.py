@@ -21,6 +21,7 @@ from bot.slack.guide import listeners as guide
 from bot.slack.home import listeners as home
 from bot.slack.mentions import listeners as mentions
 from bot.slack.request import drop_controls
+from bot.slack.trees import listeners as trees
 from bot.store.db import is_sqlite, make_engine, require_head
 from bot.store.events import claim_event
 
@@ -129,6 +130,7 @@ def _register_listeners(app: App, deps: Deps) -> None:
     guide.register(app, deps)
     home.register(app, deps)
     mentions.register(app, deps)
+    trees.register(app, deps)
 
 
 def _drop_controls(req: BoltRequest, next: Any) -> BoltResponse | None:

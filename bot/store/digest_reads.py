@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import BigInteger, Select, cast, func, select
 from sqlalchemy.orm import Session
 
-from bot.store.guidelines import get_version, label_sections
+from bot.store.guidelines import get_version, label_sections, version_labels
 from bot.store.models.annotations import Annotation, Gold
 from bot.store.models.guidelines import Guideline, GuidelineVersion
 from bot.store.projects import get_project
@@ -239,6 +239,7 @@ def digest_inputs(
         guideline=proj.guideline,
         version=current.version,
         label_sections=sections,
+        version_labels=version_labels(session, proj.guideline),
     )  # type: ignore[arg-type]
     tasks = {str(t): spec for t in sorted(set(df["task"].dropna()) | set(gold["task"]))}
     releases = session.scalars(

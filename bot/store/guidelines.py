@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import ConflictError, InputError, NotFoundError
 from bot.store.models.guidelines import Guideline, GuidelineFile, GuidelineVersion, SearchWord, Section
+from bot.store.models.trees import DecisionTree, DecisionTreeAnchor
 from guidelines.model import GuidelineDiff, GuidelineDocument, GuidelineMeta
 from guidelines.semver import parse_version
 
@@ -29,6 +30,7 @@ class PublishResult:
     version: str
     sections: int
     previous: str | None  # the version that was current before
+    trees: int = 0  # decision trees of the version
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,9 @@ def publish(
         same = next((v for v in versions if v.version == meta.version), None)
         if same is not None:
             if same.content_hash == digest:
-                return PublishResult("unchanged", meta.slug, meta.version, same.section_count, previous)
+                return PublishResult(
+                    "unchanged", meta.slug, meta.version, same.section_count, previous, len(doc.trees)
+                )
             raise ConflictError(
                 f"{meta.slug}@{meta.version} is already published with different content "
                 f"(stored hash {same.content_hash[:12]}, this {digest[:12]}): publish it under a new version"
@@ -137,7 +141,29 @@ def publish(
     row.title_terms, row.path_terms, row.body_terms = totals
     session.flush()
     count_words(session, counts)
-    return PublishResult("published", meta.slug, meta.version, len(doc.sections), previous)
+    if doc.trees:
+        _store_trees(session, row.id, doc)
+    return PublishResult("published", meta.slug, meta.version, len(doc.sections), previous, len(doc.trees))
+
+
+def _store_trees(session: Session, version_id: int, doc: GuidelineDocument) -> None:
+    """Add the version's decision trees: the YAML source and the canonical JSON (bot/store/trees.py reads them)."""
+    from guidelines.trees.canonical import tree_to_json
+
+    sources = {f.path: f.text for f in doc.tree_files}
+    for position, tree in enumerate(doc.trees):
+        row = DecisionTree(
+            version_id=version_id,
+            tree_id=tree.id,
+            title=tree.title,
+            file=tree.file,
+            position=position,
+            source=sources.get(tree.file, ""),
+            data=tree_to_json(tree),
+        )
+        session.add(row)
+        session.flush()
+        session.add_all(DecisionTreeAnchor(tree_pk=row.id, anchor=a) for a in sorted(tree.cited_anchors()))
 
 
 def count_words(session: Session, counts: Counter[str]) -> None:
@@ -201,6 +227,17 @@ def label_sections(
         fields = stored.split("\t")
         sections.append(SectionWords(anchor, title, tuple(fields[0].split()), tuple(fields[-1].split())))
     return match_label_sections(labels, sections)
+
+
+def version_labels(session: Session, slug: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Every published version's label list, oldest first by semver (the digest reads retired labels)."""
+    rows = session.execute(
+        select(GuidelineVersion.version, GuidelineVersion.labels)
+        .join(Guideline)
+        .where(Guideline.slug == slug)
+    ).all()
+    ordered = sorted(rows, key=lambda r: parse_version(r.version))
+    return tuple((r.version, tuple(str(x) for x in r.labels)) for r in ordered)
 
 
 def list_versions(session: Session, slug: str) -> list[str]:

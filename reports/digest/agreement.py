@@ -24,9 +24,16 @@ from reports.metrics import (
 )
 from reports.metrics.agreement import Z95
 from reports.metrics.result import as_float, not_available
+from reports.metrics.sets import choice_sets
 
 TOP_CONFUSIONS = 5
 SEGMENTS = ("cohort", "guideline_version")
+# Multi-choice tasks: percent agreement is exact-set agreement; alpha uses the MASI distance; these are n/a.
+MULTI_REASON = (
+    "multi-choice labels: over exact sets {x, y} against {x} would count as full disagreement; "
+    "read krippendorff_alpha (MASI distance) and per_label (binary alpha per choice)"
+)
+SET_VALUED = ("fleiss_kappa", "gwet_ac1", "cohen_kappa_mean")
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,8 @@ class AgreementPart:
 
 def task_agreement(part: TaskSlice, day_index: pd.Index, n_boot: int) -> AgreementPart:
     """The task's coefficients (alpha with a bootstrap interval), daily alpha, matrix, pairs, confusions."""
-    spec, counts = part.spec, part.counts
+    spec, counts, info = part.spec, part.counts, part.labels
+    multi = info is not None and info.multi_choice
     pw = pairwise_cohen(part.enc, spec.labels, spec.scale)
     alpha = krippendorff_alpha(counts, spec.scale, spec.labels, n_boot=n_boot)
     coefs = {
@@ -50,17 +58,52 @@ def task_agreement(part: TaskSlice, day_index: pd.Index, n_boot: int) -> Agreeme
         "gwet_ac1": gwet_ac1(counts, spec.labels),
         "cohen_kappa_mean": _cohen_mean(pw, alpha.pairable, alpha.raw_agreement),
     }
+    if multi:
+        coefs.update(
+            {k: not_available(MULTI_REASON, alpha.pairable, alpha.raw_agreement) for k in SET_VALUED}
+        )
+        pw = pw.assign(kappa=np.nan, reason=MULTI_REASON)
     agreement = TaskAgreement(
         task=part.task,
-        scale=spec.scale,
+        scale=info.scale if info is not None else spec.scale,
         labels=spec.labels,
         coefficients=coefs,
         pairable=alpha.pairable,
         daily=_daily(part, day_index),
         matrix=_matrix(part),
         coincidence=coincidence(counts).round(6).tolist(),
+        alpha_distance=spec.scale,
+        multi_choice=multi,
+        choices=info.choices if info is not None else spec.labels,
+        per_label=_per_label(part) if multi else [],
+        retired_labels=[r.to_json() for r in info.retired] if info is not None else [],
     )
     return AgreementPart(agreement, _pairs(part.task, pw), _confusions(part))
+
+
+def _per_label(part: TaskSlice) -> list[dict[str, Any]]:
+    """Per choice of a multi-choice task: present/absent per item and annotator, nominal alpha over that."""
+    assert part.labels is not None
+    counts = part.counts
+    sets = choice_sets(part.spec.labels)
+    total = counts.sum(axis=1)
+    out = []
+    for choice in part.labels.choices:
+        cols = [k for k, s in enumerate(sets) if choice in s]
+        present = counts[:, cols].sum(axis=1)
+        alpha = krippendorff_alpha(
+            np.stack([total - present, present], axis=1), "nominal", ("absent", "present")
+        )
+        out.append(
+            {
+                "label": choice,
+                "present": int(present.sum()),
+                "krippendorff_alpha": alpha.value,
+                "percent": alpha.raw_agreement,
+                "reason": alpha.reason,
+            }
+        )
+    return out
 
 
 def _cohen_mean(pairs: pd.DataFrame, pairable: int, raw: float | None) -> Coefficient:

@@ -17,6 +17,7 @@ from reports.digest import summary
 from reports.digest.agreement import SEGMENTS, segment_rows, task_agreement
 from reports.digest.annotators import AnnotatorTally
 from reports.digest.drift import History, local_midnight, points_json, task_drift, task_releases
+from reports.digest.labels import TaskLabels, prepare_labels
 from reports.digest.model import (
     Alert,
     Confusion,
@@ -78,6 +79,11 @@ def _check_tasks(df: pd.DataFrame, tasks: Mapping[str, TaskSpec]) -> None:
         raise ValueError(f"no guideline labels for task(s) {unknown}: pass a TaskSpec for each")
 
 
+def _effective(tasks: Mapping[str, TaskSpec], labels: Mapping[str, TaskLabels]) -> dict[str, TaskSpec]:
+    """Each task's spec as encoded: categories with retired labels and sets, scale `masi` for multi-choice."""
+    return {task: labels[task].spec if task in labels else spec for task, spec in tasks.items()}
+
+
 def _previous_alpha(previous: Any, tasks: Mapping[str, TaskSpec]) -> float | None:
     """Headline alpha of the previous window, from a Digest, its JSON, or the previous window's frame."""
     if previous is None:
@@ -125,6 +131,12 @@ def build_digest(
         project = str(df["project"].iloc[0]) if "project" in df.columns and len(df) else ""
     _check_tasks(df, tasks)
     gold = gold if gold is not None else pd.DataFrame(columns=["task", "item", "label"])
+    # One canonical label text per value, and each task's categories, before anything is encoded.
+    prev_frame = previous if isinstance(previous, pd.DataFrame) else None
+    (df, baseline, prev_frame), gold, labels = prepare_labels(tasks, [df, baseline, prev_frame], gold)
+    if prev_frame is not None:
+        previous = prev_frame
+    specs = _effective(tasks, labels)
     name_task = df["task"].nunique() > 1
     day_all = local_days(df["created_at"], tz)
     day_codes, day_index = pd.factorize(day_all, sort=True)
@@ -141,7 +153,7 @@ def build_digest(
     points: list[pd.DataFrame] = []
     releases: list[ReleaseRow] = []
     tally = AnnotatorTally()
-    for part in task_slices(df, gold, tasks, day_codes):
+    for part in task_slices(df, gold, specs, day_codes, labels):
         agreed = task_agreement(part, day_index, n_boot)
         agreement.append(agreed.task)
         pairs += agreed.pairs
@@ -156,7 +168,7 @@ def build_digest(
         releases += task_releases(part, history, n_boot)
 
     alphas = [(t.coefficients["krippendorff_alpha"], t.pairable) for t in agreement]
-    previous_alpha = _previous_alpha(previous, tasks)
+    previous_alpha = _previous_alpha(previous, specs)
     values, reasons, titles = compute_sections(SectionInput(df, gold, dict(tasks), win), sections)
     return Digest(
         project=project,

@@ -29,6 +29,9 @@ class TaskSpec:
     guideline: str | None = None  # guideline slug
     version: str | None = None
     label_sections: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (anchor, title)
+    # Every published version's labels, oldest first (the latest included): an annotation is read against
+    # the labels of the version it was made under; labels a later version removed are "retired".
+    version_labels: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,11 @@ class TaskAgreement:
     daily: list[dict[str, Any]]  # {day, annotations, alpha, percent}
     matrix: dict[str, Any]  # {annotators, percent[][], counts[][]}
     coincidence: list[list[float]]
+    alpha_distance: str = "nominal"  # the scale's distance; `masi` for multi-choice labels
+    multi_choice: bool = False
+    choices: tuple[str, ...] = ()  # the single labels (multi-choice: the choices the sets are made of)
+    per_label: list[dict[str, Any]] = field(default_factory=list)  # multi-choice: binary alpha per choice
+    retired_labels: list[dict[str, Any]] = field(default_factory=list)  # {label, removed_in, annotations}
 
     def to_json(self) -> dict[str, Any]:
         """Numbers, or null with the reason in `reasons`; raw agreement and alpha's interval beside."""
@@ -82,6 +90,7 @@ class TaskAgreement:
             raw_agreement=alpha.raw_agreement,
             alpha_ci=list(alpha.ci) if alpha.ci else None,
             alpha_band=band(alpha.value),
+            alpha_distance=self.alpha_distance,
             reasons={k: c.reason for k, c in self.coefficients.items() if c.value is None},
         )
         return {
@@ -92,6 +101,10 @@ class TaskAgreement:
             "daily": self.daily,
             "matrix": self.matrix,
             "coincidence": self.coincidence,
+            "multi_choice": self.multi_choice,
+            "choices": list(self.choices or self.labels),
+            "per_label": self.per_label,
+            "retired_labels": self.retired_labels,
         }
 
 

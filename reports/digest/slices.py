@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reports.digest.labels import TaskLabels
 from reports.digest.model import TaskSpec
 from reports.metrics import Encoded, encode
 from reports.metrics.gold import gold_outcome
@@ -25,15 +26,24 @@ class TaskSlice:
     counts: np.ndarray  # units x labels
     outcome: np.ndarray  # per encoded row: 1 matches gold, 0 does not, -1 no gold for the item
     days: np.ndarray  # per encoded row: code into the window's day index
+    labels: TaskLabels | None = None  # the guideline's scale, choices and retired labels behind `spec`
 
 
 def task_slices(
-    df: pd.DataFrame, gold: pd.DataFrame, tasks: Mapping[str, TaskSpec], day_codes: np.ndarray
+    df: pd.DataFrame,
+    gold: pd.DataFrame,
+    tasks: Mapping[str, TaskSpec],
+    day_codes: np.ndarray,
+    labels: Mapping[str, TaskLabels] | None = None,
 ) -> Iterator[TaskSlice]:
-    """The window's tasks in name order; `day_codes` gives each row of `df` its local day's code."""
+    """The window's tasks in name order; `day_codes` gives each row of `df` its local day's code.
+
+    With `labels` (reports.digest.labels.prepare_labels) each task is encoded with its effective spec.
+    """
     for task, tdf in df.groupby("task", sort=True, observed=True):
         name = str(task)
-        spec = tasks[name]
+        info = labels.get(name) if labels is not None else None
+        spec = info.spec if info is not None else tasks[name]
         tgold = gold[gold["task"].astype(str) == name] if len(gold) else gold
         enc = encode(tdf, spec.labels)
         outcome = gold_outcome(enc, tgold) if len(tgold) else np.full(len(enc.unit), -1, dtype=np.int8)
@@ -46,4 +56,5 @@ def task_slices(
             counts=enc.counts(),
             outcome=outcome,
             days=day_codes[tdf.index.to_numpy()][enc.row],
+            labels=info,
         )

@@ -19,6 +19,7 @@ from reports.metrics.result import (
     single_label_reason,
     too_few_reason,
 )
+from reports.metrics.sets import masi_distances
 
 Weights = Literal["linear", "quadratic"] | None
 Z95 = 1.959963984540054
@@ -102,8 +103,14 @@ def coincidence(counts: np.ndarray) -> np.ndarray:
 
 
 def squared_distance(scale: Scale, n_c: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
-    """Krippendorff's delta^2 for each category pair; n_c may carry leading batch axes (bootstrap)."""
+    """Krippendorff's delta^2 for each category pair; n_c may carry leading batch axes (bootstrap).
+
+    For `masi`, `values` is the category x category MASI distance, used as delta itself (as NLTK does).
+    """
     k = n_c.shape[-1]
+    if scale == "masi":
+        assert values is not None
+        return values
     if scale == "nominal":
         return 1.0 - np.eye(k)
     if scale == "interval":
@@ -129,11 +136,15 @@ def alpha_from_coincidence(o: np.ndarray, scale: Scale, values: np.ndarray | Non
 
 
 def _scale_values(scale: Scale, labels: Sequence[str] | None, k: int) -> np.ndarray | None:
-    """Numeric label values for the interval scale, checked against the table width."""
+    """Numeric label values for the interval scale (the distance matrix for masi), checked against the width."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}: expected one of {SCALES}")
     if labels is not None and len(labels) != k:
         raise ValueError(f"{len(labels)} labels for a count table with {k} columns")
+    if scale == "masi":
+        if labels is None:
+            raise ValueError("the masi scale needs the label list to know each category's set")
+        return masi_distances(labels)
     if scale != "interval":
         return None
     if labels is None:

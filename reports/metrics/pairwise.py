@@ -16,7 +16,13 @@ from reports.metrics.result import MIN_PAIRABLE, SCALES, Scale, single_label_rea
 # for rating scales, and the pairwise analogue of alpha's squared distances). Interval: quadratic weights on
 # the numeric label values, so unequal spacing counts; with equally spaced values this equals the positional
 # quadratic kappa (kappa is unchanged by rescaling the weights).
-SCALE_WEIGHTS: dict[str, Weights] = {"nominal": None, "ordinal": "quadratic", "interval": "quadratic"}
+# Multi-choice (masi): exact-set match; the digest reports these kappas as n/a (reports/digest/agreement.py).
+SCALE_WEIGHTS: dict[str, Weights] = {
+    "nominal": None,
+    "ordinal": "quadratic",
+    "interval": "quadratic",
+    "masi": None,
+}
 
 
 @dataclass(frozen=True, eq=False)

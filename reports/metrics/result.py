@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-Scale = Literal["nominal", "ordinal", "interval"]
-SCALES: tuple[str, ...] = ("nominal", "ordinal", "interval")
+# `masi`: set-valued (multi-choice) categories `x|y`, compared by the MASI distance (reports/metrics/sets.py).
+Scale = Literal["nominal", "ordinal", "interval", "masi"]
+SCALES: tuple[str, ...] = ("nominal", "ordinal", "interval", "masi")
 
 # Below this many pairable items a coefficient swings wildly from one item to the next, so the
 # digest prints "n/a" with the reason instead (quality-reference §C.7).

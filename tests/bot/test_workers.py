@@ -117,7 +117,7 @@ def test_a_dead_worker_is_replaced_and_the_job_retried(db_url: str, tmp_path: Pa
     try:
         assert workers.run(_fails_first_time, str(tmp_path / "marker")) != os.getpid()
         # Workers give way to the request process.
-        assert workers.run(_niceness) == os.nice(0) + 10
+        assert workers.run(_niceness) == min(os.nice(0) + 10, 19)  # 19 is the ceiling
         with pytest.raises(InputError, match="bad input in a worker"):
             workers.run(_raises)
         # Each worker has its own engine on the same database.

@@ -125,3 +125,25 @@ def test_real_app_guide_show_and_share(slack: ConsoleSlack, db_url: str, publish
     # A button number stays valid after an answer without buttons.
     repl.handle("1")
     assert console.export_text(clear=False).count("product-sentiment@1.1.0") == 2
+
+
+def test_console_walks_a_tree_with_numbered_choices(
+    slack: ConsoleSlack, db_url: str, published: Engine
+) -> None:
+    """Issue 11 item 6: the console walks a tree through the same listeners, choosing by number."""
+    secret = ConsoleSession.new_secret()
+    app = build_app(Config(database_url=db_url), slack, secret, published)
+    repl, console = _recording_repl(ConsoleSession(app, slack, secret, wait=WAIT))
+    repl.handle("/guide tree product-sentiment/sarcasm")
+    assert "praise-shaped" in console.export_text(clear=False).lower()
+    for _ in range(30):  # the first option each time, until the leaf's Share result shows
+        if any(c.action_id == "tree_share" for c in repl.choices):
+            break
+        first = next(n for n, c in enumerate(repl.choices, start=1) if c.action_id == "tree_choose_0")
+        repl.handle(str(first))
+    out = console.export_text(clear=False)
+    assert "Label:" in out and "Path taken" in out
+    share = next(n for n, c in enumerate(repl.choices, start=1) if c.action_id == "tree_share")
+    repl.handle(str(share))
+    repl.handle(str(share))
+    assert len(slack.calls("chat.postMessage")) == 1

@@ -9,7 +9,7 @@ with `kit.paginate`. Search and no-match results always fit one message.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.slack.blocks import kit
 from bot.slack.blocks.kit import Block
@@ -19,6 +19,7 @@ from bot.slack.blocks.section_link import GUIDE_SHARE_SECTION, GUIDE_SHOW_SECTIO
 # Still importable from here for the digest builder and the console/digest tests (outside this
 # change); they should import bot.slack.blocks.section_link, then this line goes.
 from bot.slack.blocks.section_link import parse_section_ref as parse_section_ref
+from bot.slack.blocks.tree_link import walk_button
 from guidelines.model import GuidelineDiff, SearchHit
 
 MAX_HITS_SHOWN = 10
@@ -69,7 +70,7 @@ def _fit(head: list[Block], groups: Sequence[list[Block]], reserve: list[Block])
 # --- search ------------------------------------------------------------------------------------
 
 
-def _hit_blocks(hit: SearchHit) -> list[Block]:
+def _hit_blocks(hit: SearchHit, tree_id: str | None = None) -> list[Block]:
     ref = section_ref(hit.guideline, hit.version, hit.anchor)
     path = " › ".join(_one_line(p) for p in hit.path) or _one_line(hit.title)
     lines = [
@@ -84,15 +85,24 @@ def _hit_blocks(hit: SearchHit) -> list[Block]:
         [
             kit.button("Show section", GUIDE_SHOW_SECTION, ref),
             kit.button("Share in channel", GUIDE_SHARE_SECTION, ref),
+            # A decision tree of the same version cites this section: walk it.
+            *([walk_button(hit.guideline, hit.version, tree_id)] if tree_id else []),
         ]
     )
     return blocks
 
 
 def search_results_blocks(
-    query: str, hits: list[SearchHit], *, pinned: str | None, total: int
+    query: str,
+    hits: list[SearchHit],
+    *,
+    pinned: str | None,
+    total: int,
+    trees: Mapping[tuple[str, str, str], Sequence[str]] | None = None,
 ) -> list[Block]:
-    """Ranked guideline answers for `/guide QUERY`, at most 50 blocks."""
+    """Ranked guideline answers for `/guide QUERY`, at most 50 blocks; a hit whose section a tree cites
+    (`trees`: (slug, version, anchor) → tree ids) gets a Walk the tree button."""
+    trees = trees or {}
     intro = f"Results for *{_query_echo(query)}*"
     if pinned:
         intro += f" · pinned to {_code('v' + pinned)}"
@@ -100,10 +110,21 @@ def search_results_blocks(
     if not hits:
         return [*blocks, *kit.sections("Nothing in the guidelines matched.")]
     # Room is kept for the "N more results" line, sized for the longest count it could show.
-    shown = _fit(blocks, [_hit_blocks(h) for h in hits[:MAX_HITS_SHOWN]], _more(max(total, len(hits))))
+    shown = _fit(
+        blocks,
+        [
+            _hit_blocks(h, _first(trees.get((h.guideline, h.version, h.anchor))))
+            for h in hits[:MAX_HITS_SHOWN]
+        ],
+        _more(max(total, len(hits))),
+    )
     for group in shown:
         blocks += group
     return [*blocks, *_more(max(total, len(hits)) - len(shown))]
+
+
+def _first(ids: Sequence[str] | None) -> str | None:
+    return ids[0] if ids else None
 
 
 def _more(count: int) -> list[Block]:
@@ -201,6 +222,7 @@ def help_blocks() -> list[Block]:
             "`/guide QUERY` — search the current guidelines, e.g. `/guide sarcasm with emoji`",
             "`/guide QUERY @1.0.0` — search one published version instead of the current one",
             "`/guide diff SLUG V1 V2` — what changed in guideline SLUG between versions V1 and V2",
+            "`/guide tree` — the decision trees for hard cases; `/guide tree SLUG/TREE[@VERSION]` walks one",
             "`/guide help` — this message",
             "`@annobot QUESTION` — ask in a channel and get the matching guideline sections",
         ]

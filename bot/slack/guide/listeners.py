@@ -8,7 +8,8 @@ from slack_bolt import App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from bot.jobs.guide import Answer, answer_and_remember, section_answer_job
+from bot.jobs.answer import Answer
+from bot.jobs.guide import answer_and_remember, section_answer_job
 from bot.slack.blocks.mrkdwn import plain_text
 from bot.slack.blocks.section_link import GUIDE_SHARE_SECTION, GUIDE_SHOW_SECTION
 from bot.slack.deps import Deps
