@@ -28,13 +28,16 @@ def fisher_below(ok: np.ndarray, n: np.ndarray, rest_ok: np.ndarray, rest_n: np.
     out = np.full(ok.shape, np.nan)
     if ok.size == 0:
         return out
-    lf = _log_factorials(int(big_n.max()))
+    # Sized for every argument lchoose can see (cells outside a row's support are masked below, but
+    # are still indexed: a row with fewer items than the widest row must not index past the table).
+    top = int(max(big_n.max(), big_k.max(), n.max()))
+    lf = _log_factorials(top)
     x = np.arange(int(n.max()) + 1)[None, :]
     bn, bk, nn = big_n[:, None], big_k[:, None], n[:, None]
     valid = (x >= np.maximum(0, nn - (bn - bk))) & (x <= np.minimum(nn, bk)) & (x <= ok[:, None])
 
     def lchoose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return lf[np.clip(a, 0, None)] - lf[np.clip(b, 0, None)] - lf[np.clip(a - b, 0, None)]
+        return lf[np.clip(a, 0, top)] - lf[np.clip(b, 0, top)] - lf[np.clip(a - b, 0, top)]
 
     with np.errstate(invalid="ignore"):
         logp = lchoose(bk, x) + lchoose(bn - bk, nn - x) - lchoose(bn, nn)
