@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import socket
+import subprocess
+import sys
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -166,3 +169,41 @@ def wait_gone(pids: set[int], timeout: float = 10) -> bool:
             return False
         time.sleep(0.1)
     return True
+
+
+# Loopback only: never a proxy from the environment.
+LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_annobot_run(env: dict[str, str], port: int, timeout: float = 30) -> subprocess.Popen[bytes]:
+    """`annobot run --port PORT` as a real process, returned once /healthz answers 200 (its output on
+    failure). The caller stops it (SIGTERM to test shutdown, kill to test a crash)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from bot.cli import main; main()", "run", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with LOOPBACK.open(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
+                assert resp.status == 200
+                return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise AssertionError(
+                    proc.stdout.read().decode() if proc.stdout else "annobot run exited"
+                ) from None
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError("annobot run did not come up") from None
+            time.sleep(0.2)

@@ -4,31 +4,27 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
 from sqlalchemy import Engine
 
-from tests.bot.helpers import alive, children, publish_examples, texts, wait_gone
+from tests.bot.helpers import (
+    LOOPBACK,
+    alive,
+    children,
+    free_port,
+    publish_examples,
+    start_annobot_run,
+    texts,
+    wait_gone,
+)
 from tests.support.fakeslack import FakeSlack
 from tests.support.slackreq import sign, slash_command_body
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_run_serves_http_mode(engine: Engine, db_url: str, fake: FakeSlack) -> None:
     publish_examples(engine)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "ANNOBOT_DATABASE_URL": db_url,
@@ -38,25 +34,9 @@ def test_run_serves_http_mode(engine: Engine, db_url: str, fake: FakeSlack) -> N
     }
     env.pop("SLACK_APP_TOKEN", None)
     env.pop("ANNOBOT_CONFIG", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from bot.cli import main; main()", "run", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    proc = start_annobot_run(env, port, timeout=20)
+    opener = LOOPBACK
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with opener.open(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
-                    assert resp.status == 200
-                    break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-                assert time.monotonic() < deadline, "annobot run did not come up"
-                time.sleep(0.2)
         # A signed /guide is answered (by the worker processes `annobot run` starts).
         body = slash_command_body("/guide", "sarcasm", response_url=fake.response_url("run"))
         answered = urllib.request.Request(

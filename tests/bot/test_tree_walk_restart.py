@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -23,44 +20,29 @@ from bot.store.db import session_scope
 from bot.store.models.tree_walks import TreeStep
 from guidelines.parse import load_guideline
 from guidelines.trees.model import Leaf, Question
-from tests.bot.helpers import EXAMPLES, buttons, children, publish_folder, texts, wait_gone
+from tests.bot.helpers import (
+    EXAMPLES,
+    LOOPBACK,
+    buttons,
+    children,
+    free_port,
+    publish_folder,
+    start_annobot_run,
+    texts,
+    wait_gone,
+)
 from tests.support.fakeslack import FakeSlack
 from tests.support.slackreq import block_actions_body, sign, slash_command_body
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s3cret"
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
 def _annobot_run(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """`annobot run --port PORT` as a real process, up and answering /healthz; SIGKILLed at the end."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from bot.cli import main; main()", "run", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    workers: set[int] = set()
+    """`annobot run --port PORT`, up and answering /healthz; SIGKILLed at the end with its workers."""
+    proc = start_annobot_run(env, port)
+    workers = children(proc.pid)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with _OPENER.open(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
-                    assert resp.status == 200
-                    break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-                assert time.monotonic() < deadline, "annobot run did not come up"
-                time.sleep(0.2)
-        workers = children(proc.pid)
         yield proc
     finally:
         # Killed, not stopped: nothing of the walk may depend on a graceful shutdown.
@@ -78,7 +60,7 @@ def _post(port: int, body: str) -> None:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/slack/events", data=body.encode(), headers=sign(SECRET, body), method="POST"
     )
-    with _OPENER.open(request, timeout=5) as resp:
+    with LOOPBACK.open(request, timeout=5) as resp:
         assert resp.status == 200
 
 
@@ -120,7 +102,7 @@ def test_a_walk_finishes_on_its_version_after_the_process_is_killed_and_restarte
         "SLACK_API_URL": fake.url,
     }
     env.pop("SLACK_APP_TOKEN", None)
-    port = _free_port()
+    port = free_port()
     with _annobot_run(env, port):
         body = slash_command_body(
             "/guide", "tree product-sentiment/sarcasm", response_url=fake.response_url("start")
@@ -130,7 +112,7 @@ def test_a_walk_finishes_on_its_version_after_the_process_is_killed_and_restarte
         blocks = _click(port, fake, call.param_json("blocks"), 0, "c1")
     # Meanwhile 1.1.0 is published, and the bot comes back, killed and started again, on another port.
     publish_folder(engine, EXAMPLES / "product-sentiment" / "v1.1.0")
-    port = _free_port()
+    port = free_port()
     choices = [0]
     with _annobot_run(env, port):
         node = tree.follow(tuple(choices))[-1]
