@@ -71,7 +71,7 @@ def _round(url: str, fake: FakeSlack, queries: list[str], clients: int, tag: str
     return times
 
 
-def _serve_app(url: str, fake_url: str, workers: int | None, ports: Any, stop: Any) -> None:
+def serve_app(url: str, fake_url: str, workers: int | None, ports: Any, stop: Any) -> None:
     """Child process: the HTTP app alone, as in production (Slack and the clients are elsewhere)."""
     engine = make_engine(url)
     slack = dataclasses.replace(
@@ -115,7 +115,7 @@ def run(url: str, sections: int, requests: int, workers: int | None) -> None:
     ctx = multiprocessing.get_context("spawn")
     with FakeSlack() as fake:
         ports, stop = ctx.Queue(), ctx.Event()
-        child = ctx.Process(target=_serve_app, args=(url, fake.url, workers, ports, stop))
+        child = ctx.Process(target=serve_app, args=(url, fake.url, workers, ports, stop))
         child.start()
         try:
             port = ports.get(timeout=60)
