@@ -84,11 +84,15 @@ def _utc_column(values: pd.Series, name: str) -> pd.Series:
     raise ValueError(f"column `{name}` must hold timezone-aware timestamps, got dtype {values.dtype}")
 
 
+def _text(x: object) -> str | None:
+    if isinstance(x, str):
+        return x or None
+    return None if pd.isna(x) else str(x)
+
+
 def _text_or_none(values: pd.Series) -> pd.Series:
-    """NaN/None/"" -> None, anything else -> str."""
-    return values.map(
-        lambda x: None if x is None or (isinstance(x, float) and math.isnan(x)) or x == "" else str(x)
-    )
+    """NaN/None/NA/"" -> None, anything else -> str."""
+    return values.map(_text).astype(object)
 
 
 def validate(frame: pd.DataFrame) -> pd.DataFrame:
@@ -96,7 +100,8 @@ def validate(frame: pd.DataFrame) -> pd.DataFrame:
 
     Normalised: timestamps in UTC, `slug`/`anchor`/`version`/`outcome` as str or None, a missing reason as
     `NO_REASON`, and a boolean `_section` (both slug and anchor present). Raises ValueError naming what is
-    wrong: missing columns, naive or non-time timestamps, a flag without `filed_at`, a repeated `flag_id`.
+    wrong: missing columns, naive or non-time timestamps, a flag without `filed_at`, `flag_id` or `case_id`,
+    a repeated `flag_id`.
     """
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
@@ -110,6 +115,9 @@ def validate(frame: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(
             f"column `filed_at` must be set on every flag; {int(df['filed_at'].isna().sum())} lack it"
         )
+    for col in ("flag_id", "case_id"):
+        if df[col].isna().any():
+            raise ValueError(f"column `{col}` must be set on every flag; {int(df[col].isna().sum())} lack it")
     if df["flag_id"].duplicated().any():
         dupes = sorted({str(x) for x in df.loc[df["flag_id"].duplicated(), "flag_id"]})
         raise ValueError(f"column `flag_id` must be unique; repeated: {', '.join(dupes[:5])}")

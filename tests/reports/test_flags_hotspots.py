@@ -220,10 +220,11 @@ def test_empty_frame() -> None:
 
 
 def test_all_without_anchors() -> None:
-    df = frame([flag(1, "c1", 0, anchor=None), flag(2, "c2", 1, anchor=float("nan"))])  # type: ignore[arg-type]
+    df = frame([flag(1, "c1", 0, anchor=None), flag(2, "c2", 1), flag(3, "c3", 2)])
+    df["anchor"] = pd.Series([None, float("nan"), pd.NA], dtype=object)
     assert hot_spots(df, now=NOW) == []
     bucket = no_section(df, now=NOW)
-    assert bucket is not None and bucket.flags == 2
+    assert bucket is not None and (bucket.flags, bucket.cases) == (3, 3)
 
 
 def test_unknown_and_missing_reasons_weigh_like_other() -> None:
@@ -257,6 +258,10 @@ def test_bad_frames_are_explained() -> None:
     lost.loc[0, "filed_at"] = pd.NaT
     with pytest.raises(ValueError, match="`filed_at` must be set on every flag; 1 lack it"):
         hot_spots(lost, now=NOW)
+    orphan = df.copy()
+    orphan.loc[2, "case_id"] = None
+    with pytest.raises(ValueError, match="`case_id` must be set on every flag; 1 lack it"):
+        hot_spots(orphan, now=NOW)
     with pytest.raises(ValueError, match="`flag_id` must be unique; repeated: 1"):
         hot_spots(pd.concat([df, df.iloc[:1]]), now=NOW)
     with pytest.raises(ValueError, match="now must be a timezone-aware"):
