@@ -183,6 +183,27 @@ def test_a_case_counts_on_every_section_its_flags_name() -> None:
     }
 
 
+def test_median_time_to_resolution_is_a_median() -> None:
+    rows = [
+        flag(1, "c1", 0, status="resolved", resolved=1),  # 1 day
+        flag(2, "c2", 0, status="resolved", resolved=2),  # 2 days
+        flag(3, "c3", 0, status="resolved", resolved=9),  # 9 days: the mean would be 4
+    ]
+    assert hot_spots(frame(rows), now=NOW)[0].median_seconds_to_resolution == 2 * DAY
+
+
+def test_a_case_is_read_from_its_latest_row() -> None:
+    # Rows of one case that disagree (a read racing an adjudication): the later flag's row wins,
+    # whatever the row order; flag 2 and flag 3 tie on filed_at, and "3" > "2" as text.
+    rows = [
+        flag(3, "c1", 5, status="resolved", resolved=6, outcome="guideline_must_change"),
+        flag(2, "c1", 5),
+        flag(1, "c1", 0),
+    ]
+    spot = hot_spots(frame(rows), now=NOW)[0]
+    assert (spot.open_cases, spot.guideline_must_change, spot.median_seconds_to_resolution) == (0, 1, 6 * DAY)
+
+
 def test_to_json_is_plain() -> None:
     spot = hot_spots(frame(ranking_rows()), now=NOW)[1]
     doc = json.loads(json.dumps(spot.to_json()))
