@@ -1,0 +1,21 @@
+"""What a denied user is told, as Slack mrkdwn with every name escaped."""
+
+from __future__ import annotations
+
+from bot.authz.roles import PHRASE, Decision, Role
+from bot.slack.blocks.mrkdwn import escape
+
+# Who holds at least the role: a manager may do whatever a lead may.
+_WHO = {Role.LEAD: "a lead or a manager", Role.MANAGER: "a manager"}
+_ARTICLE = {Role.ANNOTATOR: "an annotator", Role.LEAD: "a lead", Role.MANAGER: "a manager"}
+
+
+def denial_text(decision: Decision) -> str:
+    """E.g. "Only a lead or a manager of project reviews-q4 may adjudicate flags; you are an annotator."."""
+    if decision.allowed:
+        raise ValueError("denial_text explains denials only")
+    who = _WHO.get(decision.role_needed, _ARTICLE[decision.role_needed])
+    return (
+        f"Only {who} of project {escape(decision.project)} may {PHRASE[decision.action]}; "
+        f"you are {_ARTICLE[decision.role_had]}."
+    )
