@@ -1,6 +1,7 @@
 """`Authorizer.may` over the configured projects, and `authorize`: decide and audit in one call.
 
-The edges (Slack listeners, the CLI) call `authorize` before a privileged action. The audit row is
+The edges (Slack listeners, the CLI) call `authorize` (or `require`, which raises `DeniedError`)
+before a privileged action. The audit row is
 written in its own short transaction, so a denial is on record whatever the caller does next (an
 error it raises, a rollback of its own work); an allowed privileged action is recorded as attempted.
 """
@@ -9,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.authz.explain import denial_message
+from bot.authz.groups import GroupResolver
 from bot.authz.roles import Action, Decision, Members, Role, decide, no_groups, role_of
-from bot.config import ProjectConfig
+from bot.config import Config, ProjectConfig
+from bot.errors import DeniedError
 from bot.store import audit
 from bot.store.db import session_scope
 
@@ -24,6 +29,11 @@ class Authorizer:
         """Roles of `projects`; `members` resolves user groups (a `GroupResolver`, or none)."""
         self._projects = {p.name: p for p in projects}
         self._members = members
+
+    @classmethod
+    def from_config(cls, config: Config, client: WebClient) -> Authorizer:
+        """The app's authorizer: the config's projects, groups resolved through `client`."""
+        return cls(config.projects, GroupResolver(client))
 
     def role(self, user: str, project: str) -> Role:
         """The user's role on the project; everyone is an annotator of a project the config lacks."""
@@ -66,4 +76,22 @@ def authorize(
     decision = authorizer.may(user, action, project)
     if decision.audited:
         record_decision(engine, decision, detail)
+    return decision
+
+
+def require(
+    engine: Engine,
+    authorizer: Authorizer,
+    user: str,
+    action: Action,
+    project: str,
+    detail: str = "",
+) -> Decision:
+    """`authorize`, raising DeniedError (its message names the role needed) when not allowed.
+
+    The edges turn the error into the user's ephemeral explanation (`bot.slack.edge.explain`).
+    """
+    decision = authorize(engine, authorizer, user, action, project, detail)
+    if not decision.allowed:
+        raise DeniedError(denial_message(decision))
     return decision

@@ -104,9 +104,7 @@ def _holds(user: str, entries: Iterable[str], members: Members) -> bool:
     return any(SLACK_GROUP_ID.fullmatch(e) and user in members(e) for e in entries)
 
 
-def role_of(
-    user: str, leads: Iterable[str], managers: Iterable[str], members: Members = no_groups
-) -> Role:
+def role_of(user: str, leads: Iterable[str], managers: Iterable[str], members: Members = no_groups) -> Role:
     """The user's role on a project whose config lists `leads` and `managers`; else annotator."""
     if _holds(user, managers, members):
         return Role.MANAGER

@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from bot.authz.guard import Authorizer, authorize
+from bot.authz.guard import Authorizer, authorize, require
 from bot.authz.roles import Action
 from bot.config import ProjectConfig
+from bot.errors import DeniedError
 from bot.store.audit import list_events, record
 from bot.store.db import session_scope
 from bot.store.models.audit import DETAIL_MAX
@@ -60,6 +61,18 @@ def test_a_denial_stays_on_record_when_the_caller_fails_afterwards(engine: Engin
     with session_scope(engine) as session:
         [event] = list_events(session)
     assert (event.action, event.allowed) == ("gold.add", False)
+
+
+def test_require_raises_a_denial_naming_the_role_after_auditing_it(engine: Engine) -> None:
+    assert require(engine, AUTHZ, "UBOSS", Action.FLAG_TRIAGE, "p", "assign case 3").allowed
+    with pytest.raises(DeniedError) as exc:
+        require(engine, AUTHZ, "UANN", Action.FLAG_TRIAGE, "p", "assign case 3")
+    assert (
+        exc.value.message == "Only a lead or a manager of project p may triage flags; you are an annotator."
+    )
+    assert exc.value.exit_code == 2
+    with session_scope(engine) as session:
+        assert [(e.user_id, e.allowed) for e in list_events(session)] == [("UANN", False), ("UBOSS", True)]
 
 
 def test_list_filters_and_orders_newest_first(engine: Engine) -> None:

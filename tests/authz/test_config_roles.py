@@ -77,7 +77,10 @@ def test_bad_values_are_refused_naming_the_key(tmp_path: Path, lines: str, expec
 def test_a_custom_taxonomy_replaces_the_default(tmp_path: Path) -> None:
     lines = 'flag_reasons = [{id = "ocr_error", label = "OCR error", weight = 0}, {id = "other", label = "Other"}]'
     [project] = _load(tmp_path, lines).projects
-    assert project.flag_reasons == (FlagReason("ocr_error", "OCR error", 0.0), FlagReason("other", "Other", 1.0))
+    assert project.flag_reasons == (
+        FlagReason("ocr_error", "OCR error", 0.0),
+        FlagReason("other", "Other", 1.0),
+    )
 
 
 def test_default_taxonomy_ids_and_weight_order() -> None:

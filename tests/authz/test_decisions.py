@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.authz.explain import denial_text
+from bot.authz.explain import denial_message, denial_text
 from bot.authz.guard import Authorizer
 from bot.authz.roles import MIN_ROLE, PHRASE, Action, Decision, Role, decide, role_of
 from bot.config import ProjectConfig
@@ -108,6 +108,8 @@ def test_denial_text_names_the_role_needed_and_held_and_escapes_the_project() ->
     assert denial_text(manager) == (
         "Only a manager of project &lt;!channel&gt; &amp; co may publish guidelines; you are a lead."
     )
+    # The plain message (what DeniedError carries; the edge escapes it) keeps the name as written.
+    assert denial_message(manager).startswith("Only a manager of project <!channel> & co may")
     with pytest.raises(ValueError):
         denial_text(decide("UBOSS", Action.AUDIT_VIEW, "p", LEADS, MANAGERS, _members))
 

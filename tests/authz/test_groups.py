@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from pathlib import Path
 
 import pytest
 
+from bot.authz.explain import denial_message
 from bot.authz.groups import GroupResolver
 from bot.authz.guard import Authorizer
 from bot.authz.roles import Action, Role
-from bot.config import ProjectConfig
-from tests.support.fakeslack import FakeSlack, fake_slack  # noqa: F401  (fixture)
+from bot.config import ProjectConfig, load_config
+from bot.errors import DeniedError
+from bot.slack.edge import explain
+from tests.support.fakeslack import FakeSlack
 
 
 class Clock:
@@ -113,3 +118,32 @@ def test_manager_group_over_the_fake_grants_everything_a_lead_may(fake_slack: Fa
     assert authz.role("UOTHER", "p") is Role.ANNOTATOR
     # Each group was asked once: the cache answered every later question.
     assert sorted(_asked(fake_slack)) == ["SBOSS", "SLEAD"]
+
+
+def test_the_apps_authorizer_reads_config_groups_through_its_client(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    path = tmp_path / "annobot.toml"
+    path.write_text('[[projects]]\nname = "p"\nguideline = "g"\nmanagers = ["SBOSS"]\n', encoding="utf-8")
+    fake_slack.set_usergroup("SBOSS", ["UGBOSS"])
+    authz = Authorizer.from_config(load_config(path, env={}), fake_slack.client())
+    assert authz.may("UGBOSS", Action.GUIDELINE_PUBLISH, "p").allowed
+    assert not authz.may("UOTHER", Action.GUIDELINE_PUBLISH, "p").allowed
+
+
+def test_a_denial_reaches_the_user_as_an_escaped_ephemeral_explanation(fake_slack: FakeSlack) -> None:
+    authz = Authorizer([ProjectConfig("<!channel>", "g")])
+    decision = authz.may("UANN", Action.FLAG_ADJUDICATE, "<!channel>")
+    explain(
+        DeniedError(denial_message(decision)),
+        respond=None,
+        client=fake_slack.client(),
+        channel_id="C1",
+        user_id="UANN",
+    )
+    [call] = fake_slack.calls("chat.postEphemeral")
+    assert call.params["user"] == "UANN"
+    shown = json.dumps(call.param_json("blocks"))
+    assert "Only a lead or a manager of project &lt;!channel&gt; may adjudicate flags" in shown
+    assert "you are an annotator" in shown
+    assert "<!channel>" not in shown
