@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.config import load_config
 from bot.errors import ConfigError
-from reports.flags_taxonomy import DEFAULT_FLAG_REASONS, FlagReason, reason_weight
+from reports.flags_taxonomy import DEFAULT_FLAG_REASONS, FlagReason, reason_problem, reason_weight
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -118,3 +121,56 @@ def test_the_example_config_documents_the_default_taxonomy(tmp_path: Path) -> No
     assert project.flag_reasons == DEFAULT_FLAG_REASONS
     assert all(re.fullmatch(r"[US][0-9A-Z]+", e) for e in (*project.leads, *project.managers))
     assert project.leads and project.managers
+
+
+def _toml_list(values: list[str]) -> str:
+    """A TOML array of basic strings, every character outside printable ASCII as a \\U escape."""
+
+    def one(value: str) -> str:
+        body = "".join(c if " " <= c <= "~" and c not in '"\\' else f"\\U{ord(c):08X}" for c in value)
+        return f'"{body}"'
+
+    return "[" + ", ".join(one(v) for v in values) + "]"
+
+
+# Text a TOML string can hold: any Unicode scalar value, so no lone surrogates.
+toml_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
+
+
+@settings(max_examples=60, deadline=None)
+@given(leads=st.lists(st.one_of(toml_text, st.from_regex(r"[UWS][A-Z0-9]{2,9}", fullmatch=True)), max_size=5))
+def test_any_role_list_loads_only_slack_ids_or_fails_with_the_key(leads: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "annobot.toml"
+        path.write_text(f'[[projects]]\nname = "p"\nguideline = "g"\nleads = {_toml_list(leads)}\n', "utf-8")
+        try:
+            [project] = load_config(path, env={}).projects
+        except ConfigError as exc:
+            assert "'projects[0].leads[" in exc.message
+            return
+    assert all(re.fullmatch(r"[UWS][A-Z0-9]{2,30}", e) for e in project.leads)
+    assert set(project.leads) == set(leads)
+
+
+reasons = st.lists(
+    st.builds(
+        FlagReason,
+        id=st.one_of(toml_text, st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True)),
+        label=st.text(max_size=80),
+        weight=st.floats(allow_nan=True, allow_infinity=True),
+    ),
+    max_size=6,
+)
+
+
+@given(reasons)
+def test_reason_problem_accepts_only_usable_taxonomies(candidate: list[FlagReason]) -> None:
+    problem = reason_problem(candidate)
+    usable = (
+        0 < len(candidate) <= 100
+        and len({r.id for r in candidate}) == len(candidate)
+        and all(re.fullmatch(r"[a-z][a-z0-9_]{0,39}", r.id) for r in candidate)
+        and all(r.label.strip() and len(r.label) <= 75 for r in candidate)
+        and all(0 <= r.weight < float("inf") for r in candidate)
+    )
+    assert (problem is None) == usable
