@@ -32,8 +32,9 @@ _KNOWN: dict[str, set[str]] = {
         "managers",
         "flag_reasons",
     },
-    "flag_reasons": {"id", "label", "weight"},
 }
+# The keys of one entry of a project's `flag_reasons` (an array of tables inside [[projects]]).
+_REASON_KEYS = {"id", "label", "weight"}
 
 # Slack member ids (U…, W… on Enterprise Grid) and user-group ids (S…): upper-case letters and digits.
 SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
@@ -105,12 +106,11 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
-def _check_keys(table: str, data: Mapping[str, Any], where: str) -> None:
-    unknown = sorted(set(data) - _KNOWN[table])
+def _check_keys(table: str, data: Mapping[str, Any], where: str, known: set[str] | None = None) -> None:
+    known = _KNOWN[table] if known is None else known
+    unknown = sorted(set(data) - known)
     if unknown:
-        raise ConfigError(
-            f"{where}: unknown key '{table}.{unknown[0]}' (known: {', '.join(sorted(_KNOWN[table]))})"
-        )
+        raise ConfigError(f"{where}: unknown key '{table}.{unknown[0]}' (known: {', '.join(sorted(known))})")
 
 
 def _typed(value: Any, kind: type, name: str, where: str) -> Any:
@@ -162,7 +162,7 @@ def _flag_reasons(value: Any, name: str, where: str) -> tuple[FlagReason, ...]:
     for i, entry in enumerate(_typed(value, list, name, where)):
         at = f"{name}[{i}]"
         _typed(entry, dict, at, where)
-        _check_keys("flag_reasons", entry, f"{where}: {at}")
+        _check_keys("flag_reasons", entry, f"{where}: {at}", _REASON_KEYS)
         for required in ("id", "label"):
             if required not in entry:
                 raise ConfigError(f"{where}: '{at}' lacks '{required}'")

@@ -77,6 +77,13 @@ def test_bad_values_are_refused_naming_the_key(tmp_path: Path, lines: str, expec
     assert message.startswith(str(tmp_path / "annobot.toml"))
 
 
+def test_flag_reasons_is_no_top_level_table(tmp_path: Path) -> None:
+    path = tmp_path / "annobot.toml"
+    path.write_text('[flag_reasons]\nid = "x"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown table 'flag_reasons'"):
+        load_config(path, env={})
+
+
 def test_a_custom_taxonomy_replaces_the_default(tmp_path: Path) -> None:
     lines = 'flag_reasons = [{id = "ocr_error", label = "OCR error", weight = 0}, {id = "other", label = "Other"}]'
     [project] = _load(tmp_path, lines).projects
