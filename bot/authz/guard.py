@@ -1,9 +1,10 @@
 """`Authorizer.may` over the configured projects, and `authorize`: decide and audit in one call.
 
 The edges (Slack listeners, the CLI) call `authorize` (or `require`, which raises `DeniedError`)
-before a privileged action. The audit row is
-written in its own short transaction, so a denial is on record whatever the caller does next (an
-error it raises, a rollback of its own work); an allowed privileged action is recorded as attempted.
+before a privileged action. The audit row is written in its own short transaction, so a denial is on
+record whatever the caller does next (an error it raises, a rollback of its own work); an allowed
+privileged action is recorded as attempted. Both may ask Slack for a group's members (cached) and
+write to the database: call them after the ack (`after_ack`, `after_validation`), not before it.
 """
 
 from __future__ import annotations
