@@ -21,6 +21,10 @@ COMMANDS = {
         "bot.cli.projects_cmd:annotators",
         "Annotator identities: tool ids mapped to Slack users and cohort attributes.",
     ),
+    "audit": LazyCommand(
+        "bot.cli.audit_cmd:audit",
+        "Audit trail: who did or was refused what, on which project, when.",
+    ),
     "console": LazyCommand(
         "bot.cli.console_cmd:console",
         "Try the bot in the terminal: type slash commands, pick buttons by number.",
