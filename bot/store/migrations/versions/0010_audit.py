@@ -1,12 +1,10 @@
 """audit_events: every privileged action and every denial, with the roles needed and held (issue 12)
 
-Revision ID: 0012
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-02
 
 Append-only; read newest first, overall or per project or user (hence the three indexes on `at`).
-Planned as 0009, which main gave to label_sections meanwhile; 0010 (items) and 0011 (flags) are
-written in parallel on other branches: on merge the chain is re-linked in merge order.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
