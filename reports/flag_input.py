@@ -129,9 +129,10 @@ def validate_flag_input(
     e.text("project", flag.project, MAX_PROJECT)
     if "project" not in e.found and projects is not None and flag.project not in projects:
         e.found["project"] = f"unknown project '{flag.project}'"
-    e.text("item_id", flag.item_id, MAX_ITEM_ID)
+    # Item ids and labels follow the import's rules, which allow line breaks (a CSV cell may hold them).
+    e.text("item_id", flag.item_id, MAX_ITEM_ID, lines=True)
     e.text("filed_by", flag.filed_by, MAX_USER)
-    e.text("my_label", flag.my_label, MAX_LABEL)
+    e.text("my_label", flag.my_label, MAX_LABEL, lines=True)
     if "my_label" not in e.found and labels is not None and flag.my_label not in labels:
         e.found["my_label"] = f"'{flag.my_label}' is not a label of the guideline"
     _check_other_labels(e, flag.other_labels, labels)
@@ -158,7 +159,7 @@ def _check_other_labels(e: _Errors, others: tuple[OtherLabel, ...], labels: Coll
     for n, other in enumerate(others, 1):
         if not other.label.strip():
             e.found["other_labels"] = f"other label {n} is empty"
-        elif (why := text_problem(other.label, MAX_LABEL)) is not None:
+        elif (why := text_problem(other.label, MAX_LABEL, lines=True)) is not None:
             e.found["other_labels"] = f"other label {n} {why}"
         elif labels is not None and other.label not in labels:
             e.found["other_labels"] = f"other label {n}: '{other.label}' is not a label of the guideline"
@@ -176,7 +177,7 @@ def _check_other_labels(e: _Errors, others: tuple[OtherLabel, ...], labels: Coll
 def validate_decision(decision: Decision, *, labels: Collection[str] | None = None) -> dict[str, str]:
     """Field name -> message for every problem of an adjudication; empty when it may be stored."""
     e = _Errors()
-    e.text("final_label", decision.final_label, MAX_LABEL)
+    e.text("final_label", decision.final_label, MAX_LABEL, lines=True)
     if "final_label" not in e.found and labels is not None and decision.final_label not in labels:
         e.found["final_label"] = f"'{decision.final_label}' is not a label of the guideline"
     if decision.outcome not in OUTCOMES:
