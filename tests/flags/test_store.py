@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -322,3 +325,24 @@ def test_database_keeps_one_open_case_per_item(engine: Engine) -> None:
         session.add(FlagCase(project="reviews", item_id="item-1", status="resolved"))
     with session_scope(engine) as session:
         assert session.scalar(select(Flag.id).limit(1)) is not None
+
+
+def test_concurrent_flags_on_sqlite_also_make_one_case(tmp_path: Path) -> None:
+    """SQLite has one writer at a time: twenty threads still end as one case with twenty flags."""
+    eng = make_engine(f"sqlite:///{tmp_path / 'race.db'}")
+    barrier = threading.Barrier(20, timeout=30)
+
+    def file(i: int) -> store.FiledFlag:
+        barrier.wait()
+        with session_scope(eng) as session:
+            return store.file_flag(session, flag_input(filed_by=f"U{i}", idempotency_key=f"V{i}:h"))
+
+    try:
+        with ThreadPoolExecutor(20) as pool:
+            filed = list(pool.map(file, range(20)))
+        assert len({f.case_id for f in filed}) == 1 and len({f.flag_id for f in filed}) == 20
+        with session_scope(eng) as session:
+            [case] = store.list_cases(session)
+        assert len(case.flags) == 20
+    finally:
+        eng.dispose()
