@@ -351,6 +351,8 @@ def adjudicate(session: Session, case_id: int, decision: Decision, by: str) -> D
     case = _case_row(session, case_id, lock=True)
     if case.status == "resolved":
         raise _already(session, case_id)
+    if decision.add_to_gold:
+        get_project(session, case.project)  # gold.project references projects.name: it must be declared
     now = _utc(decision.decided_at)
     inserted = session.execute(
         _insert(session, FlagDecision)
@@ -375,8 +377,6 @@ def adjudicate(session: Session, case_id: int, decision: Decision, by: str) -> D
     session.execute(update(FlagCase).where(FlagCase.id == case_id).values(status="resolved", resolved_at=now))
     session.add(FlagEvent(case_id=case_id, kind="resolved", by=by, at=now))
     if decision.add_to_gold:
-        # gold.project references projects.name: the project must be declared.
-        get_project(session, case.project)
         upsert_gold(session, case.project, [_GoldRow(decision.task, case.item_id, decision.final_label)])
     session.flush()
     session.expire(case)
