@@ -35,6 +35,9 @@ COMMANDS = {
         "Compute the quality digest of a project: agreement, gold accuracy, drift, confusions.",
     ),
     "export": LazyCommand("bot.cli.import_cmd:export_group", "Export stored data."),
+    "flags": LazyCommand(
+        "bot.cli.flags_cmd:flags", "Disagreement flags: list cases, export adjudicated labels."
+    ),
     "guidelines": LazyCommand(
         "bot.cli.guidelines_cmd:guidelines", "Versioned guidelines: publish, search, show, diff."
     ),
