@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
-from reports.flags_taxonomy import DEFAULT_FLAG_REASONS, FlagReason, reason_problem
+from reports.flags.taxonomy import DEFAULT_FLAG_REASONS, FlagReason, reason_problem
 
 DEFAULT_DATABASE_URL = "sqlite:///annobot.db"
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
@@ -82,7 +82,7 @@ class ProjectConfig:
     # Slack user ids and/or user-group ids; everyone else is an annotator (bot/authz/roles.py).
     leads: tuple[str, ...] = ()
     managers: tuple[str, ...] = ()
-    # The reasons a flag can give, with their hot-spot weights (reports/flags_taxonomy.py).
+    # The reasons a flag can give, with their hot-spot weights (reports/flags/taxonomy.py).
     flag_reasons: tuple[FlagReason, ...] = DEFAULT_FLAG_REASONS
 
 

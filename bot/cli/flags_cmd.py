@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot.cli import one_line
-from reports.flag_input import CASE_STATUSES
+from reports.flags.input import CASE_STATUSES
 
 if TYPE_CHECKING:
     from bot.cli.state import CliState

@@ -34,7 +34,7 @@ from bot.store.annotations import upsert_gold
 from bot.store.models.base import utcnow
 from bot.store.models.flags import OPEN_CASE, Flag, FlagCase, FlagDecision, FlagEvent
 from bot.store.projects import get_project
-from reports.flag_input import (
+from reports.flags.input import (
     CASE_STATUSES,
     MAX_COMMENT,
     MAX_USER,

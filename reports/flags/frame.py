@@ -34,6 +34,8 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from reports.flags.taxonomy import DEFAULT_FLAG_REASONS, UNKNOWN_WEIGHT
+
 COLUMNS = (
     "flag_id",
     "case_id",
@@ -52,19 +54,9 @@ COLUMNS = (
 RESOLVED = "resolved"
 MUST_CHANGE = "guideline_must_change"
 NO_REASON = "(none)"
-# The default weight per taxonomy id: a flag that points at the guideline itself says most about the
-# section; data and tool problems say little about it. A taxonomy module may pass its own mapping.
-DEFAULT_WEIGHTS: Mapping[str, float] = {
-    "guideline_unclear": 3.0,
-    "guideline_missing_case": 3.0,
-    "guideline_contradiction": 3.0,
-    "label_confusion": 2.0,
-    "span_boundary": 2.0,
-    "other": 1.0,
-    "data_quality": 0.5,
-    "tool_problem": 0.5,
-}
-UNKNOWN_WEIGHT = 1.0  # a reason id neither mapping knows (a project's own taxonomy) weighs like `other`
+# The default weight per taxonomy id (reports.flags.taxonomy, one source): a flag that points at the
+# guideline itself says most about the section; data and tool problems say little about it.
+DEFAULT_WEIGHTS: Mapping[str, float] = {r.id: r.weight for r in DEFAULT_FLAG_REASONS}
 DAY_SECONDS = 86400.0
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.config import load_config
 from bot.errors import ConfigError
-from reports.flags_taxonomy import DEFAULT_FLAG_REASONS, FlagReason, reason_problem, reason_weight
+from reports.flags.taxonomy import DEFAULT_FLAG_REASONS, FlagReason, reason_problem, reason_weight
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.store.db import make_engine
-from reports.flag_input import FlagInput, OtherLabel
+from reports.flags.input import FlagInput, OtherLabel
 from tests.conftest import _truncate_all
 from tests.support.guidelines import mini, run_cli
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from bot.store import flags as store
 from bot.store.db import make_engine, session_scope
 from bot.store.models.annotations import Annotation, Gold
-from reports.flag_input import Decision
+from reports.flags.input import Decision
 from tests.flags.conftest import flag_input
 from tests.support.guidelines import run_cli
 

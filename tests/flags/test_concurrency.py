@@ -14,7 +14,7 @@ from bot.errors import ConflictError
 from bot.store import flags as store
 from bot.store.db import session_scope
 from bot.store.models.flags import Flag, FlagCase, FlagDecision
-from reports.flag_input import Decision
+from reports.flags.input import Decision
 from tests.flags.conftest import flag_input
 
 pytestmark = pytest.mark.postgres

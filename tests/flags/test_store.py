@@ -16,7 +16,7 @@ from bot.store import flags as store
 from bot.store.db import make_engine, session_scope
 from bot.store.models.annotations import Gold, GoldHistory
 from bot.store.models.flags import Flag, FlagCase
-from reports.flag_input import Decision, OtherLabel
+from reports.flags.input import Decision, OtherLabel
 from tests.conftest import row_counts
 from tests.flags.conftest import flag_input
 

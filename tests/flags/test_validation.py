@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from bot.errors import InputError
 from bot.store import flags as store
 from bot.store.db import session_scope
-from reports.flag_input import (
+from reports.flags.input import (
     MAX_ITEM_ID,
     Decision,
     OtherLabel,
