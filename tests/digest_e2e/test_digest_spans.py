@@ -97,10 +97,11 @@ def test_span_task_gets_pairwise_f1(db_url: str, tmp_path: Path) -> None:
 
 
 def test_spans_that_never_meet_are_not_reliable(db_url: str, tmp_path: Path) -> None:
-    # Before: one PER row per item and annotator was kept, so 25 items of PER against PER read α = 1.0.
+    # Before: one row per item and annotator was kept and its offsets ignored, so PER against PER and
+    # LOC against LOC on 25 items read α = 1.0 "reliable" although no span of one meets a span of the other.
     _setup(db_url, tmp_path)
-    rows = [[f"doc{i:02d}", "ann-1", "PER", 0, 5, _ts(i), "ner"] for i in range(25)]
-    rows += [[f"doc{i:02d}", "ann-2", "PER", 30, 40, _ts(i), "ner"] for i in range(25)]
+    rows = [[f"doc{i:02d}", "ann-1", NER[i % 2], 0, 5, _ts(i), "ner"] for i in range(25)]
+    rows += [[f"doc{i:02d}", "ann-2", NER[i % 2], 30, 40, _ts(i), "ner"] for i in range(25)]
     write_csv(tmp_path / "a.csv", HEADER, rows)
     ok(db_url, "import", "annotations", str(tmp_path / "a.csv"), "--project", "p")
     digest = digest_json(db_url, "p")
