@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
+from reports.flags.taxonomy import DEFAULT_FLAG_REASONS, FlagReason, reason_problem
 
 DEFAULT_DATABASE_URL = "sqlite:///annobot.db"
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
@@ -21,8 +23,22 @@ _KNOWN: dict[str, set[str]] = {
     "slack": {"api_url", "command", "max_results", "answer_workers"},
     "server": {"host", "port"},
     "reports": {"output_dir", "timezone"},
-    "projects": {"name", "guideline", "channels", "label_studio_secret_env"},
+    "projects": {
+        "name",
+        "guideline",
+        "channels",
+        "label_studio_secret_env",
+        "leads",
+        "managers",
+        "flag_reasons",
+    },
 }
+# The keys of one entry of a project's `flag_reasons` (an array of tables inside [[projects]]).
+_REASON_KEYS = {"id", "label", "weight"}
+
+# Slack member ids (U…, W… on Enterprise Grid) and user-group ids (S…): upper-case letters and digits.
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
+SLACK_GROUP_ID = re.compile(r"S[A-Z0-9]{2,30}")
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,11 @@ class ProjectConfig:
     guideline: str
     channels: tuple[str, ...] = ()
     label_studio_secret_env: str | None = None
+    # Slack user ids and/or user-group ids; everyone else is an annotator (bot/authz/roles.py).
+    leads: tuple[str, ...] = ()
+    managers: tuple[str, ...] = ()
+    # The reasons a flag can give, with their hot-spot weights (reports/flags/taxonomy.py).
+    flag_reasons: tuple[FlagReason, ...] = DEFAULT_FLAG_REASONS
 
 
 @dataclass(frozen=True)
@@ -85,12 +106,11 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
-def _check_keys(table: str, data: Mapping[str, Any], where: str) -> None:
-    unknown = sorted(set(data) - _KNOWN[table])
+def _check_keys(table: str, data: Mapping[str, Any], where: str, known: set[str] | None = None) -> None:
+    known = _KNOWN[table] if known is None else known
+    unknown = sorted(set(data) - known)
     if unknown:
-        raise ConfigError(
-            f"{where}: unknown key '{table}.{unknown[0]}' (known: {', '.join(sorted(_KNOWN[table]))})"
-        )
+        raise ConfigError(f"{where}: unknown key '{table}.{unknown[0]}' (known: {', '.join(sorted(known))})")
 
 
 def _typed(value: Any, kind: type, name: str, where: str) -> Any:
@@ -120,6 +140,48 @@ def _timezone(name: str, where: str) -> str:
             f"Europe/Paris, got {name!r}"
         ) from None
     return name
+
+
+def _role_members(value: Any, name: str, where: str) -> tuple[str, ...]:
+    """A `leads`/`managers` list: Slack user ids (U…/W…) and user-group ids (S…), nothing else."""
+    _typed(value, list, name, where)
+    for i, entry in enumerate(value):
+        if not isinstance(entry, str) or not (
+            SLACK_USER_ID.fullmatch(entry) or SLACK_GROUP_ID.fullmatch(entry)
+        ):
+            raise ConfigError(
+                f"{where}: '{name}[{i}]' must be a Slack user id (U… or W…) or user-group id (S…), "
+                f"got {entry!r} (names and @handles change; copy the member or group id from Slack)"
+            )
+    return tuple(dict.fromkeys(value))  # repeated ids are harmless: keep the first of each
+
+
+def _flag_reasons(value: Any, name: str, where: str) -> tuple[FlagReason, ...]:
+    """A project's taxonomy: a list of tables {id, label, weight = 1.0}."""
+    reasons = []
+    for i, entry in enumerate(_typed(value, list, name, where)):
+        at = f"{name}[{i}]"
+        _typed(entry, dict, at, where)
+        _check_keys("flag_reasons", entry, f"{where}: {at}", _REASON_KEYS)
+        for required in ("id", "label"):
+            if required not in entry:
+                raise ConfigError(f"{where}: '{at}' lacks '{required}'")
+        weight = entry.get("weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, int | float):
+            raise ConfigError(f"{where}: '{at}.weight' must be a number, got {type(weight).__name__}")
+        reasons.append(
+            FlagReason(
+                id=_typed(entry["id"], str, f"{at}.id", where),
+                label=_typed(entry["label"], str, f"{at}.label", where),
+                weight=float(weight),
+            )
+        )
+    problem = reason_problem(reasons)
+    if problem is not None:
+        # A problem of one reason starts with its "[i].key": quote it with the table's name.
+        key, rest = problem.split(" ", 1) if problem.startswith("[") else ("", problem)
+        raise ConfigError(f"{where}: '{name}{key}' {rest}")
+    return tuple(reasons)
 
 
 def _sqlite_relative_to(url: str, base: Path) -> str:
@@ -210,6 +272,13 @@ def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = 
                 guideline=_typed(p["guideline"], str, f"projects[{i}].guideline", where),
                 channels=tuple(_typed(p.get("channels", []), list, f"projects[{i}].channels", where)),
                 label_studio_secret_env=p.get("label_studio_secret_env"),
+                leads=_role_members(p.get("leads", []), f"projects[{i}].leads", where),
+                managers=_role_members(p.get("managers", []), f"projects[{i}].managers", where),
+                flag_reasons=(
+                    _flag_reasons(p["flag_reasons"], f"projects[{i}].flag_reasons", where)
+                    if "flag_reasons" in p
+                    else DEFAULT_FLAG_REASONS
+                ),
             )
         )
     return Config(

@@ -41,6 +41,12 @@ class ConflictError(InputError):
     """The request contradicts what is stored (e.g. other content under an existing version)."""
 
 
+class DeniedError(AnnobotError):
+    """The user's role on the project is below what the action needs; the message says which role."""
+
+    exit_code = 2
+
+
 class ConfigError(AnnobotError):
     """Missing or invalid configuration; stops start-up with one clear line."""
 

@@ -7,7 +7,7 @@ import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import cast
 
@@ -28,6 +28,7 @@ KNOWN_KEYS: tuple[str, ...] = (
     "effective_date",
     "changelog",
     "files",
+    "label_sections",
 )
 REQUIRED_KEYS: tuple[str, ...] = ("slug", "title", "version", "labels", "scale")
 
@@ -67,10 +68,15 @@ class RawMetadata:
     file: str  # display path of the file holding the metadata
     key_lines: Mapping[str, int]  # 1-based line of each key, for error messages
     first_line: int = 1  # where to report missing keys
+    entry_lines: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (table key, entry) -> line
 
     def line(self, key: str) -> int:
         """Line of `key`, or the start of the metadata when the key is absent."""
         return self.key_lines.get(key, self.first_line)
+
+    def entry_line(self, key: str, entry: str) -> int:
+        """Line of one entry of the table `key` (a label of label_sections), else the table's line."""
+        return self.entry_lines.get((key, entry), self.line(key))
 
 
 def read_toml(text: str, file: str) -> RawMetadata:
@@ -85,9 +91,37 @@ def read_toml(text: str, file: str) -> RawMetadata:
         line = int(match.group(1)) if match and match.group(1) else text.count("\n") + 1
         message = re.sub(r"\s*\(at (?:line \d+, column \d+|end of document)\)", "", message)
         raise GuidelineFormatError(f"malformed {METADATA_FILE}: {message}", file, line) from exc
-    raw = RawMetadata(data, file, {key: _toml_key_line(text, key) for key in data})
+    entries = {
+        (key, entry): line
+        for key, value in data.items()
+        if isinstance(value, dict)
+        for entry, line in _toml_entry_lines(text, key, value).items()
+    }
+    raw = RawMetadata(data, file, {key: _toml_key_line(text, key) for key in data}, entry_lines=entries)
     check_decoded(raw)
     return raw
+
+
+def _toml_entry_lines(text: str, table: str, value: Mapping[str, object]) -> dict[str, int]:
+    """Line of each entry of a `[table]` section; entries of an inline table are all on its line."""
+    lines = text.split("\n")
+    header = re.compile(
+        rf"""^\s*\[\s*(?:{re.escape(table)}|"{re.escape(table)}"|'{re.escape(table)}')\s*\]"""
+    )
+    start = next((n for n, line in enumerate(lines) if header.match(line)), None)
+    if start is None:
+        return {}
+    out: dict[str, int] = {}
+    for number in range(start + 1, len(lines)):
+        line = lines[number]
+        if re.match(r"^\s*\[", line):
+            break
+        for entry in value:
+            if entry not in out and re.match(
+                rf"""^\s*(?:{re.escape(entry)}|"{re.escape(entry)}"|'{re.escape(entry)}')\s*=""", line
+            ):
+                out[entry] = number + 1
+    return out
 
 
 def _toml_key_line(text: str, key: str) -> int:
@@ -129,16 +163,20 @@ def read_front_matter(yaml_text: str, file: str) -> RawMetadata:
             "malformed front matter: expected key: value pairs", file, node.start_mark.line + offset
         )
     key_lines: dict[str, int] = {}
-    for key_node, _value in node.value:
+    entry_lines: dict[tuple[str, str], int] = {}
+    for key_node, value_node in node.value:
         key = str(key_node.value)
         line = key_node.start_mark.line + offset
+        if isinstance(value_node, yaml.MappingNode):
+            for entry_node, _ in value_node.value:
+                entry_lines.setdefault((key, str(entry_node.value)), entry_node.start_mark.line + offset)
         # YAML quietly keeps the last of two equal keys; TOML refuses them, so do the same here.
         if key in key_lines:
             raise GuidelineFormatError(
                 f'malformed front matter: duplicate key "{key}" (first at line {key_lines[key]})', file, line
             )
         key_lines[key] = line
-    raw = RawMetadata({str(k): v for k, v in data.items()}, file, key_lines)
+    raw = RawMetadata({str(k): v for k, v in data.items()}, file, key_lines, entry_lines=entry_lines)
     check_decoded(raw)
     return raw
 
@@ -246,6 +284,7 @@ def validate_metadata(raw: RawMetadata, version: str | None = None) -> Guideline
         owners = tuple(_text(o, "owners", fail, single_line=True) for o in value)
     effective = _date(data["effective_date"], fail) if "effective_date" in data else None
     changelog = _text(data["changelog"], "changelog", fail, allow_empty=True) if "changelog" in data else ""
+    declared = _label_sections(raw, labels) if "label_sections" in data else ()
     return GuidelineMeta(
         slug=slug,
         title=title,
@@ -255,7 +294,39 @@ def validate_metadata(raw: RawMetadata, version: str | None = None) -> Guideline
         owners=owners,
         effective_date=effective,
         changelog=changelog,
+        label_sections=declared,
     )
+
+
+def _label_sections(raw: RawMetadata, labels: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The `label_sections` table (label -> anchor of the section defining it), in label order.
+
+    Its anchors are checked against the sections later (guidelines.parse), where they are known.
+    """
+    value = raw.data["label_sections"]
+    if not isinstance(value, Mapping) or not value:
+        raise GuidelineFormatError(
+            'bad label_sections: expected a table of label = "anchor" (e.g. Negative = "negative")',
+            raw.file,
+            raw.line("label_sections"),
+        )
+    found: dict[str, str] = {}
+    for label, anchor in value.items():
+        line = raw.entry_line("label_sections", str(label))
+        if label not in labels:
+            close = difflib.get_close_matches(str(label), labels, n=1)
+            hint = f' (did you mean "{close[0]}"?)' if close else f" (the labels: {', '.join(labels)})"
+            raise GuidelineFormatError(
+                f'bad label_sections: "{label}" is not one of the labels{hint}', raw.file, line
+            )
+        if not isinstance(anchor, str) or not anchor.strip():
+            raise GuidelineFormatError(
+                f'bad label_sections: "{label}" must name a section anchor as a string, got {_show(anchor)}',
+                raw.file,
+                line,
+            )
+        found[str(label)] = anchor.strip().removeprefix("#")
+    return tuple((label, found[label]) for label in labels if label in found)
 
 
 Fail = Callable[[str, str], GuidelineFormatError]

@@ -73,10 +73,12 @@ class GuidelineMeta:
     owners: tuple[str, ...] = ()
     effective_date: date | None = None
     changelog: str = ""
+    # (label, anchor) of the section that defines each label, as declared in `label_sections`.
+    label_sections: tuple[tuple[str, str], ...] = ()
 
     def canonical(self) -> dict[str, object]:
         """Metadata as plain JSON-able values, version excluded (it is not content)."""
-        return {
+        out: dict[str, object] = {
             "slug": self.slug,
             "title": self.title,
             "labels": list(self.labels),
@@ -85,6 +87,9 @@ class GuidelineMeta:
             "effective_date": self.effective_date.isoformat() if self.effective_date else None,
             "changelog": self.changelog,
         }
+        if self.label_sections:  # only when declared, so the hash of a version without it is unchanged
+            out["label_sections"] = dict(self.label_sections)
+        return out
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import difflib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -265,6 +266,15 @@ def _build(
     for draft in drafts:
         for link in draft.links:
             _check_link(link, anchors_seen, anchors_by_file)
+    for label, anchor in meta.label_sections:
+        if anchor not in anchors_seen:
+            close = difflib.get_close_matches(anchor, list(anchors_seen), n=1)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            raise GuidelineFormatError(
+                f'bad label_sections: "{label}" points at "#{anchor}", which no section of this version has{hint}',
+                raw.file,
+                raw.entry_line("label_sections", label),
+            )
 
     sections = tuple(
         Section(

@@ -21,6 +21,10 @@ COMMANDS = {
         "bot.cli.projects_cmd:annotators",
         "Annotator identities: tool ids mapped to Slack users and cohort attributes.",
     ),
+    "audit": LazyCommand(
+        "bot.cli.audit_cmd:audit",
+        "Audit trail: who did or was refused what, on which project, when.",
+    ),
     "console": LazyCommand(
         "bot.cli.console_cmd:console",
         "Try the bot in the terminal: type slash commands, pick buttons by number.",
@@ -31,6 +35,9 @@ COMMANDS = {
         "Compute the quality digest of a project: agreement, gold accuracy, drift, confusions.",
     ),
     "export": LazyCommand("bot.cli.import_cmd:export_group", "Export stored data."),
+    "flags": LazyCommand(
+        "bot.cli.flags_cmd:flags", "Disagreement flags: list cases, export adjudicated labels."
+    ),
     "guidelines": LazyCommand(
         "bot.cli.guidelines_cmd:guidelines", "Versioned guidelines: publish, search, show, diff."
     ),

@@ -5,6 +5,8 @@ background thread. Point a real ``slack_sdk.WebClient`` at ``fake.url`` and ever
 and answered with a realistic canned response. It also serves ``response_url`` endpoints and the
 upload URLs used by ``files_upload_v2``, and can inject 429/5xx/dropped-connection faults and delays.
 ``on_call`` hands each recorded request to a listener as it arrives (the console renders from it).
+``set_usergroup`` sets the members ``usergroups.users.list`` answers; ``revoke_scope`` makes the
+methods needing that scope answer ``missing_scope``, as Slack does for an app installed without it.
 
 It lives in the package, not under tests/, because the console needs it at run time; it is a
 development tool with no production caller, and imports nothing of annobot outside this package.

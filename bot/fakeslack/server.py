@@ -250,6 +250,14 @@ class FakeSlack:
         """Register a conversation for conversations.info; ``fields`` override defaults."""
         self.workspace.add_channel(channel_id, **fields)
 
+    def set_usergroup(self, group_id: str, users: list[str] | tuple[str, ...]) -> None:
+        """Make usergroups.users.list answer `users` for the group `group_id`."""
+        self.workspace.set_usergroup(group_id, users)
+
+    def revoke_scope(self, scope: str) -> None:
+        """Answer `missing_scope` to every method needing `scope` (e.g. usergroups:read); reset() keeps it."""
+        self.workspace.revoke_scope(scope)
+
     def set_handler(self, method: str, handler: Handler | Mapping[str, Any]) -> None:
         """Answer ``method`` with a fixed dict or ``handler(params)``; ``ok: true`` is added if absent."""
         fn: Handler = handler if callable(handler) else (lambda _params, _fixed=dict(handler): _fixed)
@@ -484,6 +492,10 @@ class FakeSlack:
         if not token.startswith(self._token_prefixes) or len(token) <= len("xoxb-"):
             return _Reply(200, {"ok": False, "error": "invalid_auth"})
 
+        # Scopes come before everything else, as on Slack; nothing is missing unless a test revoked it.
+        refused = self.workspace.missing_scope(method)
+        if refused is not None:
+            return _Reply(200, refused)
         with self._lock:
             custom = self._handlers.get(method)
         result = (
@@ -491,5 +503,6 @@ class FakeSlack:
         )
         extra: dict[str, str] = {}
         if method == "auth.test":
-            extra["x-oauth-scopes"] = "chat:write,commands,files:write,users:read,users:read.email"
+            with self.workspace.lock:
+                extra["x-oauth-scopes"] = ",".join(self.workspace.scopes)
         return _Reply(200, result, extra)

@@ -19,6 +19,18 @@ TEAM_ID = "T1"
 TEAM_DOMAIN = "annobot-test"
 APP_ID = "A1"
 
+# The bot scopes the fake grants (as auth.test's x-oauth-scopes tells), and the scope each method
+# needs that a test may revoke to see the app's missing_scope handling.
+DEFAULT_SCOPES = (
+    "chat:write",
+    "commands",
+    "files:write",
+    "users:read",
+    "users:read.email",
+    "usergroups:read",
+)
+METHOD_SCOPES = {"usergroups.users.list": "usergroups:read"}
+
 
 def default_user(user_id: str) -> dict[str, Any]:
     """The users.info record of a user nobody registered."""
@@ -70,6 +82,8 @@ class Workspace:
         self.upload_names: dict[str, str] = {}
         self.upload_sizes: dict[str, int] = {}
         self.home_view_ids: dict[str, str] = {}
+        self.usergroups: dict[str, list[str]] = {}
+        self.scopes: list[str] = list(DEFAULT_SCOPES)
         self.base_url = ""  # set by the server once it knows its port; upload URLs point there
         self._ids = itertools.count(1)
         # Microseconds since epoch; +100 per message keeps ts strings unique and ordered.
@@ -95,6 +109,25 @@ class Workspace:
         channel.update(fields)
         with self.lock:
             self.channels[channel_id] = channel
+
+    def set_usergroup(self, group_id: str, users: list[str] | tuple[str, ...]) -> None:
+        """Set the members usergroups.users.list answers for `group_id`."""
+        with self.lock:
+            self.usergroups[group_id] = list(users)
+
+    def revoke_scope(self, scope: str) -> None:
+        """Take a scope away: methods needing it answer `missing_scope`, as Slack does."""
+        with self.lock:
+            self.scopes = [s for s in self.scopes if s != scope]
+
+    def missing_scope(self, method: str) -> dict[str, Any] | None:
+        """Slack's missing_scope answer when `method` needs a revoked scope, else None."""
+        needed = METHOD_SCOPES.get(method)
+        with self.lock:
+            if needed is None or needed in self.scopes:
+                return None
+            provided = ",".join(self.scopes)
+        return {"ok": False, "error": "missing_scope", "needed": needed, "provided": provided}
 
     def record_upload(self, file_id: str | None, size: int) -> bool:
         """Note the bytes sent to an upload URL; False when the URL was never handed out."""
@@ -324,7 +357,10 @@ def _complete_upload(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _usergroups_users(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
-    return {"ok": True, "users": []}
+    # A group nobody set answers no members (the fake's answer before groups could be set).
+    with ws.lock:
+        users = list(ws.usergroups.get(str(params.get("usergroup") or ""), []))
+    return {"ok": True, "users": users}
 
 
 BUILTIN: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {

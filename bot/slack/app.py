@@ -12,6 +12,7 @@ from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetr
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from sqlalchemy import Engine
 
+from bot.authz.guard import Authorizer
 from bot.config import Config
 from bot.errors import ConfigError
 from bot.jobs.workers import InlineWorkers, Workers
@@ -117,7 +118,13 @@ def create_app(
     )
     if workers is None:
         workers = InlineWorkers(engine)
-    deps = Deps(config=config, engine=engine, workers=workers, background=background)
+    deps = Deps(
+        config=config,
+        engine=engine,
+        workers=workers,
+        background=background,
+        authorizer=Authorizer.from_config(config, client),
+    )
     # First: nothing after it (dedupe keys, lookups, searches) sees a control character.
     app.middleware(_drop_controls)
     app.middleware(_dedupe_events(engine))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from bot.authz.guard import Authorizer
 from bot.config import Config
 from bot.jobs.workers import Workers
 
@@ -21,3 +22,5 @@ class Deps:
     workers: Workers
     # Work after the ack (hand a job to the workers, wait, post the result) runs on these threads.
     background: Executor
+    # "May U do A on P?" from the config's leads/managers, user groups resolved through the app's client.
+    authorizer: Authorizer

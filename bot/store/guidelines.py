@@ -101,6 +101,7 @@ def publish(
         owners=list(meta.owners),
         effective_date=meta.effective_date,
         changelog=meta.changelog,
+        label_sections=dict(meta.label_sections) or None,
         notes=notes or meta.changelog,
         content_hash=digest,
         is_current=True,
@@ -205,28 +206,27 @@ def get_version(session: Session, slug: str, version: str | None = None) -> Guid
 def label_sections(
     session: Session, slug: str, version: str, labels: Sequence[str]
 ) -> dict[str, tuple[str, str]]:
-    """For each label, (anchor, title) of the section of slug@version that explains it; one query.
+    """For each label, (anchor, title) of the section of slug@version that defines it; two small queries.
 
-    The rule (guidelines.search.labels.match_label_sections), first match wins, ties to the earlier
-    section: a section titled exactly the label; else one whose title has every stem of the label
-    (the shortest such title); else the one whose body mentions those stems most often. Labels that
-    no section names are left out.
+    The rule (guidelines.search.labels.match_label_sections): the section the version declares in its
+    `label_sections`, else a section titled exactly the label; labels with neither are left out.
     """
-    from guidelines.search.labels import SectionWords, match_label_sections
+    from guidelines.search.labels import SectionTitle, match_label_sections
 
+    declared = session.scalar(
+        select(GuidelineVersion.label_sections)
+        .join(Guideline, Guideline.id == GuidelineVersion.guideline_id)
+        .where(Guideline.slug == slug, GuidelineVersion.version == version)
+    )
     rows = session.execute(
-        select(Section.anchor, Section.title, Section.stems)
+        select(Section.anchor, Section.title)
         .join(GuidelineVersion, GuidelineVersion.id == Section.version_id)
         .join(Guideline, Guideline.id == GuidelineVersion.guideline_id)
         .where(Guideline.slug == slug, GuidelineVersion.version == version)
         .order_by(Section.position)
     )
-    sections = []
-    for anchor, title, stored in rows:
-        # Stored as "title<TAB>path<TAB>body", each a space-separated list of stems (see publish).
-        fields = stored.split("\t")
-        sections.append(SectionWords(anchor, title, tuple(fields[0].split()), tuple(fields[-1].split())))
-    return match_label_sections(labels, sections)
+    sections = [SectionTitle(anchor, title) for anchor, title in rows]
+    return match_label_sections(labels, sections, declared)
 
 
 def version_labels(session: Session, slug: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -328,6 +328,11 @@ def meta_of(row: GuidelineVersion) -> GuidelineMeta:
         owners=tuple(row.owners),
         effective_date=row.effective_date,
         changelog=row.changelog,
+        label_sections=tuple(
+            (label, str((row.label_sections or {})[label]))
+            for label in row.labels
+            if label in (row.label_sections or {})
+        ),
     )
 
 

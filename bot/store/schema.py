@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot.store.models import (
     annotations,  # noqa: F401  (projects, annotators, annotations, gold)
+    audit,  # noqa: F401  (audit_events)
+    flags,  # noqa: F401  (flag_cases, flags, flag_events, flag_decisions)
     guidelines,  # noqa: F401  (guidelines, versions, files, sections, search words)
     slack,  # noqa: F401  (slack_events, slack_requests, lookups)
     tree_walks,  # noqa: F401  (tree_steps, tree_shares)

@@ -1,24 +1,22 @@
-"""Which section of a guideline explains each label (so a digest's confusions can cite sections).
+"""Which section of a guideline defines each label (so a digest's confusions can cite sections).
 
-Until guidelines declare the mapping themselves, it is inferred from the sections' words.
+A version declares it in its metadata (`label_sections`, checked at publish: the anchor must exist).
+For a label it leaves out, only a section titled exactly the label is taken; nothing is guessed from
+words, because a guess cites the wrong rule with confidence ("Negative" → the section on negation).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-from guidelines.search.ranking import stems
 
 
 @dataclass(frozen=True)
-class SectionWords:
-    """What the rule reads of a section: its anchor and title, and its title and body as stems."""
+class SectionTitle:
+    """What the rule reads of a section: its anchor and title."""
 
     anchor: str
     title: str
-    title_stems: tuple[str, ...]
-    body_stems: tuple[str, ...]
 
 
 def _same(a: str, b: str) -> bool:
@@ -26,29 +24,21 @@ def _same(a: str, b: str) -> bool:
 
 
 def match_label_sections(
-    labels: Sequence[str], sections: Sequence[SectionWords]
+    labels: Sequence[str], sections: Sequence[SectionTitle], declared: Mapping[str, str] | None = None
 ) -> dict[str, tuple[str, str]]:
     """label -> (anchor, title) of its section; sections in document order, labels without one left out.
 
-    For each label, the first rule that finds a section decides (ties go to the earlier section):
-    1. a section titled exactly the label (case and spacing aside);
-    2. a section whose title has every stem of the label, the shortest such title;
-    3. the section whose body mentions the label's stems most often (all of them at least once).
+    1. the anchor the version declares for the label (a declared anchor missing from `sections`, which
+       publish refuses, is left out rather than guessed);
+    2. else a section titled exactly the label (case and spacing aside), the first such.
     """
+    by_anchor = {s.anchor: s for s in sections}
     out: dict[str, tuple[str, str]] = {}
     for label in labels:
-        found = next((s for s in sections if _same(s.title, label)), None)
-        words = set(stems(label))
-        if found is None and words:
-            titled = [s for s in sections if words <= set(s.title_stems)]
-            found = min(titled, key=lambda s: len(s.title_stems), default=None)
-        if found is None and words:
-            best = 0
-            for s in sections:
-                if words <= set(s.body_stems):
-                    n = sum(1 for w in s.body_stems if w in words)
-                    if n > best:
-                        found, best = s, n
+        if declared and label in declared:
+            found = by_anchor.get(declared[label])
+        else:
+            found = next((s for s in sections if _same(s.title, label)), None)
         if found is not None:
             out[label] = (found.anchor, found.title)
     return out

@@ -1,44 +1,43 @@
-"""The label -> section rule on tiny inputs (pure: no database)."""
+"""The label -> section rule on tiny inputs (pure: no database): the declaration, else an exact title."""
 
 from __future__ import annotations
 
-from guidelines.search.labels import SectionWords, match_label_sections
-from guidelines.search.ranking import stems
-
-
-def _section(anchor: str, title: str, body: str = "") -> SectionWords:
-    return SectionWords(anchor, title, tuple(stems(title)), tuple(stems(body)))
-
+from guidelines.search.labels import SectionTitle, match_label_sections
 
 SECTIONS = [
-    _section("overview", "Overview", "Negative reviews complain. A negative word is not enough."),
-    _section("negation", "Negation", "Negated praise is negative."),
-    _section("neg", "Negative", "Complaints."),
-    _section("mixed-reviews", "Mixed reviews", "Both."),
-    _section("choose", "Choosing between Neutral and Mixed", "Neutral has no opinion."),
-    _section("sarcasm", "Sarcasm", "Sarcastic praise is Positive; positive words mislead."),
+    SectionTitle("overview", "Overview"),
+    SectionTitle("negation", "Negation"),
+    SectionTitle("neg", "Negative"),
+    SectionTitle("mixed-reviews", "Mixed reviews"),
+    SectionTitle("choose", "Choosing between Neutral and Mixed"),
+    SectionTitle("sarcasm", "Sarcasm"),
 ]
 
 
-def test_an_exact_title_wins_over_a_stem_match() -> None:
-    # "negative" and "negation" share the stem "negat": the exact title decides.
+def test_an_exact_title_is_taken_case_and_spacing_aside() -> None:
     assert match_label_sections(["NEGATIVE "], SECTIONS) == {"NEGATIVE ": ("neg", "Negative")}
 
 
-def test_else_the_shortest_title_with_every_stem() -> None:
-    got = match_label_sections(["Mixed", "Neutral"], SECTIONS)
-    assert got == {
-        "Mixed": ("mixed-reviews", "Mixed reviews"),
-        "Neutral": ("choose", "Choosing between Neutral and Mixed"),
-    }
-
-
-def test_else_the_body_that_mentions_the_label_most() -> None:
-    assert match_label_sections(["Positive"], SECTIONS) == {"Positive": ("sarcasm", "Sarcasm")}
-    ties = [_section("a", "A", "positive"), _section("b", "B", "positive")]
-    assert match_label_sections(["Positive"], ties) == {"Positive": ("a", "A")}
-
-
-def test_every_stem_must_occur_and_unnamed_labels_are_left_out() -> None:
-    assert match_label_sections(["Slightly positive", "Sarcastic irony", "the"], SECTIONS) == {}
+def test_nothing_is_guessed_from_words() -> None:
+    # "Mixed" shares words with "Mixed reviews" and "Choosing between Neutral and Mixed", "Negativity"
+    # a stem with "Negation" and "Negative": none is the label's section unless declared.
+    assert match_label_sections(["Mixed", "Neutral", "Negativity", "Sarcastic"], SECTIONS) == {}
     assert match_label_sections([], SECTIONS) == {}
+
+
+def test_the_declaration_wins_over_a_title() -> None:
+    got = match_label_sections(
+        ["Negative", "Mixed"], SECTIONS, {"Negative": "sarcasm", "Mixed": "mixed-reviews"}
+    )
+    assert got == {"Negative": ("sarcasm", "Sarcasm"), "Mixed": ("mixed-reviews", "Mixed reviews")}
+
+
+def test_a_declared_anchor_that_is_missing_is_left_out_not_guessed() -> None:
+    assert match_label_sections(["Negative"], SECTIONS, {"Negative": "gone"}) == {}
+
+
+def test_undeclared_labels_still_take_an_exact_title() -> None:
+    assert match_label_sections(["Negative", "Sarcasm"], SECTIONS, {"Sarcasm": "overview"}) == {
+        "Negative": ("neg", "Negative"),
+        "Sarcasm": ("overview", "Overview"),
+    }

@@ -238,6 +238,25 @@ def test_other_methods_answer_ok_and_custom_handlers(fake: FakeSlack) -> None:
     assert client.team_info(team="T9")["team"] == {"id": "T9"}
 
 
+def test_usergroup_members_and_a_revoked_scope(fake: FakeSlack) -> None:
+    client = _client(fake)
+    assert client.usergroups_users_list(usergroup="S1")["users"] == []  # nobody set: no members
+    fake.set_usergroup("S1", ["U1", "U2"])
+    assert client.usergroups_users_list(usergroup="S1")["users"] == ["U1", "U2"]
+    assert "usergroups:read" in client.auth_test().headers["x-oauth-scopes"]
+    fake.revoke_scope("usergroups:read")
+    with pytest.raises(SlackApiError) as err:
+        client.usergroups_users_list(usergroup="S1")
+    assert err.value.response["error"] == "missing_scope"
+    assert err.value.response["needed"] == "usergroups:read"
+    assert "usergroups:read" not in err.value.response["provided"].split(",")
+    assert "usergroups:read" not in client.auth_test().headers["x-oauth-scopes"]
+    assert client.chat_postMessage(channel="C1", text="still fine")["ok"]  # other methods unaffected
+    fake.reset()  # scopes are workspace configuration, like users: reset keeps them
+    with pytest.raises(SlackApiError):
+        client.usergroups_users_list(usergroup="S1")
+
+
 def test_files_upload_v2(fake: FakeSlack) -> None:
     resp = _client(fake).files_upload_v2(
         channel="C1",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -40,6 +41,8 @@ class GuidelineVersion(Base):
     changelog: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(64))
+    # label -> anchor of the section defining it, as the version's metadata declares (None: not declared).
+    label_sections: Mapped[dict[str, Any] | None]
     # Exactly one version per guideline is current (the greatest by semver); kept by publish().
     is_current: Mapped[bool] = mapped_column(default=False, index=True)
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
