@@ -24,8 +24,9 @@ from bot.store.digest_reads import digest_inputs
 from bot.store.projects import get_project
 from bot.store.tree_walks import walk_steps
 from bot.store.trees import list_trees
-from reports.digest import Digest, build_digest
+from reports.digest import Digest, Settings, build_digest
 from reports.digest.sections import Section, SectionResult
+from reports.metrics.result import MIN_PAIRABLE
 from reports.render import render_html, render_json, render_markdown
 from reports.trees import stats_to_json, tree_stats
 
@@ -51,6 +52,8 @@ class DigestRequest:
     tz: str = "UTC"  # IANA zone of the digest's days ([reports] timezone)
     chart_dir: Path | None = None  # Markdown only: write the charts here and link them
     report_url: str | None = None  # blocks only: the "Open full report" button
+    min_pairable: int = MIN_PAIRABLE  # [reports] min_pairable
+    ordinal_weights: str = "quadratic"  # [reports] ordinal_weights
 
 
 def render(
@@ -76,7 +79,13 @@ def render(
 
 
 def compute_digest(
-    engine: Engine, project: str, start: datetime | None, end: datetime | None, *, tz: str = "UTC"
+    engine: Engine,
+    project: str,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    tz: str = "UTC",
+    settings: Settings | None = None,
 ) -> Digest:
     """Read the project's window (None, None: all) and its context in one transaction, then build it."""
     # The store compares instants in UTC (SQLite keeps them as UTC text, without an offset).
@@ -97,6 +106,7 @@ def compute_digest(
         release_dates=inputs.release_dates,
         tz=tz,
         sections=[trees],
+        settings=settings,
     )
 
 
@@ -117,7 +127,10 @@ def _trees_section(session: Session, project: str, start: datetime | None, end: 
 
 def digest_job(engine: Engine, request: DigestRequest) -> str:
     """The digest of `request` as text (a worker job: its argument and result pickle)."""
-    digest = compute_digest(engine, request.project, request.start, request.end, tz=request.tz)
+    settings = Settings(min_pairable=request.min_pairable, ordinal_weights=request.ordinal_weights)
+    digest = compute_digest(
+        engine, request.project, request.start, request.end, tz=request.tz, settings=settings
+    )
     return render(
         digest,
         request.fmt,
