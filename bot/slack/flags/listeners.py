@@ -73,7 +73,11 @@ SUBCOMMANDS: dict[str, tuple[str, Subcommand]] = {
 
 
 def _channel(body: dict[str, Any]) -> str:
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    channel = (
+        body.get("channel_id")  # a slash command
+        or (body.get("channel") or {}).get("id")
+        or (body.get("container") or {}).get("channel_id")
+    )
     return channel if isinstance(channel, str) else ""
 
 
