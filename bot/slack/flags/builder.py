@@ -116,7 +116,8 @@ def _quote(text: str, limit: int) -> str:
 
 
 def _options(values: Sequence[str], text: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    fits = [v for v in values if 0 < len(v) <= kit.OPTION_VALUE_MAX]
+    # Each value once (a label set may repeat one): Slack needs options it can tell apart.
+    fits = list(dict.fromkeys(v for v in values if 0 < len(v) <= kit.OPTION_VALUE_MAX))
     return [kit.option((text or {}).get(v, v), v) for v in fits[: kit.SELECT_OPTIONS_MAX]]
 
 
@@ -124,7 +125,7 @@ def _select(
     action_id: str, placeholder: str, choices: Sequence[str], initial: Sequence[str], *, multi: bool = False
 ) -> dict[str, Any]:
     """A static select when the choices fit one, else an external select searching them."""
-    offered = [v for v in choices if 0 < len(v) <= kit.OPTION_VALUE_MAX]
+    offered = list(dict.fromkeys(v for v in choices if 0 < len(v) <= kit.OPTION_VALUE_MAX))
     element: dict[str, Any] = {
         "action_id": action_id,
         "placeholder": kit.plain_text(placeholder, kit.PLACEHOLDER_MAX),
