@@ -198,7 +198,7 @@ def test_choosing_a_project_updates_the_modal(make_bot: Any) -> None:
     [update] = bot.fake.wait_for("views.update")
     assert update.params["view_id"] == "V77" and update.params["hash"] == "h1"
     new = update.param_json("view")
-    assert [o["value"] for o in block(new, B_MY_LABEL)["element"]["options"]][0] == "PARTY"
+    assert block(new, B_MY_LABEL)["element"]["options"][0]["value"] == "PARTY"
 
 
 @pytest.mark.parametrize(
