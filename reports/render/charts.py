@@ -133,9 +133,11 @@ def matrix_heatmap(task: dict[str, Any]) -> Chart | None:
     pct = np.array(
         [[x if x is not None else np.nan for x in row[:k]] for row in m["percent"][:k]], dtype=float
     )
+    if not np.isfinite(pct).any():
+        return None  # nothing co-labelled, or a span task (no item-level agreement to draw)
     size = min(9, 2 + 0.22 * k)
     fig, ax = _figure(size + 1.2, size)
-    im = ax.imshow(pct, cmap="viridis", vmin=np.nanmin(pct) if np.isfinite(pct).any() else 0, vmax=1)
+    im = ax.imshow(pct, cmap="viridis", vmin=np.nanmin(pct), vmax=1)
     ax.set_xticks(range(k), names, rotation=90, fontsize=max(4, 9 - k // 8))
     ax.set_yticks(range(k), names, fontsize=max(4, 9 - k // 8))
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="exact agreement")

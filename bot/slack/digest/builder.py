@@ -25,6 +25,8 @@ ALERT_CHARS = 3500  # all the lines together, so the message stays under kit.MES
 FALLBACK_MAX = 600
 MAX_CONFUSIONS = 3
 MAX_SECTIONS = 5
+MAX_SPAN_TASKS = 3
+MAX_LEFT_OUT = 3
 BAND_EMOJI = {"reliable": ":large_green_circle:", "tentative": ":large_yellow_circle:", "low": ":red_circle:"}
 
 
@@ -41,12 +43,30 @@ def headline_text(d: dict[str, Any]) -> str:
     gold = f"*Gold accuracy* {pct(h['gold_accuracy'])}"
     if h["gold_ci"]:
         gold += f" (95% CI {ci(h['gold_ci'])}, n={count(h['gold_n'])})"
+    if h["alpha"] is not None and h.get("alpha_left_out"):
+        names = ", ".join(kit.shorten(x["task"], 60) for x in h["alpha_left_out"][:MAX_LEFT_OUT])
+        more = len(h["alpha_left_out"]) - MAX_LEFT_OUT
+        alpha += f" — leaves out {names}" + (f" and {more} more" if more > 0 else "")
+    lines = [alpha, *_span_lines(d)]
     c = d["counts"]
     volume = (
         f"*Volume* {count(c['annotations'])} annotations · {count(c['items'])} items · "
         f"{c['annotators']} annotators"
     )
-    return "\n".join([alpha, gold, volume])
+    return "\n".join([*lines, gold, volume])
+
+
+def _span_lines(d: dict[str, Any]) -> list[str]:
+    """'*Span agreement* (ner) overlap F1 0.812 · exact F1 0.640 · 40 item pairs', MAX_SPAN_TASKS at most."""
+    out = []
+    for t in [t for t in d["tasks"] if t.get("span_task")][:MAX_SPAN_TASKS]:
+        s = t["spans"]
+        pairs = s["item_pairs"] - s["empty_item_pairs"]
+        out.append(
+            f"*Span agreement* ({kit.shorten(t['task'], 60)}) overlap F1 {num(s['overlap_f1'])} · "
+            f"exact F1 {num(s['exact_f1'])} · {count(pairs)} item pairs"
+        )
+    return out
 
 
 def _alert_lines(d: dict[str, Any]) -> tuple[list[str], int]:
