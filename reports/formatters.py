@@ -35,6 +35,11 @@ def ci(pair: Sequence[float] | None) -> str:
     return "" if not pair else f"{pair[0] * 100:.0f}–{pair[1] * 100:.0f}%"
 
 
+def interval(pair: Sequence[float] | None, digits: int = 2) -> str:
+    """A ratio's or coefficient's interval: [0.91, 1.4] -> '0.91–1.40'; None -> ''."""
+    return "" if not pair else f"{pair[0]:.{digits}f}–{pair[1]:.{digits}f}"
+
+
 def arrow(trend: str | None) -> str:
     """Trend word ('up', 'down', 'flat') to an arrow; anything else -> ''."""
     return ARROWS.get(trend, "")

@@ -29,6 +29,7 @@ def environment() -> Environment:
         signed=formatters.signed,
         count=formatters.count,
         ci=formatters.ci,
+        interval=formatters.interval,
         arrow=formatters.arrow,
         md=formatters.md_cell,
     )

@@ -152,7 +152,7 @@ def digest_blocks(
         lines = "\n".join(
             f"• *{escape(c['label_a'])}* ↔ *{escape(c['label_b'])}*"
             + (f" ({escape(c['task'])})" if multi else "")
-            + f": {num(c['observed'], 0)} pairings ({num(c['expected'], 0)} expected by chance)"
+            + f": {num(c['observed'], 1)} pairings ({num(c['expected'], 1)} expected from label frequencies)"
             for c in conf
         )
         blocks += kit.sections(f"*Top confusions*\n{lines}")
