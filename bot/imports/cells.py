@@ -23,8 +23,9 @@ from typing import Any
 MAX_INT = 2**63 - 1  # the largest id or number a field may hold (BIGINT)
 MAX_FIELD = 1 << 20  # characters per CSV field (1 MiB of ASCII)
 # The C0 controls except tab, LF and CR: PostgreSQL cannot store NUL in text, and none of these
-# belong in a label, an id or a name.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# belong in a label, an id or a name. Also lone surrogates (JSON's "\ud800" escape decodes to one):
+# they are not Unicode characters and neither backend's driver can encode them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 # Widths of the store's text columns (bot/store/models/annotations.py); label is unbounded TEXT.
 MAX_LENGTH = {"task": 200, "item_id": 300, "annotator": 200, "cohort": 100, "external_id": 100}
 
@@ -50,7 +51,10 @@ def control_reason(text: str) -> str | None:
     m = _CONTROL.search(text)
     if m is None:
         return None
-    return f"contains the control character U+{ord(m.group()):04X} at position {m.start() + 1}"
+    code = ord(m.group())
+    if code >= 0xD800:
+        return f"contains a lone surrogate U+{code:04X} at position {m.start() + 1} (not valid Unicode)"
+    return f"contains the control character U+{code:04X} at position {m.start() + 1}"
 
 
 def cell_reason(value: Any) -> str | None:

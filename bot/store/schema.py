@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.store.models import (
     annotations,  # noqa: F401  (projects, annotators, annotations, gold)
     guidelines,  # noqa: F401  (guidelines, versions, files, sections, search words)
+    items,  # noqa: F401  (items: display data)
     slack,  # noqa: F401  (slack_events, slack_requests, lookups)
     tree_walks,  # noqa: F401  (tree_steps, tree_shares)
     trees,  # noqa: F401  (decision_trees, decision_tree_anchors)
