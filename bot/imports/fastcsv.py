@@ -3,7 +3,8 @@
 Bulk CSV is the common large import. Each row is checked inline (label in the label set, timestamp,
 numbers, and the cell rules of `cells`: no control character, no formula guard to remove, column
 widths); any row that fails a check goes through `rows.annotation_rows`, so reported problems and
-accepted values are exactly those of the general path. Rows come out as plain tuples in `AnnotationRow` field order
+accepted values are exactly those of the general path. An item's `text`/`url` columns go to the
+item sink as rows.annotation_rows puts them (the last row of an item with either wins). Rows come out as plain tuples in `AnnotationRow` field order
 (building the named tuple costs a Python call per row); consumers use them as tuples.
 """
 
@@ -17,8 +18,17 @@ from operator import itemgetter
 from typing import Any, BinaryIO
 
 from bot.imports.cells import MAX_LENGTH
+from bot.imports.items import ItemRow
 from bot.imports.readers import Record, csv_record, csv_refusal, open_csv
-from bot.imports.rows import AnnotationRow, LabelSet, Problems, Tally, annotation_rows, parse_timestamp
+from bot.imports.rows import (
+    AnnotationRow,
+    ItemSink,
+    LabelSet,
+    Problems,
+    Tally,
+    annotation_rows,
+    parse_timestamp,
+)
 
 _FIELDS = ("item_id", "annotator", "label", "task", "created_at", "duration_s", "cohort",
            "span_start", "span_end", "external_id")  # fmt: skip
@@ -31,8 +41,8 @@ _INF = float("inf")
 # A cell the general path would treat differently: a control character (refused) or a leading `'`
 # (export's formula guard, removed). The cells are joined with "\n", so `^'` finds a cell's start.
 _SLOW_CELL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|^'", re.MULTILINE).search
-_MAX_ITEM, _MAX_ANN, _MAX_TASK, _MAX_COHORT = (
-    MAX_LENGTH[c] for c in ("item_id", "annotator", "task", "cohort")
+_MAX_ITEM, _MAX_ANN, _MAX_TASK, _MAX_COHORT, _MAX_TEXT, _MAX_URL = (
+    MAX_LENGTH[c] for c in ("item_id", "annotator", "task", "cohort", "text", "url")
 )
 
 
@@ -70,12 +80,23 @@ def _getter(idx: list[int | None]) -> Any:
 
 
 def csv_annotation_rows(
-    stream: BinaryIO, labels: LabelSet, problems: Problems, tally: Tally, default_created_at: str
+    stream: BinaryIO,
+    labels: LabelSet,
+    problems: Problems,
+    tally: Tally,
+    default_created_at: str,
+    item_sink: ItemSink | None = None,
 ) -> Iterator[AnnotationRow]:
-    """Validated annotation rows of a CSV file; problems are collected as in annotation_rows."""
+    """Validated annotation rows of a CSV file; problems are collected as in annotation_rows.
+
+    With `item_sink`, the `text`/`url` columns of valid rows are collected there.
+    """
     reader, header, bad = open_csv(stream, "annotations")
     width = len(header)
     col = {name: header.index(name) if name in header else None for name in _FIELDS}
+    sink: ItemSink = {} if item_sink is None else item_sink
+    shown = item_sink is not None and ("text" in header or "url" in header)
+    pick_shown = _getter([header.index(c) if c in header else None for c in ("text", "url")])
     simple = (
         None not in (col["item_id"], col["annotator"], col["label"])
         and col["span_start"] is None
@@ -112,6 +133,12 @@ def csv_annotation_rows(
                         ok = duration is None or 0 <= duration < _INF
                     except ValueError:
                         ok = False
+                    if ok and shown:
+                        text, url = pick_shown(values)
+                        if len(text) > _MAX_TEXT or len(url) > _MAX_URL:
+                            ok = False
+                        elif text or url:
+                            sink[item] = ItemRow(item, text or None, url or None, None, None)
                     if ok:
                         yield (
                             task or "default", item, ann, label, nums[label], None, None, "", created,
@@ -129,7 +156,7 @@ def csv_annotation_rows(
             else:
                 rec = csv_record(f"line {line}", header, values)
             sub = Tally()
-            yield from annotation_rows((rec,), labels, problems, sub, default_created_at)
+            yield from annotation_rows((rec,), labels, problems, sub, default_created_at, None, item_sink)
     except csv.Error as exc:
         raise csv_refusal(exc, reader) from None
     finally:

@@ -23,6 +23,7 @@ from bot.imports.readers import FORMATS, FileRefused, detect_format, read_record
 from bot.imports.rows import (
     AnnotationRow,
     GoldRow,
+    ItemSink,
     LabelSet,
     Problems,
     Tally,
@@ -32,6 +33,7 @@ from bot.imports.rows import (
 )
 from bot.store.annotations import count_gold, merge_rows, upsert_gold
 from bot.store.db import session_scope
+from bot.store.items import upsert_items
 from bot.store.projects import project_labels, sync_config_projects
 
 Progress = Callable[[int], None]  # called with the bytes read so far
@@ -72,6 +74,7 @@ class ImportSummary:
     gold: int
     elapsed_s: float
     dry_run: bool = False
+    items: int = 0  # items whose display data (text, url, data) was written
 
     @property
     def rows_per_s(self) -> float:
@@ -125,6 +128,7 @@ def import_annotations(
     start = time.perf_counter()
     problems, tally = Problems(), Tally()
     gold: list[GoldRow] = []
+    items: ItemSink = {}
     with _transaction(engine, path, dry_run) as session, ExitStack() as files:
         files.enter_context(_open(path))  # an unreadable file fails before anything is written
         sync_config_projects(session, config_projects)
@@ -138,19 +142,21 @@ def import_annotations(
             nonlocal problems, tally
             problems, tally = Problems(), Tally()
             gold.clear()
+            items.clear()
             stream = files.enter_context(_open(path))
             if fmt == "csv":
-                return _progressed(
-                    stream, progress, csv_annotation_rows(stream, labels, problems, tally, default_ts)
-                )
+                rows = csv_annotation_rows(stream, labels, problems, tally, default_ts, items)
+                return _progressed(stream, progress, rows)
             records = _progressed(stream, progress, read_records(stream, fmt, "annotations"))
-            return annotation_rows(records, labels, problems, tally, default_ts, gold)
+            return annotation_rows(records, labels, problems, tally, default_ts, gold, items)
 
         staged, inserted, replaced = merge_rows(session, project, pl.version, fmt, read)
         # Raising rolls the transaction back: nothing staged or merged is kept.
         problems.raise_if_any(str(path))
         if gold:
             upsert_gold(session, project, gold)
+        # In the same transaction as the annotations: an item's display data is never half-written.
+        written = upsert_items(session, project, items.values(), fmt) if items else 0
     return ImportSummary(
         project,
         fmt,
@@ -162,6 +168,7 @@ def import_annotations(
         tally.gold,
         time.perf_counter() - start,
         dry_run,
+        written,
     )
 
 
@@ -181,16 +188,18 @@ def import_gold(
     fmt = resolve_format(path, fmt)
     start = time.perf_counter()
     problems, tally = Problems(), Tally()
+    items: ItemSink = {}
     with _transaction(engine, path, dry_run) as session, _open(path) as stream:
         sync_config_projects(session, config_projects)
         pl = project_labels(session, project)
         session.flush()
         records = read_records(stream, fmt, "gold")
-        rows = list(gold_rows(records, LabelSet(pl.labels, pl.scale), problems, tally))
+        rows = list(gold_rows(records, LabelSet(pl.labels, pl.scale), problems, tally, items))
         problems.raise_if_any(str(path))
         before = count_gold(session, project)
         written, changed = upsert_gold(session, project, rows)
         after = count_gold(session, project)
+        shown = upsert_items(session, project, items.values(), fmt) if items else 0
     return ImportSummary(
         project,
         fmt,
@@ -202,4 +211,5 @@ def import_gold(
         written,
         time.perf_counter() - start,
         dry_run,
+        shown,
     )
