@@ -18,11 +18,11 @@ from operator import itemgetter
 from typing import Any, BinaryIO
 
 from bot.imports.cells import MAX_LENGTH
+from bot.imports.item_sink import ItemSink
 from bot.imports.items import ItemRow
 from bot.imports.readers import Record, csv_record, csv_refusal, open_csv
 from bot.imports.rows import (
     AnnotationRow,
-    ItemSink,
     LabelSet,
     Problems,
     Tally,
@@ -94,7 +94,6 @@ def csv_annotation_rows(
     reader, header, bad = open_csv(stream, "annotations")
     width = len(header)
     col = {name: header.index(name) if name in header else None for name in _FIELDS}
-    sink: ItemSink = {} if item_sink is None else item_sink
     shown = item_sink is not None and ("text" in header or "url" in header)
     pick_shown = _getter([header.index(c) if c in header else None for c in ("text", "url")])
     simple = (
@@ -133,12 +132,12 @@ def csv_annotation_rows(
                         ok = duration is None or 0 <= duration < _INF
                     except ValueError:
                         ok = False
-                    if ok and shown:
+                    if ok and shown and item_sink is not None:
                         text, url = pick_shown(values)
                         if len(text) > _MAX_TEXT or len(url) > _MAX_URL:
                             ok = False
                         elif text or url:
-                            sink[item] = ItemRow(item, text or None, url or None, None, None)
+                            item_sink[item] = ItemRow(item, text or None, url or None, None, None)
                     if ok:
                         yield (
                             task or "default", item, ann, label, nums[label], None, None, "", created,

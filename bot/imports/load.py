@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from bot.config import ProjectConfig
 from bot.errors import InputError
 from bot.imports.fastcsv import csv_annotation_rows
+from bot.imports.item_sink import ItemSink
 from bot.imports.readers import FORMATS, FileRefused, detect_format, read_records
 from bot.imports.rows import (
     AnnotationRow,
     GoldRow,
-    ItemSink,
     LabelSet,
     Problems,
     Tally,
@@ -110,6 +111,11 @@ def _progressed(stream: BinaryIO, progress: Progress | None, records: Iterable[A
     progress(stream.tell())
 
 
+def _write_items(session: Session, project: str, items: ItemSink, source: str) -> int:
+    """The collected display rows, batch by batch in the order they were read (last write wins)."""
+    return sum(upsert_items(session, project, batch, source) for batch in items.batches())
+
+
 def import_annotations(
     engine: Engine,
     path: Path,
@@ -128,8 +134,9 @@ def import_annotations(
     start = time.perf_counter()
     problems, tally = Problems(), Tally()
     gold: list[GoldRow] = []
-    items: ItemSink = {}
+    items = ItemSink()
     with _transaction(engine, path, dry_run) as session, ExitStack() as files:
+        files.callback(items.clear)  # removes a spilled temporary file
         files.enter_context(_open(path))  # an unreadable file fails before anything is written
         sync_config_projects(session, config_projects)
         pl = project_labels(session, project)
@@ -156,7 +163,7 @@ def import_annotations(
         if gold:
             upsert_gold(session, project, gold)
         # In the same transaction as the annotations: an item's display data is never half-written.
-        written = upsert_items(session, project, items.values(), fmt) if items else 0
+        written = _write_items(session, project, items, fmt)
     return ImportSummary(
         project,
         fmt,
@@ -188,8 +195,7 @@ def import_gold(
     fmt = resolve_format(path, fmt)
     start = time.perf_counter()
     problems, tally = Problems(), Tally()
-    items: ItemSink = {}
-    with _transaction(engine, path, dry_run) as session, _open(path) as stream:
+    with _transaction(engine, path, dry_run) as session, _open(path) as stream, ItemSink() as items:
         sync_config_projects(session, config_projects)
         pl = project_labels(session, project)
         session.flush()
@@ -199,7 +205,7 @@ def import_gold(
         before = count_gold(session, project)
         written, changed = upsert_gold(session, project, rows)
         after = count_gold(session, project)
-        shown = upsert_items(session, project, items.values(), fmt) if items else 0
+        shown = _write_items(session, project, items, fmt)
     return ImportSummary(
         project,
         fmt,

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from bot.errors import RowsRefused
 from bot.imports.cells import MAX_INT, cell_reason, length_reason
+from bot.imports.item_sink import ItemSink
 from bot.imports.items import DataRefused, ItemRow, tool_item, user_item
 from bot.imports.readers import Record
 
@@ -249,9 +250,6 @@ def _optional_int(rec: Record, name: str, problems: Problems) -> int | None:
         problems.add(rec.pos, name, f"not an integer offset in 0..{MAX_OFFSET}: {value!r}")
         return None
     return num
-
-
-ItemSink = dict[str, ItemRow]  # item id -> its display data; the last record of an item wins
 
 
 def _display(rec: Record, item: str | None, problems: Problems) -> ItemRow | None:

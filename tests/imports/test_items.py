@@ -292,3 +292,36 @@ def test_a_failing_item_write_rolls_back_the_annotations(
             engine, _write(tmp_path / "a.csv", "item_id,annotator,label,text\ni1,a,Positive,t\n"), "reviews"
         )
     assert row_counts(engine) == before
+
+
+def test_display_rows_spill_to_disk_past_the_limit_and_the_last_row_still_wins(
+    project: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.imports.item_sink.SPILL_BYTES", 2_000)  # a spill every ~8 rows
+    rows = [f"i{k},a,Positive,text {k} {'w' * 20}\n" for k in range(100)]
+    rows += ["i3,b,Negative,i3 again\n", "i97,b,Negative,i97 again\n"]
+    f = _write(tmp_path / "a.csv", "item_id,annotator,label,text\n" + "".join(rows))
+    summary = import_annotations(engine, f, "reviews")
+    got = _items(engine)
+    assert len(got) == 100 and summary.items >= 100  # an item set in two spilled batches counts twice
+    assert (
+        got["i3"][0] == "i3 again" and got["i97"][0] == "i97 again" and got["i50"][0].startswith("text 50 ")
+    )
+
+
+def test_item_sink_batches_keep_order_and_clear_removes_the_file() -> None:
+    from bot.imports.item_sink import ItemSink
+    from bot.imports.items import ItemRow
+
+    with ItemSink(limit_bytes=500) as sink:
+        assert not sink
+        for k in range(10):
+            sink[f"x{k % 3}"] = ItemRow(f"x{k % 3}", f"v{k}" * 50, None, None, None)
+        assert sink
+        flat: dict[str, str | None] = {}
+        for batch in sink.batches():
+            flat.update((r.item, r.text) for r in batch)
+        assert flat == {"x0": "v9" * 50, "x1": "v7" * 50, "x2": "v8" * 50}
+        spill = sink._file
+        assert spill is not None
+    assert spill.closed and not sink

@@ -126,7 +126,11 @@ def test_an_event_without_task_data_stores_no_item(port: int, engine: Engine) ->
 
 _ANY = st.text(st.characters(), max_size=30)  # controls, NUL and lone surrogates included
 _VALUE = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.floats(allow_nan=False, allow_infinity=False) | _ANY,
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _ANY,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_ANY, inner, max_size=3),
     max_leaves=8,
 )
