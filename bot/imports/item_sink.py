@@ -35,6 +35,9 @@ class ItemSink:
         self._spilled = 0  # batches in the file
 
     def __setitem__(self, item: str, row: ItemRow) -> None:
+        old = self._rows.get(item)
+        if old is not None:
+            self._held -= _size(old)
         self._rows[item] = row
         self._held += _size(row)
         if self._held > self.limit_bytes:

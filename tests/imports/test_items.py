@@ -325,3 +325,18 @@ def test_item_sink_batches_keep_order_and_clear_removes_the_file() -> None:
         spill = sink._file
         assert spill is not None
     assert spill.closed and not sink
+
+
+def test_csv_rows_of_one_item_alternating_fast_and_general_paths_keep_the_last_text(
+    project: str, engine: Engine, tmp_path: Path
+) -> None:
+    # The fast path skips a row repeating the display data it set last; a general-path row between
+    # them (a guarded cell) must not be skipped over.
+    f = _write(
+        tmp_path / "a.csv",
+        "item_id,annotator,label,text\ni1,a,Positive,x\ni1,b,Positive,'=z\ni1,c,Positive,x\n"
+        "i2,a,Positive,y\ni2,b,Positive,'=w\n",
+    )
+    import_annotations(engine, f, "reviews")
+    got = _items(engine)
+    assert got["i1"][0] == "x" and got["i2"][0] == "=w"
