@@ -1,11 +1,10 @@
 """items: each item's display data, the text or URL a labeler saw (issue 12 item 2)
 
-Revision ID: 0010
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02
 
 Unique per (project, item), as annotations name items; no foreign key to projects (see 0004).
-Revision 0009 is written in parallel on another branch: on merge this one is re-chained after it.
 """
 
 from __future__ import annotations
@@ -13,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0008"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
