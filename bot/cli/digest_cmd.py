@@ -91,6 +91,7 @@ def digest(
     Example: annobot digest --project reviews-q4 --window 7d --format html --out digest.html
     """
     from bot.jobs.digest import DigestRequest, EmptyWindowError, chart_dir_for, digest_job, write_report
+    from bot.jobs.flag_figures import project_taxonomy
 
     if out is not None and save is not None:
         raise InputError("--out and --save exclude each other: give one")
@@ -106,6 +107,7 @@ def digest(
         generated=now,
         tz=reports.timezone,
         chart_dir=chart_dir_for(path, fmt) if path is not None else None,  # type: ignore[arg-type]
+        flag_taxonomy=project_taxonomy(state.config, project),
     )
     try:
         text = digest_job(state.engine(), request)
