@@ -140,8 +140,7 @@ def read_figures(
     """
     frame = flags_frame(session, project)
     if frame.empty:
-        where = "no project" if project is None else f"project '{project}'"
-        return None, f"{where} has no flags"
+        return None, "no project has flags" if project is None else f"project '{project}' has no flags"
     start, end = _window(frame, since, until, now)
     if start >= end:
         return None, f"the window is empty ({start.isoformat()} to {end.isoformat()})"

@@ -28,6 +28,7 @@ def environment() -> Environment:
         num=formatters.num,
         signed=formatters.signed,
         count=formatters.count,
+        duration=formatters.duration,
         ci=formatters.ci,
         arrow=formatters.arrow,
         md=formatters.md_cell,
