@@ -1,8 +1,9 @@
 """Block Kit message for the quality digest, built from the digest JSON contract (docs/digest.md).
 
 Pure: no Slack client, no I/O. Every name, label and section title comes from user data and is escaped.
-The message is bounded by construction: three alerts, three confusions and at most MAX_SECTIONS
-section buttons, whatever the digest holds, and every text goes through the kit's limit-aware helpers.
+The message is bounded by construction: three alerts, three confusions, at most MAX_SECTIONS section
+buttons and MAX_FLAG_SPOTS flag hot spots, whatever the digest holds, and every text goes through the
+kit's limit-aware helpers.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack.blocks import kit
+from bot.slack.blocks.flag_figures import figures_text, spot_button, spot_text
 from bot.slack.blocks.kit import Block
 from bot.slack.blocks.mrkdwn import escape
 from bot.slack.guide.builder import GUIDE_SHOW_SECTION, section_ref
@@ -21,6 +23,7 @@ DIGEST_OPEN_REPORT = "digest_open_report"
 MAX_ALERTS = 3
 MAX_CONFUSIONS = 3
 MAX_SECTIONS = 5
+MAX_FLAG_SPOTS = 3
 BAND_EMOJI = {"reliable": ":large_green_circle:", "tentative": ":large_yellow_circle:", "low": ":red_circle:"}
 
 
@@ -85,8 +88,19 @@ def digest_blocks(digest: Digest | dict[str, Any], report_url: str | None = None
             value = section_ref(s["slug"], s["version"] or "", s["anchor"])
             text = f"{escape(kit.shorten(s['title'], 200))} — _{escape(kit.shorten(s['why'], 200))}_"
             blocks.append(kit.section(text, accessory=kit.button("Show section", GUIDE_SHOW_SECTION, value)))
+    blocks += flags_blocks(d.get("flags"))
     if report_url:
         blocks += kit.actions(
             [kit.button("Open full report", DIGEST_OPEN_REPORT, None, "primary", report_url)]
         )
+    return blocks
+
+
+def flags_blocks(f: dict[str, Any] | None) -> list[Block]:
+    """The `flags` section: the window's figures and the top hot spots with Show section buttons."""
+    if f is None:  # no flags at all: nothing to say in the morning message (the report says why)
+        return []
+    blocks = [kit.section(f"*:triangular_flag_on_post: Flags*\n{figures_text(f)}")]
+    for i, spot in enumerate(f["hot_spots"][:MAX_FLAG_SPOTS], start=1):
+        blocks.append(kit.section(spot_text(i, spot), accessory=spot_button(spot)))
     return blocks
