@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import InputError
 from bot.jobs.flag_figures import Taxonomy, read_figures, taxonomy
-from bot.slack.digest.builder import digest_blocks
+from bot.slack.digest.builder import digest_message
 from bot.store.db import session_scope
 from bot.store.digest_reads import digest_inputs
 from bot.store.projects import get_project
@@ -64,11 +64,11 @@ def render(
     chart_dir: Path | None = None,
     report_url: str | None = None,
 ) -> str:
-    """The digest as text in any format; blocks come as the JSON of a `blocks` list (one message)."""
+    """The digest as text in any format; blocks come as the JSON of one message's `text` and `blocks`."""
     if fmt == "json":
         return render_json(digest)
     if fmt == "blocks":
-        return json.dumps({"blocks": digest_blocks(digest, report_url)}, ensure_ascii=False, indent=2)
+        return json.dumps(digest_message(digest, report_url), ensure_ascii=False, indent=2)
     if fmt in ("markdown", "html"):
         if generated is None:
             raise ValueError(f"{fmt} prints when it was generated: pass generated=")

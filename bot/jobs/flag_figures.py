@@ -20,8 +20,9 @@ from bot.config import Config
 from bot.slack.blocks.section_link import section_ref
 from bot.store.flags import flags_frame
 from bot.store.guidelines import section_titles
-from reports.flags import DEFAULT_WEIGHTS, UNKNOWN_WEIGHT, FlagSummary, HotSpot, flag_summary, hot_spots
-from reports.flags.hotspots import HALF_LIFE_DAYS
+from reports.flags.frame import DEFAULT_WEIGHTS, UNKNOWN_WEIGHT
+from reports.flags.hotspots import HALF_LIFE_DAYS, HotSpot, hot_spots
+from reports.flags.summary import FlagSummary, flag_summary
 from reports.flags.taxonomy import FlagReason
 
 # Keys this module adds to FlagSummary.to_json() (it never changes one the core wrote):

@@ -17,7 +17,7 @@ from bot.slack.blocks import kit
 from bot.slack.flag_stats.builder import MAX_SPOTS, stats_blocks
 from bot.store.db import session_scope
 from bot.store.projects import get_project
-from reports.flags import DEFAULT_WEIGHTS
+from reports.flags.frame import DEFAULT_WEIGHTS
 
 STATS_DAYS = 30  # the default window: long enough for a section to gather flags, short enough to be news
 

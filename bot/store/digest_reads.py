@@ -29,7 +29,10 @@ COLUMNS = (
     "cohort",
     "guideline_version",
     "duration_s",
+    "span_start",
+    "span_end",
 )
+NUMBERS = ("duration_s", "span_start", "span_end")  # float64, NaN when missing (offsets fit exactly)
 TEXT = ("task", "item", "annotator", "label", "cohort", "guideline_version")
 BASELINE_DAYS = 14  # drift baseline read before the window
 CHUNK = 100_000  # rows fetched at a time from SQLite
@@ -51,9 +54,14 @@ class DigestInputs:
 def _window_select(
     project: str, start: datetime | None, end: datetime | None, created_at: Any, project_col: Any
 ) -> Select:
-    """id, the text columns, `created_at` and `project` (as the caller's expressions), duration_s."""
+    """id, the text columns, `created_at` and `project` (as the caller's expressions), the numbers."""
     a = Annotation
-    cols = [a.id, *(getattr(a, c) for c in TEXT), created_at.label("created_at"), a.duration_s]
+    cols = [
+        a.id,
+        *(getattr(a, c) for c in TEXT),
+        created_at.label("created_at"),
+        *(getattr(a, c) for c in NUMBERS),
+    ]
     stmt = select(*cols).where(project_col == project)
     if start is not None:
         stmt = stmt.where(a.created_at >= start)
@@ -125,11 +133,11 @@ def _read_sqlite(
     # `project || ''` keeps SQLite off the (project, task, created_at) index: visiting a large window
     # through it costs a random table lookup per row (fetching 1M rows: 10 s that way, 4 s by a scan).
     stmt = _window_select(project, start, end, Annotation.created_at, Annotation.project.concat(""))
-    names = ["id", *TEXT, "created_at", "duration_s"]
+    names = ["id", *TEXT, "created_at", *NUMBERS]
     text = {c: _TextColumn() for c in TEXT}
     ids: list[np.ndarray] = []
     stamps: list[np.ndarray] = []
-    durations: list[np.ndarray] = []
+    numbers: dict[str, list[np.ndarray]] = {c: [] for c in NUMBERS}
     result = session.connection().execute(stmt)
     try:
         cursor = result.cursor  # type: ignore[attr-defined]
@@ -141,13 +149,15 @@ def _read_sqlite(
             ids.append(raw["id"].to_numpy(dtype=np.int64))
             ts = pd.to_datetime(raw["created_at"], format="ISO8601", utc=True)
             stamps.append(ts.astype("datetime64[ns, UTC]").to_numpy(dtype="datetime64[ns]"))
-            durations.append(pd.to_numeric(raw["duration_s"], errors="coerce").to_numpy(dtype="float64"))
+            for c in NUMBERS:
+                numbers[c].append(pd.to_numeric(raw[c], errors="coerce").to_numpy(dtype="float64"))
     finally:
         result.close()
     cols: dict[str, Any] = {c: text[c].categorical() for c in TEXT}
     stamp = np.concatenate(stamps) if stamps else np.zeros(0, dtype="datetime64[ns]")
     cols["created_at"] = pd.DatetimeIndex(stamp).tz_localize("UTC").array
-    cols["duration_s"] = np.concatenate(durations) if durations else np.zeros(0)
+    for c in NUMBERS:
+        cols[c] = np.concatenate(numbers[c]) if numbers[c] else np.zeros(0)
     return _frame(project, np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64), cols)
 
 
@@ -170,7 +180,7 @@ def _read_postgres(
         for block in copy:
             buf.write(block)
     buf.seek(0)
-    types = {"id": pa.int64(), "created_at": pa.int64(), "duration_s": pa.float64()}
+    types = {"id": pa.int64(), "created_at": pa.int64(), **{c: pa.float64() for c in NUMBERS}}
     types.update({c: pa.string() for c in TEXT})
     table = pacsv.read_csv(
         buf,
@@ -188,7 +198,8 @@ def _read_postgres(
     cols: dict[str, Any] = {c: _arrow_categorical(table.column(c)) for c in TEXT}
     micros_arr = table.column("created_at").to_numpy().astype(np.int64)
     cols["created_at"] = pd.to_datetime(micros_arr * 1000, utc=True).astype("datetime64[ns, UTC]").array
-    cols["duration_s"] = table.column("duration_s").to_numpy(zero_copy_only=False).astype("float64")
+    for c in NUMBERS:
+        cols[c] = table.column(c).to_numpy(zero_copy_only=False).astype("float64")
     return _frame(project, table.column("id").to_numpy().astype(np.int64), cols)
 
 
@@ -205,7 +216,8 @@ def read_annotations(
 ) -> pd.DataFrame:
     """The project's annotations with start <= created_at < end (None: open), as build_digest reads them.
 
-    Columns COLUMNS in row id order; text columns categorical, created_at tz-aware UTC, duration_s float.
+    Columns COLUMNS in row id order; text columns categorical, created_at tz-aware UTC, duration_s and
+    the span offsets float64 (NaN: none; a row with offsets is a span).
     """
     conn = session.connection()
     if conn.dialect.name == "postgresql":

@@ -17,10 +17,14 @@ class AnnotatorTally:
 
     def __init__(self) -> None:
         self.per_annotator: dict[str, np.ndarray] = {}
+        self.spans: dict[str, int] = {}  # span rows per annotator, over span tasks
         self.gold_items = 0  # items with gold, summed over tasks
 
     def add(self, part: TaskSlice) -> None:
         """Count one task's consensus agreement and gold outcomes per annotator."""
+        if part.spans:
+            self._add_spans(part)
+            return
         enc, outcome = part.enc, part.outcome
         cons = consensus_agreement(enc)
         m = len(enc.annotators)
@@ -32,6 +36,17 @@ class AnnotatorTally:
         stacked = np.column_stack([cons["items"], cons["n"], cons["agreements"], gold_n, gold_ok])
         for name, row in zip(enc.annotators, stacked, strict=True):
             self.per_annotator[str(name)] = self.per_annotator.get(str(name), 0) + row
+
+    def _add_spans(self, part: TaskSlice) -> None:
+        """A span task: every row counts as an annotation; no consensus or gold (item labels, not spans)."""
+        frame = part.frame
+        names = frame["annotator"].astype(str)
+        rows = names.value_counts()
+        spans = names[frame["span_start"].notna().to_numpy()].value_counts()
+        for name, n in rows.items():
+            add = np.array([n, 0, 0, 0, 0])
+            self.per_annotator[str(name)] = self.per_annotator.get(str(name), 0) + add
+            self.spans[str(name)] = self.spans.get(str(name), 0) + int(spans.get(name, 0))
 
     def gold_totals(self) -> tuple[int, int]:
         """(gold ratings, correct ones) over every annotator."""
@@ -56,6 +71,7 @@ class AnnotatorTally:
                     gold_n=int(gold_n),
                     gold_ci=(float(lo), float(hi)) if gold_n else None,
                     alerts=by_ann.get(name, []),
+                    spans=self.spans.get(name, 0),
                 )
             )
         return rows

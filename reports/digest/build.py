@@ -32,9 +32,11 @@ from reports.digest.model import (
 )
 from reports.digest.sections import Section, SectionInput, compute_sections
 from reports.digest.slices import task_slices
+from reports.digest.spans import span_task_agreement
 from reports.digest.weak import task_weak
 from reports.metrics import encode, krippendorff_alpha
 from reports.metrics.counts import local_days
+from reports.metrics.spans import has_spans
 
 CATEGORICAL = ("project", "task", "item", "annotator", "label", "cohort", "guideline_version")
 
@@ -101,6 +103,8 @@ def _frame_alpha(frame: pd.DataFrame, tasks: Mapping[str, TaskSpec]) -> float | 
     _check_tasks(frame, tasks)
     alphas = []
     for task, tdf in frame.groupby("task", sort=True, observed=True):
+        if has_spans(tdf):
+            continue  # a span task is not in the headline alpha (as in build_digest)
         spec = tasks[str(task)]
         alpha = krippendorff_alpha(encode(tdf, spec.labels).counts(), spec.scale, spec.labels)
         alphas.append((alpha, alpha.pairable))
@@ -120,10 +124,12 @@ def build_digest(
     sections: Iterable[Section] = (),
     n_boot: int = 500,
     tz: str = "UTC",
+    item_lengths: Mapping[str, int] | None = None,
 ) -> Digest:
     """The digest of `annotations` in `window` (None: all), with drift against `baseline` when given.
 
     `tz` is an IANA zone name: the days of the daily trend, drift charts, throughput and the window.
+    `item_lengths` maps items to their text length: span tasks then get alpha over character positions.
     """
     win = as_window(window, annotations, tz)
     df = _as_categories(_in_window(annotations, win).reset_index(drop=True))
@@ -154,6 +160,14 @@ def build_digest(
     releases: list[ReleaseRow] = []
     tally = AnnotatorTally()
     for part in task_slices(df, gold, specs, day_codes, labels):
+        if part.spans:
+            # Item-level figures (segments, drift, below-the-team, releases) read one label per item and
+            # annotator, which a span task does not have: it gets span agreement and span counts only.
+            row_days = day_codes[part.frame.index.to_numpy()]
+            span_part = span_task_agreement(part, day_index, row_days, item_lengths)
+            agreement.append(span_part.task)
+            tally.add(part)
+            continue
         agreed = task_agreement(part, day_index, n_boot)
         agreement.append(agreed.task)
         pairs += agreed.pairs
@@ -179,7 +193,9 @@ def build_digest(
             annotators=int(df["annotator"].nunique()),
             gold_items=tally.gold_items,
         ),
-        headline=summary.headline(alphas, tally.gold_totals(), len(df), alerts, previous_alpha),
+        headline=summary.headline(
+            alphas, tally.gold_totals(), len(df), alerts, previous_alpha, [t.task for t in agreement]
+        ),
         tasks=agreement,
         annotators=tally.rows(alerts),
         pairs=pairs,

@@ -80,6 +80,7 @@ class TaskAgreement:
     choices: tuple[str, ...] = ()  # the single labels (multi-choice: the choices the sets are made of)
     per_label: list[dict[str, Any]] = field(default_factory=list)  # multi-choice: binary alpha per choice
     retired_labels: list[dict[str, Any]] = field(default_factory=list)  # {label, removed_in, annotations}
+    spans: dict[str, Any] | None = None  # a span task's agreement (reports.metrics.spans); None otherwise
 
     def to_json(self) -> dict[str, Any]:
         """Numbers, or null with the reason in `reasons`; raw agreement and alpha's interval beside."""
@@ -105,6 +106,8 @@ class TaskAgreement:
             "choices": list(self.choices or self.labels),
             "per_label": self.per_label,
             "retired_labels": self.retired_labels,
+            "span_task": self.spans is not None,
+            "spans": self.spans,
         }
 
 
@@ -120,6 +123,7 @@ class AnnotatorRow:
     gold_n: int
     gold_ci: tuple[float, float] | None
     alerts: list[str]
+    spans: int = 0  # span rows in span tasks (their items count in `annotations` by rows, not by item)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -228,6 +232,8 @@ class Headline:
     gold_n: int
     annotations: int
     alerts: list[str]
+    # Tasks whose alpha is not in `alpha` (n/a, e.g. a span task), each {task, reason}.
+    alpha_left_out: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict."""

@@ -12,6 +12,7 @@ from reports.digest.labels import TaskLabels
 from reports.digest.model import TaskSpec
 from reports.metrics import Encoded, encode
 from reports.metrics.gold import gold_outcome
+from reports.metrics.spans import has_spans
 
 
 @dataclass(frozen=True, eq=False)  # arrays inside: identity, not elementwise, equality
@@ -27,6 +28,7 @@ class TaskSlice:
     outcome: np.ndarray  # per encoded row: 1 matches gold, 0 does not, -1 no gold for the item
     days: np.ndarray  # per encoded row: code into the window's day index
     labels: TaskLabels | None = None  # the guideline's scale, choices and retired labels behind `spec`
+    spans: bool = False  # a span task (rows with offsets): span agreement instead of item-level figures
 
 
 def task_slices(
@@ -57,4 +59,5 @@ def task_slices(
             outcome=outcome,
             days=day_codes[tdf.index.to_numpy()][enc.row],
             labels=info,
+            spans=has_spans(tdf),
         )

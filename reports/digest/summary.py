@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,9 +31,18 @@ def headline(
     n: int,
     alerts: list[Alert],
     previous: float | None,
+    names: Sequence[str] = (),
 ) -> Headline:
-    """Alpha is the pairable-weighted mean of the tasks' alphas (the one task's alpha when single)."""
+    """Alpha is the pairable-weighted mean of the tasks' alphas (the one task's alpha when single).
+
+    `names` are the tasks of `alphas` in order: those whose alpha is n/a are named in `alpha_left_out`.
+    """
     alpha, reason = weighted_alpha(alphas)
+    left_out = [
+        {"task": name, "reason": c.reason or ""}
+        for name, (c, _) in zip(names, alphas, strict=True)
+        if c.value is None
+    ]
     trend = None
     if alpha is not None and previous is not None:
         d = alpha - previous
@@ -51,6 +60,7 @@ def headline(
         gold_n=gold_n,
         annotations=n,
         alerts=top_alerts(alerts),
+        alpha_left_out=left_out,
     )
 
 

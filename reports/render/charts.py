@@ -133,9 +133,11 @@ def matrix_heatmap(task: dict[str, Any]) -> Chart | None:
     pct = np.array(
         [[x if x is not None else np.nan for x in row[:k]] for row in m["percent"][:k]], dtype=float
     )
+    if not np.isfinite(pct).any():
+        return None  # nothing co-labelled, or a span task (no item-level agreement to draw)
     size = min(9, 2 + 0.22 * k)
     fig, ax = _figure(size + 1.2, size)
-    im = ax.imshow(pct, cmap="viridis", vmin=np.nanmin(pct) if np.isfinite(pct).any() else 0, vmax=1)
+    im = ax.imshow(pct, cmap="viridis", vmin=np.nanmin(pct), vmax=1)
     ax.set_xticks(range(k), names, rotation=90, fontsize=max(4, 9 - k // 8))
     ax.set_yticks(range(k), names, fontsize=max(4, 9 - k // 8))
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="exact agreement")
@@ -151,11 +153,11 @@ def confusion_heatmap(task: dict[str, Any]) -> Chart | None:
     labels = task["labels"]
     with np.errstate(divide="ignore", invalid="ignore"):
         share = o / o.sum(axis=1, keepdims=True)
-    off = share.copy()
+    off = share * 100  # percent, as the cell numbers and the colour bar's label read
     np.fill_diagonal(off, np.nan)
     k = len(labels)
     fig, ax = _figure(2 + 0.6 * k, 1.6 + 0.55 * k)
-    im = ax.imshow(off, cmap="Reds", vmin=0)
+    im = ax.imshow(off, cmap="Reds", vmin=0)  # off-diagonal only: agreement would swamp the scale
     for i in range(k):
         for j in range(k):
             if np.isfinite(share[i, j]) and share[i, j] >= 0.005:
@@ -170,7 +172,7 @@ def confusion_heatmap(task: dict[str, Any]) -> Chart | None:
                 )
     ax.set_xticks(range(k), labels, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(k), labels, fontsize=8)
-    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="% of row's pairings")
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="% of the row's pairings (off the diagonal)")
     cap = "Row label paired with column label within an item (percent of the row); diagonal is agreement."
     return Chart(f"confusion-{task['task']}", f"Confusions — {task['task']}", cap, _png(fig))
 

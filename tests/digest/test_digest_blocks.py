@@ -66,7 +66,11 @@ def test_many_alerts_long_names_stay_within_limits(digest) -> None:  # type: ign
     evil = "<!channel> & " + "x" * 400
     d["project"] = evil
     d["headline"]["alerts"] = [f"{evil}-{i}: gold accuracy fell to 10%" for i in range(500)]
-    d["drift"] = [{"annotator": f"a{i}"} for i in range(500)]
+    d["drift"] = [{"annotator": f"{evil}-{i}"} for i in range(500)]
+    d["annotators"] = [
+        {"annotator": f"{evil}-{i}", "alerts": [f"{evil}-{i}: gold accuracy fell to 10% " + evil] * 3}
+        for i in range(500)
+    ]
     d["confusions"] = [
         {
             "task": "t",
@@ -87,7 +91,7 @@ def test_many_alerts_long_names_stay_within_limits(digest) -> None:  # type: ign
     _check_limits(blocks)
     text = _texts(blocks)
     assert "<!channel>" not in text and "&lt;!channel&gt; &amp;" in text
-    assert "more annotator(s) flagged" in text
+    assert "more annotator(s) with alerts: see the full report" in text
 
 
 def test_no_alerts_and_na_alpha(digest) -> None:  # type: ignore[no-untyped-def]
@@ -96,11 +100,65 @@ def test_no_alerts_and_na_alpha(digest) -> None:  # type: ignore[no-untyped-def]
         alpha=None, alpha_band=None, alpha_reason="only 3 pairable items (minimum 20)", alerts=[]
     )
     d["drift"] = []
+    for a in d["annotators"]:
+        a["alerts"] = []
     text = _texts(digest_blocks(d))
-    assert "n/a (only 3 pairable items" in text and "No drift alerts" in text
+    assert "n/a (only 3 pairable items" in text and "No alerts in this window" in text
 
 
 def test_render_blocks_is_json(digest) -> None:  # type: ignore[no-untyped-def]
     out = json.loads(render(digest, "blocks"))
     assert out["blocks"][0]["type"] == "header"
+    assert out["text"].startswith(f"Quality digest for {digest['project']}, ")
     assert json.loads(render(digest, "json"))["project"] == digest["project"]
+
+
+def _section_texts(blocks: list[dict]) -> str:  # type: ignore[type-arg]
+    return "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
+
+
+def test_one_line_per_annotator_with_an_alert_most_severe_first(digest) -> None:  # type: ignore[no-untyped-def]
+    d = copy.deepcopy(digest)
+    names = [a["annotator"] for a in d["annotators"]][:3]
+    for a in d["annotators"]:
+        a["alerts"] = []
+    d["annotators"][0]["alerts"] = [f"{names[0]}: gold accuracy fell", f"{names[0]}: below the team"]
+    d["annotators"][2]["alerts"] = [f"{names[2]}: below the team"]
+    d["drift"] = [{"annotator": names[2]}, {"annotator": names[0]}]  # most severe first
+    text = _section_texts(digest_blocks(d))
+    lines = [line for line in text.split("\n") if line.startswith("• *") and "↔" not in line]
+    assert lines == [
+        f"• *{names[2]}*: below the team",
+        f"• *{names[0]}*: gold accuracy fell; below the team",
+    ]
+    assert "annotator(s) with alerts" not in text  # all of them fit
+
+
+def test_the_guideline_versions_and_a_pointer_to_the_full_report(digest) -> None:  # type: ignore[no-untyped-def]
+    d = copy.deepcopy(digest)
+    d["guideline"]["versions_seen"] = ["1.0.0", "1.1.0"]
+    context = [e["text"] for b in digest_blocks(d) if b["type"] == "context" for e in b["elements"]]
+    assert any(
+        "Guideline grade-guide v2.0.0, species-guide v1.1.0 (annotations made under v1.0.0, v1.1.0)" in c
+        for c in context
+    ), context
+    pointer = [c for c in context if c.startswith("Full report:")]
+    assert pointer == [f"Full report: `annobot digest --project {d['project']} --format html --save`"]
+    with_url = digest_blocks(d, report_url="https://reports.example.org/r.html")
+    assert not any(
+        e["text"].startswith("Full report:")
+        for b in with_url
+        if b["type"] == "context"
+        for e in b["elements"]
+    )
+
+
+def test_the_fallback_text_is_escaped_and_bounded(digest) -> None:  # type: ignore[no-untyped-def]
+    from bot.slack.digest.builder import FALLBACK_MAX, digest_message
+
+    d = copy.deepcopy(digest)
+    d["project"] = "<!channel> & " + "p" * 5000
+    message = digest_message(d)
+    assert "<!channel>" not in message["text"] and "&lt;!channel&gt; &amp;" in message["text"]
+    assert len(message["text"]) <= FALLBACK_MAX
+    _check_limits(message["blocks"])

@@ -1,7 +1,8 @@
 """Issue 13 item 5: any import the import accepts gives a digest, never a traceback, on both backends.
 
 Hypothesis builds small projects through the real CLI path (publish guideline → projects add → import →
-`annobot digest --format json`): any scale, multi-choice answers, a second guideline version that drops
+`annobot digest --format json`): any scale, multi-choice answers, spans (one or two per item and annotator, or on some rows of a task),
+a second guideline version that drops
 and adds labels, missing optional values, a single annotator, one item, one label, numbers written as
 `2.0`. The digest must exit 0 with valid JSON whose numbers are finite and whose nulls carry a reason.
 `ANNOBOT_DIGEST_EXAMPLES` raises the example count for a local hunt (CI keeps ~25 over both backends).
@@ -49,6 +50,9 @@ def projects(draw: st.DrawFn) -> dict[str, Any]:
     annotators = [f"ann-{k}" for k in range(draw(st.integers(1, 4)))]
     tasks = draw(st.sampled_from([["default"], ["t1", "t2"], [""]]))
     has = {c: draw(st.booleans()) for c in ("created_at", "duration_s", "cohort", "task")}
+    # Spans: none, on every row (one or two per item and annotator), or on some rows only (a mixed task).
+    spans = draw(st.sampled_from(["none", "all", "some"]))
+    has["spans"] = spans != "none"
 
     def label(labels: list[str]) -> str:
         if multi and len(labels) > 1 and draw(st.booleans()):
@@ -61,23 +65,31 @@ def projects(draw: st.DrawFn) -> dict[str, Any]:
                 return lab
         return lab
 
+    def offsets() -> dict[str, str]:
+        if spans == "none" or (spans == "some" and draw(st.booleans())):
+            return {}
+        start = draw(st.integers(0, 20))
+        return {"span_start": str(start), "span_end": str(start + draw(st.integers(0, 8)))}
+
     def rows(labels: list[str], offset: int) -> list[dict[str, str]]:
         out = []
         for i in range(n_items):
             for a in annotators:
                 if len(annotators) > 1 and not draw(st.integers(0, 4)):
                     continue  # a missing rating
-                out.append(
-                    {
-                        "item_id": f"it{i}",
-                        "annotator": a,
-                        "label": label(labels),
-                        "task": tasks[i % len(tasks)],
-                        "created_at": (T0 + timedelta(hours=offset + i)).isoformat(),
-                        "duration_s": draw(st.sampled_from(["", "0", "12.5"])),
-                        "cohort": draw(st.sampled_from(["", "north", "south"])),
-                    }
-                )
+                for _ in range(draw(st.integers(1, 2)) if spans != "none" else 1):
+                    out.append(
+                        {
+                            "item_id": f"it{i}",
+                            "annotator": a,
+                            "label": label(labels),
+                            "task": tasks[i % len(tasks)],
+                            "created_at": (T0 + timedelta(hours=offset + i)).isoformat(),
+                            "duration_s": draw(st.sampled_from(["", "0", "12.5"])),
+                            "cohort": draw(st.sampled_from(["", "north", "south"])),
+                            **offsets(),
+                        }
+                    )
         return out or [{"item_id": "it0", "annotator": annotators[0], "label": labels[0], "task": tasks[0]}]
 
     batches = [("1.0.0", labels_v1, rows(labels_v1, 0))]
@@ -131,6 +143,15 @@ def _check_reasons(digest: dict[str, Any]) -> None:
         for row in task["per_label"]:
             assert row["krippendorff_alpha"] is not None or row["reason"]
         assert len(task["coincidence"]) == len(task["labels"])
+        if task["span_task"]:
+            spans = task["spans"]
+            assert spans["exact_f1"] is not None or spans["reason"]
+            assert spans["position_alpha"]["alpha"] is not None or spans["position_alpha"]["reason"]
+            for row in spans["per_label"] + spans["pairs"]:
+                assert row["exact_f1"] is not None or row["reason"]
+            for key in AGREEMENT_KEYS:
+                assert agreement["reasons"][key] == "span task: see span agreement"
+            assert any(x["task"] == task["task"] for x in head["alpha_left_out"])
     for pair in digest["pairs"]:
         assert pair["kappa"] is not None or pair["reason"]
     for rows in digest["segments"].values():
@@ -147,9 +168,11 @@ def test_any_accepted_import_digests(
     tmp_path = Path(tempfile.mkdtemp(dir=tmp_path))
     db_url = _fresh(db_url, request, tmp_path)
     has = project["has"]
-    header = ["item_id", "annotator", "label"] + [
-        c for c in ("task", "created_at", "duration_s", "cohort") if has[c]
-    ]
+    header = (
+        ["item_id", "annotator", "label"]
+        + [c for c in ("task", "created_at", "duration_s", "cohort") if has[c]]
+        + (["span_start", "span_end"] if has["spans"] else [])
+    )
     gold_rows: dict[tuple[str, str], str] = {}
     for k, (version, labels, rows) in enumerate(project["batches"]):
         folder = guideline(tmp_path, "g", version, labels, project["scale"], name=f"g-{version}-{k}")

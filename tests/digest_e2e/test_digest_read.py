@@ -38,6 +38,9 @@ def _rows() -> list[dict[str, object]]:
                     "created_at": T0 + timedelta(hours=i, minutes=j, microseconds=123457 * j),
                     "duration_s": None if j == 2 else float(rng.lognormal(2.5, 0.5)),
                     "cohort": None if j == 1 else ("north, east" if j == 0 else 'v"x'),
+                    # Spans on one item: offsets read back exactly, NaN where a row has none.
+                    "span_start": 3 if i == 4 else None,
+                    "span_end": 2**31 - 1 if i == 4 else None,
                 }
             )
     return rows
@@ -58,7 +61,7 @@ def _load(db_url: str, tmp: Path) -> list[dict[str, object]]:
                     **{k: v for k, v in r.items() if k != "item_id"},
                     "item": r["item_id"],
                     "project": "p",
-                    "span_key": "",
+                    "span_key": "" if r["span_start"] is None else f"{r['span_start']}:{r['span_end']}",
                     "guideline_version": "1.0.0",
                     "source": "csv",
                 }
@@ -81,7 +84,8 @@ def _expected(rows: list[dict[str, object]], start: datetime | None, end: dateti
     for c in ("project", "task", "item", "annotator", "label", "cohort", "guideline_version"):
         df[c] = pd.Categorical(df[c])  # sorted categories, None as missing
     df["created_at"] = pd.to_datetime(df["created_at"], utc=True).astype("datetime64[ns, UTC]")
-    df["duration_s"] = df["duration_s"].astype("float64")
+    for c in ("duration_s", "span_start", "span_end"):
+        df[c] = df[c].astype("float64")
     return df[list(COLUMNS)]
 
 

@@ -16,7 +16,9 @@ from bot.slack.digest.builder import MAX_FLAG_SPOTS, digest_blocks
 from bot.slack.flag_stats.builder import MAX_SPOTS, stats_blocks
 from reports.digest import Section, SectionResult, TaskSpec, build_digest
 from reports.digest.synthetic import synthetic
-from reports.flags import COLUMNS, flag_summary, hot_spots
+from reports.flags.frame import COLUMNS
+from reports.flags.hotspots import hot_spots
+from reports.flags.summary import flag_summary
 from reports.flags.taxonomy import FlagReason
 from tests.support.blockkit import assert_no_injection, validate_message
 

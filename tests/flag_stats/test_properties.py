@@ -14,7 +14,7 @@ from bot.jobs.flag_stats import stats_answer
 from bot.store import flags as store
 from bot.store.db import session_scope
 from bot.store.models.flags import Flag, FlagCase, FlagDecision, FlagEvent
-from reports.flags import DEFAULT_WEIGHTS
+from reports.flags.frame import DEFAULT_WEIGHTS
 from reports.flags.input import OUTCOMES, Decision
 from tests.digest_e2e.values_support import ok
 from tests.flag_stats.support import flag

@@ -13,8 +13,9 @@ from sqlalchemy import Engine
 from bot.jobs.flag_figures import ADDED_KEYS, ADDED_REASON_KEYS, ADDED_SPOT_KEYS
 from bot.store import flags as store
 from bot.store.db import session_scope
-from reports.flags import DEFAULT_WEIGHTS, flag_summary
+from reports.flags.frame import DEFAULT_WEIGHTS
 from reports.flags.input import Decision
+from reports.flags.summary import flag_summary
 from tests.digest_e2e.values_support import ok
 from tests.flag_stats.support import CONFIG, flag, setup_project
 from tests.support.guidelines import run_cli

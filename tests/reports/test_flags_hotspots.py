@@ -13,16 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports.flags import (
-    COLUMNS,
-    DEFAULT_WEIGHTS,
-    NO_SECTION,
-    ReasonCount,
-    flag_summary,
-    hot_spots,
-    no_section,
-    release_effect,
-)
+from reports.flags.frame import COLUMNS, DEFAULT_WEIGHTS
+from reports.flags.hotspots import NO_SECTION, ReasonCount, hot_spots, no_section
+from reports.flags.release import release_effect
+from reports.flags.summary import flag_summary
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DAY = 86400.0

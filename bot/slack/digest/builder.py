@@ -1,7 +1,8 @@
 """Block Kit message for the quality digest, built from the digest JSON contract (docs/digest.md).
 
 Pure: no Slack client, no I/O. Every name, label and section title comes from user data and is escaped.
-The message is bounded by construction: three alerts, three confusions, at most MAX_SECTIONS section
+The message is bounded by construction: at most MAX_ALERT_LINES annotator lines within ALERT_CHARS
+(then a count of the rest, pointing at the report), three confusions, at most MAX_SECTIONS section
 buttons and MAX_FLAG_SPOTS flag hot spots, whatever the digest holds, and every text goes through the
 kit's limit-aware helpers.
 """
@@ -20,9 +21,14 @@ from reports.formatters import arrow, ci, count, num, pct, signed
 from reports.render import as_json
 
 DIGEST_OPEN_REPORT = "digest_open_report"
-MAX_ALERTS = 3
+MAX_ALERT_LINES = 15
+ALERT_LINE_MAX = 400  # one annotator's line: their alerts, shortened at a word
+ALERT_CHARS = 3500  # all the lines together, so the message stays under kit.MESSAGE_CHARS_MAX
+FALLBACK_MAX = 600
 MAX_CONFUSIONS = 3
 MAX_SECTIONS = 5
+MAX_SPAN_TASKS = 3
+MAX_LEFT_OUT = 3
 MAX_FLAG_SPOTS = 3
 BAND_EMOJI = {"reliable": ":large_green_circle:", "tentative": ":large_yellow_circle:", "low": ":red_circle:"}
 
@@ -40,29 +46,109 @@ def headline_text(d: dict[str, Any]) -> str:
     gold = f"*Gold accuracy* {pct(h['gold_accuracy'])}"
     if h["gold_ci"]:
         gold += f" (95% CI {ci(h['gold_ci'])}, n={count(h['gold_n'])})"
+    if h["alpha"] is not None and h.get("alpha_left_out"):
+        names = ", ".join(kit.shorten(x["task"], 60) for x in h["alpha_left_out"][:MAX_LEFT_OUT])
+        more = len(h["alpha_left_out"]) - MAX_LEFT_OUT
+        alpha += f" — leaves out {names}" + (f" and {more} more" if more > 0 else "")
+    lines = [alpha, *_span_lines(d)]
     c = d["counts"]
     volume = (
         f"*Volume* {count(c['annotations'])} annotations · {count(c['items'])} items · "
         f"{c['annotators']} annotators"
     )
-    return "\n".join([alpha, gold, volume])
+    return "\n".join([*lines, gold, volume])
 
 
-def digest_blocks(digest: Digest | dict[str, Any], report_url: str | None = None) -> list[Block]:
-    """The digest as one message: headline, top alerts, top confusions, guideline sections, report link."""
+def _span_lines(d: dict[str, Any]) -> list[str]:
+    """'*Span agreement* (ner) overlap F1 0.812 · exact F1 0.640 · 40 item pairs', MAX_SPAN_TASKS at most."""
+    out = []
+    for t in [t for t in d["tasks"] if t.get("span_task")][:MAX_SPAN_TASKS]:
+        s = t["spans"]
+        pairs = s["item_pairs"] - s["empty_item_pairs"]
+        out.append(
+            f"*Span agreement* ({kit.shorten(t['task'], 60)}) overlap F1 {num(s['overlap_f1'])} · "
+            f"exact F1 {num(s['exact_f1'])} · {count(pairs)} item pairs"
+        )
+    return out
+
+
+def _alert_lines(d: dict[str, Any]) -> tuple[list[str], int]:
+    """One escaped line per annotator with an alert, most severe first; and how many did not fit."""
+    order = {a: i for i, a in enumerate(dict.fromkeys(x["annotator"] for x in d["drift"]))}
+    flagged = [a for a in d["annotators"] if a["alerts"]]
+    flagged.sort(key=lambda a: (order.get(a["annotator"], len(order)), str(a["annotator"])))
+    lines: list[str] = []
+    used = 0
+    for a in flagged[:MAX_ALERT_LINES]:
+        name = str(a["annotator"])
+        # The sentences open with the annotator's name; the line names them once.
+        said = "; ".join(t.removeprefix(f"{name}: ") for t in a["alerts"])
+        line = f"• *{kit.shorten(name, 100)}*: {kit.shorten(said, ALERT_LINE_MAX)}"
+        if lines and used + len(line) > ALERT_CHARS:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return lines, len(flagged) - len(lines)
+
+
+def _versions(d: dict[str, Any]) -> str | None:
+    """'Guideline product-sentiment v1.1.0 (annotations made under v1.0.0, v1.1.0)', escaped."""
+    current = sorted({(t["slug"], t["version"]) for t in d["guideline"]["tasks"].values() if t["slug"]})
+    if not current:
+        return None
+    named = ", ".join(
+        f"{kit.shorten(slug, 100)} v{kit.shorten(version or '?', 40)}" for slug, version in current
+    )
+    seen = d["guideline"]["versions_seen"]
+    made = (
+        f" (annotations made under {', '.join('v' + kit.shorten(v, 40) for v in seen[:6])})" if seen else ""
+    )
+    return f"Guideline {named}{made}"
+
+
+def fallback_text(digest: Digest | dict[str, Any]) -> str:
+    """The message's plain `text` (notifications, screen readers, clients without blocks), escaped."""
+    d = as_json(digest)
+    h, w = d["headline"], d["window"]
+    alpha = f"α {num(h['alpha'])} ({h['alpha_band']})" if h["alpha"] is not None else "α n/a"
+    gold = f"gold accuracy {pct(h['gold_accuracy'])}" if h["gold_accuracy"] is not None else "no gold"
+    alerted = sum(1 for a in d["annotators"] if a["alerts"])
+    alerts = f"{alerted} annotator(s) with alerts" if alerted else "no alerts"
+    text = (
+        f"Quality digest for {kit.shorten(d['project'], 200)}, {w['start'][:10]} to {w['end'][:10]}: "
+        f"agreement {alpha}, {gold}, {alerts}"
+    )
+    return text[:FALLBACK_MAX]
+
+
+def digest_message(
+    digest: Digest | dict[str, Any], report_url: str | None = None, report_hint: str | None = None
+) -> dict[str, Any]:
+    """The chat.postMessage arguments: `text` (the fallback) and `blocks` (see digest_blocks)."""
+    return {"text": fallback_text(digest), "blocks": digest_blocks(digest, report_url, report_hint)}
+
+
+def digest_blocks(
+    digest: Digest | dict[str, Any], report_url: str | None = None, report_hint: str | None = None
+) -> list[Block]:
+    """The digest as one message: headline, annotators with alerts, confusions, sections, the report.
+
+    `report_url` gives an "Open full report" button; without it, `report_hint` (raw text, e.g. where the
+    saved report is) or the CLI command that writes the full report is shown instead.
+    """
     d = as_json(digest)
     w = d["window"]
     blocks: list[Block] = [kit.header(f"Quality digest — {d['project']}")]
-    blocks.append(kit.context([escape(f"{w['start'][:10]} to {w['end'][:10]}")]))
+    window = escape(f"{w['start'][:10]} to {w['end'][:10]}")
+    versions = _versions(d)
+    blocks.append(kit.context([window, versions] if versions else [window]))
     blocks += kit.sections(headline_text(d))
-    alerts = d["headline"]["alerts"][:MAX_ALERTS]
-    if alerts:
-        lines = "\n".join(f"{i}. {escape(a)}" for i, a in enumerate(alerts, start=1))
-        more = len({a["annotator"] for a in d["drift"]}) - len(alerts)
-        tail = f"\n_…and {more} more annotator(s) flagged in the report_" if more > 0 else ""
-        blocks += kit.sections(f"*:rotating_light: Act on these*\n{lines}{tail}")
+    lines, rest = _alert_lines(d)
+    if lines:
+        tail = f"\n_…and {rest} more annotator(s) with alerts: see the full report_" if rest else ""
+        blocks += kit.sections("*:rotating_light: Act on these*\n" + "\n".join(lines) + tail)
     else:
-        blocks += kit.sections(":white_check_mark: No drift alerts in this window.")
+        blocks += kit.sections(":white_check_mark: No alerts in this window.")
     conf = d["confusions"][:MAX_CONFUSIONS]
     if conf:
         multi = len(d["tasks"]) > 1
@@ -93,6 +179,9 @@ def digest_blocks(digest: Digest | dict[str, Any], report_url: str | None = None
         blocks += kit.actions(
             [kit.button("Open full report", DIGEST_OPEN_REPORT, None, "primary", report_url)]
         )
+    else:
+        hint = report_hint or f"annobot digest --project {d['project']} --format html --save"
+        blocks.append(kit.context([f"Full report: `{kit.shorten(hint, 500)}`"]))
     return blocks
 
 
