@@ -20,6 +20,7 @@ from reports.flags.frame import COLUMNS
 from reports.flags.hotspots import hot_spots
 from reports.flags.summary import flag_summary
 from reports.flags.taxonomy import FlagReason
+from reports.render import render_html, render_markdown
 from tests.support.blockkit import assert_no_injection, validate_message
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -121,3 +122,24 @@ def test_digest_message_carries_the_top_flag_spots_escaped() -> None:
     assert "*:triangular_flag_on_post: Flags*" in json.dumps(blocks, ensure_ascii=False)
     d["flags"] = None
     assert not any("Flags*" in json.dumps(b) for b in digest_blocks(d))
+
+
+def test_markdown_and_html_show_the_flags_section_escaped() -> None:
+    df, gold = synthetic(n_items=60, annotators=3, seed=2, days=3)
+    f = _figures(top=5)
+    f["hot_spots"][0]["title"] = "a | b <script>alert(1)</script>"
+    section = Section("flags", "Flags", lambda _: SectionResult(f))
+    spec = {"species": TaskSpec(SPECIES, "nominal", "species-guide", "1.0.0")}
+    d = build_digest(df, gold, spec, None, n_boot=0, sections=[section])
+    md = render_markdown(d, generated=NOW)
+    part = md.split("## Flags\n", 1)[1].split("\n## ", 1)[0]
+    assert f"{f['filed']} flags filed and {f['resolved']} cases resolved in the window" in part
+    rows = [line for line in part.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(rows) == 1 + 5 + 1  # header, the top five, "(no section)"
+    assert all(line.count(" | ") == 6 for line in rows)  # a pipe in a title or label is escaped
+    assert "a \\| b" in rows[1] and "| (no section) |" in rows[-1]
+    assert "…and 9 more sections with" in part and "```json" not in part
+    html = render_html(d, generated=NOW)
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<!channel>" not in html and "&lt;!channel&gt;" in html
+    assert f"{f['open_cases']} cases open now" in html
