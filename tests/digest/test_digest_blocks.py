@@ -91,6 +91,7 @@ def test_many_alerts_long_names_stay_within_limits(digest) -> None:  # type: ign
     _check_limits(blocks)
     text = _texts(blocks)
     assert "<!channel>" not in text and "&lt;!channel&gt; &amp;" in text
+    assert "&amp;lt;" not in text and "&amp;amp;" not in text  # escaped once, never twice
     assert "more annotator(s) with alerts: see the full report" in text
 
 

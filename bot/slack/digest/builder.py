@@ -172,7 +172,7 @@ def digest_blocks(
         blocks += kit.sections("*Guideline sections involved*")
         for s in involved:
             value = section_ref(s["slug"], s["version"] or "", s["anchor"])
-            text = f"{escape(kit.shorten(s['title'], 200))} — _{escape(kit.shorten(s['why'], 200))}_"
+            text = f"{kit.shorten(s['title'], 200)} — _{kit.shorten(s['why'], 200)}_"  # shorten escapes
             blocks.append(kit.section(text, accessory=kit.button("Show section", GUIDE_SHOW_SECTION, value)))
     blocks += flags_blocks(d.get("flags"))
     if report_url:
