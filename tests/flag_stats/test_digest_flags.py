@@ -141,6 +141,18 @@ def test_digest_flags_section_equals_the_hand_computation(
     assert f["scoring"]["taxonomy"] == "project" and f["scoring"]["weights"]["span_boundary"] == 1.0
     assert f["na_reasons"] == {}
 
+    # The same section in the Slack message (top 3 with Show section buttons) and the Markdown report.
+    conf = ("--config", str(tmp_path / "annobot.toml"))
+    window = ("--project", "reviews", "--since", since.isoformat())
+    blocks = json.loads(ok(db_url, *conf, "digest", *window, "--format", "blocks"))["blocks"]
+    buttons = [
+        b["accessory"]["value"] for b in blocks if b.get("accessory", {}).get("value", "").startswith("{")
+    ]
+    assert s0["link"] in buttons and s2["link"] in buttons
+    md = ok(db_url, *conf, "digest", *window, "--format", "markdown")
+    assert "5 flags filed and 3 cases resolved in the window; 2 cases open now." in md
+    assert "| mini#sarcasm | Sarcasm and irony | 1.1.0 |" in md
+
 
 def test_without_config_the_weights_are_the_defaults_and_labels_the_ids(
     engine: Engine, db_url: str, tmp_path: Path
