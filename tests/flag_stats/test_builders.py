@@ -12,7 +12,7 @@ import pytest
 from bot.jobs.flag_figures import figures_json, taxonomy
 from bot.slack.blocks import kit
 from bot.slack.blocks.section_link import GUIDE_SHOW_SECTION, parse_section_ref
-from bot.slack.digest.builder import MAX_FLAG_SPOTS, digest_blocks
+from bot.slack.digest.builder import FLAG_CHARS, MAX_FLAG_SPOTS, digest_blocks
 from bot.slack.flag_stats.builder import MAX_SPOTS, stats_blocks
 from reports.digest import Section, SectionResult, TaskSpec, build_digest
 from reports.digest.synthetic import synthetic
@@ -116,9 +116,15 @@ def test_digest_message_carries_the_top_flag_spots_escaped() -> None:
     _check(blocks)
     flagged = [b for b in blocks if b.get("accessory", {}).get("action_id") == GUIDE_SHOW_SECTION]
     refs = [parse_section_ref(b["accessory"]["value"]) for b in flagged]
-    assert [r for r in refs if r[1] == "9.9.9"] == [
-        (s["slug"], "9.9.9", s["anchor"]) for s in f["hot_spots"][:MAX_FLAG_SPOTS]
-    ]
+    shown = [r for r in refs if r[1] == "9.9.9"]
+    # Hot spots this long fill the flags' share of the message (FLAG_CHARS) before MAX_FLAG_SPOTS:
+    # the first ones in rank order, then a pointer to the report.
+    assert 1 <= len(shown) < MAX_FLAG_SPOTS
+    assert shown == [(s["slug"], "9.9.9", s["anchor"]) for s in f["hot_spots"][: len(shown)]]
+    more = MAX_FLAG_SPOTS - len(shown)
+    assert f"…{more} more hot spot(s) in the full report" in json.dumps(blocks, ensure_ascii=False)
+    flag_part = blocks[blocks.index(next(b for b in blocks if "Flags*" in json.dumps(b))) :][: len(shown) + 2]
+    assert kit.message_size(flag_part) <= FLAG_CHARS
     assert "*:triangular_flag_on_post: Flags*" in json.dumps(blocks, ensure_ascii=False)
     d["flags"] = None
     assert not any("Flags*" in json.dumps(b) for b in digest_blocks(d))
@@ -143,3 +149,28 @@ def test_markdown_and_html_show_the_flags_section_escaped() -> None:
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<!channel>" not in html and "&lt;!channel&gt;" in html
     assert f"{f['open_cases']} cases open now" in html
+
+
+def test_the_worst_digest_with_the_worst_flags_is_still_one_message() -> None:
+    df, gold = synthetic(n_items=60, annotators=3, seed=2, days=3)
+    spec = {"species": TaskSpec(SPECIES, "nominal", "species-guide", "1.0.0")}
+    d = build_digest(df, gold, spec, None, n_boot=0).to_json()
+    evil = "<!channel> & " + "x" * 400
+    d["project"] = evil
+    d["headline"]["alerts"] = [f"{evil}-{i}: gold accuracy fell to 10%" for i in range(500)]
+    d["drift"] = [{"annotator": f"{evil}-{i}"} for i in range(500)]
+    d["annotators"] = [
+        {"annotator": f"{evil}-{i}", "alerts": [f"{evil}-{i}: gold accuracy fell to 10% " + evil] * 3}
+        for i in range(500)
+    ]
+    confusion = {"task": "t", "label_a": evil, "label_b": evil, "observed": 1.0, "expected": 1.0}
+    d["confusions"] = [{**confusion, "ratio": 1.0, "excess": 0}] * 200
+    d["guideline"]["sections"] = [
+        {"task": "t", "slug": "g", "version": "1", "anchor": f"a{i}", "title": evil, "why": evil}
+        for i in range(200)
+    ]
+    d["releases"] = []
+    d["flags"] = _figures(top=5)
+    blocks = digest_blocks(d, report_url="https://reports.example.org/x.html")
+    _check(blocks)
+    assert sum("Flags*" in json.dumps(b) for b in blocks) == 1

@@ -18,6 +18,7 @@ MAX_VERSIONS = 3
 TITLE_MAX = 150
 LABEL_MAX = 150
 ITEM_MAX = 80
+COMPACT_MAX = 100
 
 
 def _versions(versions: list[str]) -> str:
@@ -52,10 +53,13 @@ def figures_text(f: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def spot_text(rank: int, s: dict[str, Any]) -> str:
-    """One hot spot: its title (or slug#anchor), where it is, score, flags, open cases, median wait."""
-    label = kit.shorten(s["label"], LABEL_MAX)
-    title = kit.shorten(s["title"], TITLE_MAX) if s.get("title") else label
+def spot_text(rank: int, s: dict[str, Any], *, compact: bool = False) -> str:
+    """One hot spot: its title (or slug#anchor), where it is, score, flags, open cases, median wait.
+
+    `compact` (the digest message): a shorter title and no line for the section's id and versions.
+    """
+    label = kit.shorten(s["label"], COMPACT_MAX if compact else LABEL_MAX)
+    title = kit.shorten(s["title"], COMPACT_MAX if compact else TITLE_MAX) if s.get("title") else label
     where = (
         f"`{label}` · {kit.shorten(_versions(s['versions']), 120)}"
         if s.get("title")
@@ -70,7 +74,7 @@ def spot_text(rank: int, s: dict[str, Any]) -> str:
     if s["guideline_must_change"]:
         figures += f" · {count(s['guideline_must_change'])} said the guideline must change"
     head = f"*{rank}. {title}*" if rank else f"*{title}*"
-    return "\n".join(p for p in (head, where, figures) if p)
+    return "\n".join(p for p in (head, "" if compact else where, figures) if p)
 
 
 def spot_button(s: dict[str, Any]) -> dict[str, Any] | None:

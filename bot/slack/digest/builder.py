@@ -30,6 +30,8 @@ MAX_SECTIONS = 5
 MAX_SPAN_TASKS = 3
 MAX_LEFT_OUT = 3
 MAX_FLAG_SPOTS = 3
+FLAG_CHARS = 1800  # the flags part's share of kit.MESSAGE_CHARS_MAX beside the worst of the rest
+FLAG_MORE_CHARS = 120  # kept for the line that points at the report
 BAND_EMOJI = {"reliable": ":large_green_circle:", "tentative": ":large_yellow_circle:", "low": ":red_circle:"}
 
 
@@ -186,10 +188,18 @@ def digest_blocks(
 
 
 def flags_blocks(f: dict[str, Any] | None) -> list[Block]:
-    """The `flags` section: the window's figures and the top hot spots with Show section buttons."""
+    """The `flags` section: the window's figures and up to MAX_FLAG_SPOTS hot spots (Show section
+    buttons) within FLAG_CHARS, so the rest of the message keeps its budget; the rest is in the report."""
     if f is None:  # no flags at all: nothing to say in the morning message (the report says why)
         return []
     blocks = [kit.section(f"*:triangular_flag_on_post: Flags*\n{figures_text(f)}")]
-    for i, spot in enumerate(f["hot_spots"][:MAX_FLAG_SPOTS], start=1):
-        blocks.append(kit.section(spot_text(i, spot), accessory=spot_button(spot)))
+    used = kit.message_size(blocks)
+    spots = f["hot_spots"][:MAX_FLAG_SPOTS]
+    for i, spot in enumerate(spots, start=1):
+        block = kit.section(spot_text(i, spot, compact=True), accessory=spot_button(spot))
+        if used + kit.message_size([block]) > FLAG_CHARS - FLAG_MORE_CHARS:
+            blocks.append(kit.context([f"_…{len(spots) - i + 1} more hot spot(s) in the full report_"]))
+            break
+        blocks.append(block)
+        used += kit.message_size([block])
     return blocks
