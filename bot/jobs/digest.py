@@ -25,8 +25,9 @@ from bot.store.digest_reads import digest_inputs
 from bot.store.projects import get_project
 from bot.store.tree_walks import walk_steps
 from bot.store.trees import list_trees
-from reports.digest import Digest, build_digest
+from reports.digest import Digest, Settings, build_digest
 from reports.digest.sections import Section, SectionResult
+from reports.metrics.result import MIN_PAIRABLE
 from reports.flags.summary import TOP_SECTIONS
 from reports.render import render_html, render_json, render_markdown
 from reports.trees import stats_to_json, tree_stats
@@ -54,6 +55,8 @@ class DigestRequest:
     chart_dir: Path | None = None  # Markdown only: write the charts here and link them
     report_url: str | None = None  # blocks only: the "Open full report" button
     flag_taxonomy: Taxonomy | None = None  # the project's flag reasons (None: default weights, ids)
+    min_pairable: int = MIN_PAIRABLE  # [reports] min_pairable
+    ordinal_weights: str = "quadratic"  # [reports] ordinal_weights
 
 
 def render(
@@ -87,6 +90,7 @@ def compute_digest(
     tz: str = "UTC",
     now: datetime | None = None,
     flag_taxonomy: Taxonomy | None = None,
+    settings: Settings | None = None,
 ) -> Digest:
     """Read the project's window (None, None: all) and its context in one transaction, then build it.
 
@@ -113,6 +117,7 @@ def compute_digest(
         release_dates=inputs.release_dates,
         tz=tz,
         sections=[trees, flags],
+        settings=settings,
     )
 
 
@@ -147,6 +152,7 @@ def _flags_section(
 
 def digest_job(engine: Engine, request: DigestRequest) -> str:
     """The digest of `request` as text (a worker job: its argument and result pickle)."""
+    settings = Settings(min_pairable=request.min_pairable, ordinal_weights=request.ordinal_weights)
     digest = compute_digest(
         engine,
         request.project,
@@ -155,6 +161,7 @@ def digest_job(engine: Engine, request: DigestRequest) -> str:
         tz=request.tz,
         now=request.generated,
         flag_taxonomy=request.flag_taxonomy,
+        settings=settings,
     )
     return render(
         digest,

@@ -256,6 +256,16 @@ def section_titles(
     return best
 
 
+def current_labels(session: Session, slug: str) -> tuple[str, tuple[str, ...]] | None:
+    """(current version, its labels) of a guideline in one light query (no sections); None if unpublished."""
+    row = session.execute(
+        select(GuidelineVersion.version, GuidelineVersion.labels)
+        .join(Guideline)
+        .where(Guideline.slug == slug, GuidelineVersion.is_current)
+    ).one_or_none()
+    return None if row is None else (row.version, tuple(str(x) for x in row.labels))
+
+
 def version_labels(session: Session, slug: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Every published version's label list, oldest first by semver (the digest reads retired labels)."""
     rows = session.execute(

@@ -48,15 +48,22 @@ class AgreementPart:
 def task_agreement(part: TaskSlice, day_index: pd.Index, n_boot: int) -> AgreementPart:
     """The task's coefficients (alpha with a bootstrap interval), daily alpha, matrix, pairs, confusions."""
     spec, counts, info = part.spec, part.counts, part.labels
+    minimum = part.settings.min_pairable
     multi = info is not None and info.multi_choice
-    pw = pairwise_cohen(part.enc, spec.labels, spec.scale)
-    alpha = krippendorff_alpha(counts, spec.scale, spec.labels, n_boot=n_boot)
+    pw = pairwise_cohen(
+        part.enc,
+        spec.labels,
+        spec.scale,
+        min_pairable=minimum,
+        ordinal_weights=part.settings.ordinal_weights,  # type: ignore[arg-type]
+    )
+    alpha = krippendorff_alpha(counts, spec.scale, spec.labels, n_boot=n_boot, min_pairable=minimum)
     coefs = {
-        "percent": percent_agreement(counts),
+        "percent": percent_agreement(counts, min_pairable=minimum),
         "krippendorff_alpha": alpha,
-        "fleiss_kappa": fleiss_kappa(counts, spec.labels),
-        "gwet_ac1": gwet_ac1(counts, spec.labels),
-        "cohen_kappa_mean": _cohen_mean(pw, alpha.pairable, alpha.raw_agreement),
+        "fleiss_kappa": fleiss_kappa(counts, spec.labels, min_pairable=minimum),
+        "gwet_ac1": gwet_ac1(counts, spec.labels, min_pairable=minimum),
+        "cohen_kappa_mean": _cohen_mean(pw, alpha.pairable, alpha.raw_agreement, minimum),
     }
     if multi:
         coefs.update(
@@ -92,7 +99,10 @@ def _per_label(part: TaskSlice) -> list[dict[str, Any]]:
         cols = [k for k, s in enumerate(sets) if choice in s]
         present = counts[:, cols].sum(axis=1)
         alpha = krippendorff_alpha(
-            np.stack([total - present, present], axis=1), "nominal", ("absent", "present")
+            np.stack([total - present, present], axis=1),
+            "nominal",
+            ("absent", "present"),
+            min_pairable=part.settings.min_pairable,
         )
         out.append(
             {
@@ -106,11 +116,13 @@ def _per_label(part: TaskSlice) -> list[dict[str, Any]]:
     return out
 
 
-def _cohen_mean(pairs: pd.DataFrame, pairable: int, raw: float | None) -> Coefficient:
+def _cohen_mean(pairs: pd.DataFrame, pairable: int, raw: float | None, minimum: int) -> Coefficient:
     """Mean of the annotator pairs' kappas that are defined; n/a with a reason when none is."""
     ok = pairs["kappa"].dropna()
     if ok.empty:
-        reason = "no annotator pair has a defined kappa (each needs 20 co-labelled items and two labels)"
+        reason = (
+            f"no annotator pair has a defined kappa (each needs {minimum} co-labelled items and two labels)"
+        )
         return not_available(reason, pairable, raw)
     return Coefficient(value=float(ok.mean()), reason=None, pairable=pairable, raw_agreement=raw)
 
@@ -120,7 +132,9 @@ def _daily(part: TaskSlice, day_index: pd.Index) -> list[dict[str, Any]]:
     out = []
     for code, day in enumerate(day_index):
         mask = part.days == code
-        alpha = krippendorff_alpha(part.enc.counts(mask), part.spec.scale, part.spec.labels)
+        alpha = krippendorff_alpha(
+            part.enc.counts(mask), part.spec.scale, part.spec.labels, min_pairable=part.settings.min_pairable
+        )
         out.append(
             {
                 "day": pd.Timestamp(day).date().isoformat(),
@@ -185,7 +199,9 @@ def segment_rows(part: TaskSlice, by: str) -> list[SegmentRow]:
     rows = []
     for code, value in enumerate(values):
         mask = codes == code
-        alpha = krippendorff_alpha(enc.counts(mask), part.spec.scale, part.spec.labels)
+        alpha = krippendorff_alpha(
+            enc.counts(mask), part.spec.scale, part.spec.labels, min_pairable=part.settings.min_pairable
+        )
         n = int((part.outcome[mask] >= 0).sum())
         correct = int((part.outcome[mask] == 1).sum())
         lo, hi = wilson_interval(correct, n, z=Z95)
