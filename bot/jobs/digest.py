@@ -27,8 +27,8 @@ from bot.store.tree_walks import walk_steps
 from bot.store.trees import list_trees
 from reports.digest import Digest, Settings, build_digest
 from reports.digest.sections import Section, SectionResult
-from reports.metrics.result import MIN_PAIRABLE
 from reports.flags.summary import TOP_SECTIONS
+from reports.metrics.result import MIN_PAIRABLE
 from reports.render import render_html, render_json, render_markdown
 from reports.trees import stats_to_json, tree_stats
 
