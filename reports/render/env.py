@@ -28,6 +28,7 @@ def environment() -> Environment:
         num=formatters.num,
         signed=formatters.signed,
         count=formatters.count,
+        duration=formatters.duration,
         ci=formatters.ci,
         interval=formatters.interval,
         arrow=formatters.arrow,
