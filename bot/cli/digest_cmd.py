@@ -107,6 +107,7 @@ def digest(
     Example (a small calibration set): annobot digest --project calib --all --min-pairable 2 --format json
     """
     from bot.jobs.digest import DigestRequest, EmptyWindowError, chart_dir_for, digest_job, write_report
+    from bot.jobs.flag_figures import project_taxonomy
 
     if out is not None and save is not None:
         raise InputError("--out and --save exclude each other: give one")
@@ -122,6 +123,7 @@ def digest(
         generated=now,
         tz=reports.timezone,
         chart_dir=chart_dir_for(path, fmt) if path is not None else None,  # type: ignore[arg-type]
+        flag_taxonomy=project_taxonomy(state.config, project),
         min_pairable=min_pairable or reports.min_pairable,
         ordinal_weights=ordinal_weights or reports.ordinal_weights,
     )

@@ -32,6 +32,7 @@ from bot.slack.flags.builder import (
     FiledSummary,
     FormView,
     ShownItem,
+    ShownLabel,
     filed_blocks,
     filed_text,
     flag_modal,
@@ -42,6 +43,7 @@ from bot.slack.flags.builder import (
 from bot.store.db import session_scope
 from bot.store.flags import file_flag
 from bot.store.guidelines import current_labels, get_section
+from bot.store.items import get_items
 from bot.store.search import MAX_LIMIT, search_sections
 from reports.flags.draft import FlagDraft, candidates, explicit_item, parse_section_value
 from reports.flags.input import FlagInput, OtherLabel, text_problem, validate_flag_input
@@ -87,11 +89,15 @@ def _shown_item(session: Session, project: str, item_id: str) -> ShownItem | Non
 
 
 def _shown_items(session: Session, project: str, item_ids: Sequence[str]) -> dict[str, ShownItem]:
-    """The items of `item_ids` the store knows in `project`.
-
-    Until the item store (bot/store/items.py, issue 12 item 2) lands, the store knows no items.
-    """
-    return {}
+    """The items of `item_ids` the store knows in `project` (display data or labels), as the modal shows them."""
+    return {
+        item_id: ShownItem(
+            text=record.text,
+            url=record.url,
+            labels=tuple(ShownLabel(lab.source, lab.label, lab.annotator) for lab in record.labels),
+        )
+        for item_id, record in get_items(session, project, item_ids).items()
+    }
 
 
 # --- the modal ---------------------------------------------------------------------------------

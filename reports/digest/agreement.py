@@ -85,7 +85,7 @@ def task_agreement(part: TaskSlice, day_index: pd.Index, n_boot: int) -> Agreeme
         per_label=_per_label(part) if multi else [],
         retired_labels=[r.to_json() for r in info.retired] if info is not None else [],
     )
-    return AgreementPart(agreement, _pairs(part.task, pw), _confusions(part))
+    return AgreementPart(agreement, _pairs(part.task, pw), _confusions(part, n_boot))
 
 
 def _per_label(part: TaskSlice) -> list[dict[str, Any]]:
@@ -172,9 +172,11 @@ def _pairs(task: str, pw: pd.DataFrame) -> list[PairRow]:
     ]
 
 
-def _confusions(part: TaskSlice) -> list[Confusion]:
-    """The task's TOP_CONFUSIONS label pairs with the largest excess over chance (observed ones only)."""
-    conf = confusion_pairs(part.counts, part.spec.labels)
+def _confusions(part: TaskSlice, n_boot: int) -> list[Confusion]:
+    """The task's TOP_CONFUSIONS pairs confused more than their labels' frequencies predict, largest excess first."""
+    # Sorted by excess, so the pairs above their expectation come first: intervals only for those shown.
+    conf = confusion_pairs(part.counts, part.spec.labels, n_boot=n_boot, top=TOP_CONFUSIONS)
+    conf = conf[conf["excess"] > 1e-9].head(TOP_CONFUSIONS)  # float noise of a pair exactly at expectation
     return [
         Confusion(
             task=part.task,
@@ -184,8 +186,9 @@ def _confusions(part: TaskSlice) -> list[Confusion]:
             expected=float(r.expected),
             ratio=as_float(r.ratio),
             excess=float(r.excess),
+            ratio_ci=(float(r.ratio_low), float(r.ratio_high)) if np.isfinite(r.ratio_low) else None,
         )
-        for r in conf[conf["observed"] > 0].head(TOP_CONFUSIONS).itertuples(index=False)
+        for r in conf.itertuples(index=False)
     ]
 
 

@@ -150,19 +150,20 @@ class PairRow:
 
 @dataclass(frozen=True)
 class Confusion:
-    """A label pair confused within items more than chance predicts."""
+    """A label pair confused within items more than its labels' frequencies predict (reports.metrics.confusions)."""
 
     task: str
     label_a: str
     label_b: str
-    observed: float
-    expected: float
+    observed: float  # coincidences: fractional when items have more than two labels
+    expected: float  # the task's disagreements spread over label pairs by label frequency
     ratio: float | None
     excess: float
+    ratio_ci: tuple[float, float] | None = None  # 95% bootstrap interval over items; None without one
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict."""
-        return dict(self.__dict__)
+        return {**self.__dict__, "ratio_ci": list(self.ratio_ci) if self.ratio_ci else None}
 
 
 @dataclass(frozen=True)

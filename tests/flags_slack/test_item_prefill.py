@@ -1,46 +1,53 @@
 """What the store knows of an item fills the modal: its text, its labels, the conflicting labels.
 
-The item store (`bot/store/items.py`, issue 12 item 2) is being built in parallel; until it lands the
-flag jobs read items through one function, `bot.jobs.flags._shown_items`, which these tests stand in for
-(the app runs its jobs inline, in this process).
+The items are imported for real (`annobot import annotations` / `import gold` with `text` and `url`
+columns), so the modal reads them through bot/store/items.py as in production.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.slack.flags.builder import B_ANNOTATOR, B_GOLD, B_ITEM, B_MY_LABEL, B_PROJECT, ShownItem, ShownLabel
+from bot.slack.flags.builder import B_ANNOTATOR, B_GOLD, B_ITEM, B_MY_LABEL, B_PROJECT
 from bot.slack.flags.listeners import SHORTCUT
 from tests.bot.helpers import Bot, texts
+from tests.digest_e2e.values_support import ok, write_csv
 from tests.flags_slack.conftest import CONTRACTS, REVIEWS, block, opened_view
 from tests.support.blockkit import assert_no_injection
 from tests.support.slackreq import USER_ID
 
-KNOWN = {
-    ("reviews", "rev-42"): ShownItem(
-        text="Great phone <!channel>, battery & screen",
-        url="https://ls.test/projects/3/data?task=42",
-        labels=(
-            ShownLabel("annotator", "Negative", USER_ID),
-            ShownLabel("annotator", "Positive", "ann-2"),
-            ShownLabel("annotator", "Negative", "ann-3"),
-            ShownLabel("gold", "Mixed"),
-        ),
-    ),
-    ("reviews", "981"): ShownItem(text="task from Label Studio", url=None, labels=()),
-    ("contracts", "c-7"): ShownItem(text="a contract", url=None, labels=(ShownLabel("gold", "PARTY"),)),
-}
+AT = "2026-11-02T09:00:00+00:00"
 
 
 @pytest.fixture(autouse=True)
-def items(monkeypatch: pytest.MonkeyPatch) -> None:
-    def shown(session: Any, project: str, ids: Sequence[str]) -> dict[str, ShownItem]:
-        return {i: KNOWN[(project, i)] for i in ids if (project, i) in KNOWN}
-
-    monkeypatch.setattr("bot.jobs.flags._shown_items", shown)
+def items(db_url: str, tmp_path: Path, make_bot: Any) -> None:
+    """rev-42 (text, URL, three annotators, gold Mixed) and 981 in `reviews`; c-7 (gold PARTY) in `contracts`."""
+    # make_bot published the examples; the projects' store rows come from `projects add`, as for a user.
+    ok(db_url, "projects", "add", "reviews", "--guideline", "product-sentiment")
+    ok(db_url, "projects", "add", "contracts", "--guideline", "contract-ner")
+    header = ["item_id", "annotator", "label", "created_at", "text", "url"]
+    text, url = "Great phone <!channel>, battery & screen", "https://ls.test/projects/3/data?task=42"
+    rows = [
+        ["rev-42", USER_ID, "Negative", AT, text, url],
+        ["rev-42", "ann-2", "Positive", AT, text, url],
+        ["rev-42", "ann-3", "Negative", AT, text, url],
+        ["981", "ann-2", "Neutral", AT, "task from Label Studio", ""],
+    ]
+    ok(
+        db_url,
+        "import",
+        "annotations",
+        str(write_csv(tmp_path / "a.csv", header, rows)),
+        "--project",
+        "reviews",
+    )
+    gold = write_csv(tmp_path / "g.csv", ["item_id", "label"], [["rev-42", "Mixed"]])
+    ok(db_url, "import", "gold", str(gold), "--project", "reviews")
+    gold = write_csv(tmp_path / "c.csv", ["item_id", "label", "text"], [["c-7", "PARTY", "a contract"]])
+    ok(db_url, "import", "gold", str(gold), "--project", "contracts")
 
 
 def _message(text: str) -> dict[str, Any]:
