@@ -46,6 +46,7 @@ from bot.slack.flag_queue.builder import (
 from bot.store.db import session_scope
 from bot.store.flags import CaseRecord, adjudicate, assign, comment, get_case, list_cases
 from bot.store.guidelines import current_labels
+from bot.store.items import get_items
 from bot.store.projects import sync_config_projects
 from reports.flags.draft import parse_section_value
 from reports.flags.input import MAX_COMMENT, Decision, text_problem, validate_decision
@@ -112,11 +113,12 @@ class CheckedDecision:
 
 
 def _shown_items(session: Session, project: str, item_ids: Sequence[str]) -> dict[str, ShownItem]:
-    """What the store knows of each item (its text, its URL).
-
-    Until the item store (bot/store/items.py, issue 12 item 2) lands, the store knows no items.
-    """
-    return {}
+    """What the store knows of each item that it can show (its text, its URL)."""
+    return {
+        item_id: ShownItem(record.text, record.url)
+        for item_id, record in get_items(session, project, item_ids).items()
+        if record.text or record.url
+    }
 
 
 def _by_name(projects: Sequence[ProjectConfig]) -> dict[str, ProjectConfig]:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import SLACK_USER_ID
-from bot.slack.blocks import kit
+from bot.slack.blocks import item_text, kit
 from bot.slack.blocks.flag_case import case_buttons
 from bot.slack.blocks.kit import Block
 from bot.slack.blocks.mrkdwn import escape, link
@@ -48,7 +48,6 @@ ITEM_SHOWN_MODAL = 1500
 COMMENT_SHOWN = 300  # characters of a flag's comment or a case comment in the queue
 NOTE_SHOWN = 1500  # characters of a resolution note in the outcome messages
 SECTION_MIN_QUERY = 2
-MORE = "… ({n:,} more characters)"
 
 
 @dataclass(frozen=True)
@@ -89,10 +88,8 @@ class AdjudicationForm:
 
 
 def cut(text: str, limit: int) -> str:
-    """`text` escaped; over `limit` raw characters it is cut and ends with "… (n more characters)"."""
-    if len(text) <= limit:
-        return escape(text)
-    return escape(text[:limit]) + MORE.format(n=len(text) - limit)
+    """`text` escaped, at most `limit` characters; longer, it ends with "… (n more characters)"."""
+    return item_text.item_text(text, limit)
 
 
 def one_line(text: str) -> str:
@@ -131,15 +128,11 @@ def age(opened: datetime, now: datetime) -> str:
 
 
 def item_mrkdwn(item: ShownItem | None, limit: int) -> str:
-    """The item's link and text as escaped mrkdwn ("" when the store has nothing to show)."""
+    """The item's link and text as escaped mrkdwn, at most about `limit` characters ("" for nothing)."""
     if item is None:
         return ""
-    lines = []
-    if item.url and item.url.startswith(("https://", "http://")) and len(item.url) <= 1000:
-        lines.append(link(item.url, "the item as labeled"))
-    if item.text:
-        lines.append(quote(item.text, limit))
-    return "\n".join(lines)
+    shown = item_text.item_mrkdwn(item.text, item.url, limit)
+    return f"*Item*\n{shown}" if shown.strip() else ""
 
 
 def conflict_labels(case: CaseRecord) -> list[str]:

@@ -19,11 +19,14 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.authz.guard import require
 from bot.authz.roles import Action
 from bot.authz.scope import allowed_projects
 from bot.errors import InputError
 from bot.jobs.answer import Answer
+from bot.jobs.flag_figures import project_taxonomy
 from bot.jobs.flag_queue import queue_job
+from bot.jobs.flag_stats import stats_answer
 from bot.jobs.flags import MessageText, check_job, file_job, form_job, label_options_job, section_options_job
 from bot.slack.blocks.flag_link import FLAG_FROM_SECTION
 from bot.slack.blocks.mrkdwn import plain_text
@@ -87,6 +90,22 @@ def _queue(deps: Deps, respond: Respond, client: WebClient, body: dict[str, Any]
         _ephemeral(respond, page, answer.text)
 
 
+def _stats(deps: Deps, respond: Respond, client: WebClient, body: dict[str, Any], rest: str) -> None:
+    """`/flag stats [PROJECT]`: the hot spots of a project, or of every project (bot.jobs.flag_stats)."""
+    project = rest.split()[0] if rest.split() else None
+    names = [p.name for p in deps.config.projects]
+    if project is not None and project not in names:
+        raise InputError(f"unknown project '{project}' (configured: {', '.join(names) or 'none'})")
+    # Everyone may see statistics: this decides (and audits nothing, the action is not privileged).
+    require(deps.engine, deps.authorizer, body.get("user_id") or "", Action.FLAG_STATS, project or "*")
+    tax = project_taxonomy(deps.config, project)
+    answer = deps.workers.run(
+        stats_answer, project, datetime.now(UTC), weights=tax.weights if project else None, labels=tax.labels
+    )
+    for page in answer.pages:
+        _ephemeral(respond, page, answer.text)
+
+
 def _help(deps: Deps, respond: Respond, client: WebClient, body: dict[str, Any], rest: str) -> None:
     listed = [(name, what) for name, (what, _) in SUBCOMMANDS.items()]
     _ephemeral(respond, help_blocks(FLAG_COMMAND, listed), f"How to use {FLAG_COMMAND}")
@@ -101,7 +120,11 @@ SUBCOMMANDS: dict[str, tuple[str, Subcommand]] = {
         "(an anchor or `slug#anchor`) `assignee:@U|me|none` `page:N`",
         _queue,
     ),
-    "stats": ("the guideline sections that cause the most flags (coming soon)", _coming("stats")),
+    "stats": (
+        "`stats [PROJECT]`: the guideline sections that cause the most flags in the last 30 days, "
+        "with open, filed and resolved cases (every project's when none is named)",
+        _stats,
+    ),
 }
 
 
