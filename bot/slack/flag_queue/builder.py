@@ -41,11 +41,16 @@ OUTCOME_TEXT = {
     "guideline_must_change": "The guideline must change",
 }
 assert set(OUTCOME_TEXT) == set(OUTCOMES)
+# A queue answer goes to the command's response_url, which Slack takes five times: what the cases of
+# a page show is bounded so that a page of the longest texts fits MAX_MESSAGES messages.
 PER_PAGE = 10
-MAX_FLAGS_SHOWN = 5
-ITEM_SHOWN = 600  # characters of an item's text in the queue
+MAX_MESSAGES = 4
+MAX_FLAGS_SHOWN = 3
+ITEM_SHOWN = 500  # characters of an item's text in the queue
 ITEM_SHOWN_MODAL = 1500
-COMMENT_SHOWN = 300  # characters of a flag's comment or a case comment in the queue
+COMMENT_SHOWN = 200  # characters of a flag's comment or a case comment in the queue
+SHORT_SHOWN = 100  # a label, a reason, an id, a slug, a version, an anchor
+LABELS_SHOWN = 250  # a list of labels
 NOTE_SHOWN = 1500  # characters of a resolution note in the outcome messages
 SECTION_MIN_QUERY = 2
 
@@ -97,9 +102,9 @@ def one_line(text: str) -> str:
     return escape(" ".join(text.split()))
 
 
-def code(text: str) -> str:
-    """Text in inline code, escaped (a backtick inside would end the code span: dropped)."""
-    shown = one_line(text).replace("`", "'")
+def code(text: str, limit: int = SHORT_SHOWN) -> str:
+    """Text in inline code, escaped and shortened (a backtick inside would end the code span: replaced)."""
+    shown = kit.shorten(text.replace("`", "'"), limit)
     return f"`{shown}`" if shown else "` `"
 
 
@@ -152,10 +157,10 @@ def section_at(f: FlagRecord) -> str:
 
 
 def _flag_line(f: FlagRecord, reasons: Mapping[str, str]) -> str:
-    others = ", ".join(f"{one_line(o.label)} ({escape(o.source)})" for o in f.other_labels) or "—"
+    others = ", ".join(f"{o.label} ({o.source})" for o in f.other_labels) or "—"
     line = (
-        f"• {user(f.filed_by)}: *{one_line(f.my_label)}* vs {others} · reason "
-        f"{one_line(reasons.get(f.reason, f.reason))} · {section_at(f)}"
+        f"• {user(f.filed_by)}: *{kit.shorten(f.my_label, SHORT_SHOWN)}* vs {kit.shorten(others, LABELS_SHOWN)}"
+        f" · reason {kit.shorten(reasons.get(f.reason, f.reason), SHORT_SHOWN)} · {section_at(f)}"
     )
     if f.comment.strip():
         line += f"\n    “{kit.shorten(f.comment, COMMENT_SHOWN)}”"
@@ -171,7 +176,7 @@ def case_summary(case: CaseRecord, reasons: Mapping[str, str], now: datetime | N
     lines = [head + f" · {holder}"]
     labels = conflict_labels(case)
     if labels:
-        lines.append("*Labels in conflict* " + " · ".join(one_line(lab) for lab in labels))
+        lines.append("*Labels in conflict* " + kit.shorten(" · ".join(labels), LABELS_SHOWN))
     lines.append(f"*Flags* ({len(case.flags)})")
     lines += [_flag_line(f, reasons) for f in case.flags[:MAX_FLAGS_SHOWN]]
     if len(case.flags) > MAX_FLAGS_SHOWN:
