@@ -292,3 +292,16 @@ def test_home_shows_a_leads_open_cases(bot: Bot) -> None:
     )
     assert opened_view(bot.fake)["callback_id"] == "flag_case_adjudicate_submit"
     assert_no_injection(view["blocks"], MENTIONS)
+
+
+def test_a_user_who_leads_no_project_is_denied_the_queue_on_each(make_bot: Any) -> None:
+    bot = make_bot(REVIEWS, CONTRACTS)
+    [page] = queue(bot, user=FLAGGER)
+    assert "Only a lead or a manager of a project may see the flag queue" in texts(page)
+    assert "reviews, contracts" in texts(page)
+    rows = [(r.action, r.project, r.allowed) for r in audit_rows(bot.engine, FLAGGER)]
+    assert rows == [("flag.queue", "reviews", False), ("flag.queue", "contracts", False)]
+    # A lead of one project sees that one; nothing is recorded about the other.
+    [page] = queue(bot, user="ULEAD1", name="q2")
+    assert "in reviews" in texts(page)
+    assert [(r.project, r.allowed) for r in audit_rows(bot.engine, "ULEAD1")] == [("reviews", True)]

@@ -203,7 +203,7 @@ def queue_blocks(q: QueuePage) -> list[Block]:
         empty = (
             "No open case matches." if q.total == 0 else f"Page {q.page} is past the end ({q.total} cases)."
         )
-        blocks += kit.note(f"{one_line(scope)}{filters}")
+        blocks += kit.note(f"{q.total} unresolved case{'s' * (q.total != 1)} in {one_line(scope)}{filters}")
         blocks += kit.sections(f"_{empty}_")
         return blocks
     first = (q.page - 1) * PER_PAGE + 1
