@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 from bot.config import load_config
 from bot.errors import ConfigError
 from reports.schedule.due import due_times, skips_day
+from reports.schedule.model import schedule_from_mapping
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,14 +104,8 @@ def test_the_example_config_digest_loads(tmp_path: Path) -> None:
     ],
 )
 def test_a_bad_digest_key_is_named(tmp_path: Path, change: dict[str, Any], message: str) -> None:
-    with pytest.raises(ConfigError, match=f"^{tmp_path}.*: " + _escape(message)):
+    with pytest.raises(ConfigError, match=f"^{tmp_path}.*: " + re.escape(message)):
         load_config(write(tmp_path, {**GOOD, **change}), env={})
-
-
-def _escape(text: str) -> str:
-    import re
-
-    return re.escape(text)
 
 
 def test_a_missing_key_and_a_repeated_name_are_named(tmp_path: Path) -> None:
@@ -225,13 +222,11 @@ _SCHEDULES = st.fixed_dictionaries(
 def test_due_times_increase_strictly_stay_in_range_and_never_fall_on_a_skipped_day(
     fields: dict[str, Any], after: datetime, span: timedelta
 ) -> None:
-    from reports.schedule.model import schedule_from_mapping
-
     table = {**GOOD, **{k: v for k, v in fields.items() if v is not None}}
     s = schedule_from_mapping(table)
     until = after + span
     dues = due_times(s, after, until)
-    assert all(a < b for a, b in zip(dues, dues[1:], strict=False))
+    assert all(a < b for a, b in pairwise(dues))
     assert all(after < d <= until and d.tzinfo is UTC for d in dues)
     for d in dues:
         local = d.astimezone(s.zone)
