@@ -169,3 +169,13 @@ def test_window_start_is_the_length_back_or_the_previous_run() -> None:
     assert window_start(since_last, due, utc(2027, 3, 19, 8)) == utc(2027, 3, 19, 8)
     assert window_start(since_last, due, None) is None
     assert str(since_last.window) == "since-last" and str(schedule(window="7d").window) == "7d"
+
+
+def test_schedules_and_their_errors_pickle_for_worker_processes() -> None:
+    import pickle
+
+    s = schedule(window="since-last")
+    assert pickle.loads(pickle.dumps(s)) == s
+    assert pickle.loads(pickle.dumps(s)).zone.key == "Europe/Berlin"
+    err = pickle.loads(pickle.dumps(ScheduleError("cron", "is bad")))
+    assert (err.key, err.message, str(err)) == ("cron", "is bad", "'cron' is bad")
