@@ -100,7 +100,12 @@ def _stats(deps: Deps, respond: Respond, client: WebClient, body: dict[str, Any]
     require(deps.engine, deps.authorizer, body.get("user_id") or "", Action.FLAG_STATS, project or "*")
     tax = project_taxonomy(deps.config, project)
     answer = deps.workers.run(
-        stats_answer, project, datetime.now(UTC), weights=tax.weights if project else None, labels=tax.labels
+        stats_answer,
+        project,
+        datetime.now(UTC),
+        weights=tax.weights if project else None,
+        labels=tax.labels,
+        configured=project in {p.name for p in deps.config.projects},
     )
     for page in answer.pages:
         _ephemeral(respond, page, answer.text)
