@@ -135,34 +135,56 @@ def cusum_weights(p0: np.ndarray | float, p1: np.ndarray | float) -> tuple[np.nd
     return np.log(p1 / p0), np.log((1 - p1) / (1 - p0))
 
 
+def binomial_llr(errors: np.ndarray, n: np.ndarray, p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
+    """Per chart (row) and day (column): x ln(p1/p0) + (n - x) ln((1-p1)/(1-p0)); NaN where there is no data."""
+    errors, n = np.atleast_2d(np.asarray(errors, dtype=float)), np.atleast_2d(np.asarray(n, dtype=float))
+    w_err, w_ok = cusum_weights(np.asarray(p0, dtype=float).reshape(-1), np.asarray(p1, dtype=float).reshape(-1))
+    return errors * w_err[:, None] + (n - errors) * w_ok[:, None]
+
+
+def page_cusum(
+    steps: np.ndarray, h: float, *totals: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Page's CUSUM over daily log-likelihood-ratio steps per row, reset to 0 after each alarm.
+
+    S_t = max(0, S_{t-1} + step_t), alarm when S_t > h; a NaN step (no data that day) carries S over.
+    Returns (S, alarm, runs): S is NaN where the step is; each of `totals` (same shape as steps, e.g. the
+    day's errors and items) summed over the run, the days since S last left 0 (the evidence behind S).
+    """
+    steps = np.atleast_2d(np.asarray(steps, dtype=float))
+    tots = [np.nan_to_num(np.atleast_2d(np.asarray(t, dtype=float))) for t in totals]
+    s_out = np.full(steps.shape, np.nan)
+    runs_out = [np.full(steps.shape, np.nan) for _ in tots]
+    alarm = np.zeros(steps.shape, dtype=bool)
+    s = np.zeros(steps.shape[0])
+    run = [np.zeros(steps.shape[0]) for _ in tots]
+    # The recursion over time is sequential; each step is vectorised over every chart.
+    for t in range(steps.shape[1]):
+        live = ~np.isnan(steps[:, t])
+        s = np.where(live, np.maximum(0.0, s + np.nan_to_num(steps[:, t])), s)
+        fired = live & (s > h)
+        s_out[live, t] = s[live]
+        alarm[:, t] = fired
+        for k, tot in enumerate(tots):
+            run[k] = np.where(live, np.where(s > 0, run[k] + tot[:, t], 0.0), run[k])
+            runs_out[k][live, t] = run[k][live]
+            run[k] = np.where(fired, 0.0, run[k])
+        s = np.where(fired, 0.0, s)
+    return s_out, alarm, runs_out
+
+
 def binomial_cusum(
     errors: np.ndarray, n: np.ndarray, p0: np.ndarray, p1: np.ndarray, h: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Page's CUSUM per row (chart) over columns (days), reset to 0 after each alarm; NaN n = no data that day.
+    """Page's binomial CUSUM per row (chart) over columns (days), reset to 0 after each alarm; NaN n = no data.
 
     S_t = max(0, S_{t-1} + x_t ln(p1/p0) + (n_t - x_t) ln((1-p1)/(1-p0))), alarm when S_t > h.
     Returns (S, alarm, run_errors, run_n): S is NaN where the day has no data (the sum carries over it);
     the run is the days since S last left 0, i.e. the evidence behind the current sum.
     """
     errors, n = np.atleast_2d(np.asarray(errors, dtype=float)), np.atleast_2d(np.asarray(n, dtype=float))
-    p0, p1 = np.asarray(p0, dtype=float).reshape(-1), np.asarray(p1, dtype=float).reshape(-1)
-    w_err, w_ok = cusum_weights(p0, p1)
-    s_out, run_x_out, run_n_out = (np.full(errors.shape, np.nan) for _ in range(3))
-    alarm = np.zeros(errors.shape, dtype=bool)
-    s, run_x, run_n = (np.zeros(errors.shape[0]) for _ in range(3))
-    # The recursion over time is sequential; each step is vectorised over every chart.
-    for t in range(errors.shape[1]):
-        live = ~np.isnan(n[:, t]) & ~np.isnan(w_err)
-        x, m = np.nan_to_num(errors[:, t]), np.nan_to_num(n[:, t])
-        step = x * np.nan_to_num(w_err) + (m - x) * np.nan_to_num(w_ok)
-        s = np.where(live, np.maximum(0.0, s + step), s)
-        run_x = np.where(live, np.where(s > 0, run_x + x, 0.0), run_x)
-        run_n = np.where(live, np.where(s > 0, run_n + m, 0.0), run_n)
-        fired = live & (s > h)
-        s_out[live, t], run_x_out[live, t], run_n_out[live, t] = s[live], run_x[live], run_n[live]
-        alarm[:, t] = fired
-        s, run_x, run_n = (np.where(fired, 0.0, a) for a in (s, run_x, run_n))
-    return s_out, alarm, run_x_out, run_n_out
+    s, alarm, (run_x, run_n) = page_cusum(binomial_llr(errors, n, p0, p1), h, errors, n)
+    return s, alarm, run_x, run_n
 
 
 def _cusum(points: pd.DataFrame, shift: float, h: float) -> dict[str, np.ndarray]:
