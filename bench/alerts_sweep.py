@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reports.metrics.drift import binomial_llr, page_cusum
 
-TEAM, LEAD_DAYS, DIGESTS, N, SHARED, DROP_AT, PRIOR, LEAD = 12, 14, 60, 40, 80, 30, 20.0, 2
+TEAM, LEAD_DAYS, DIGESTS, N, SHARED, DROP_AT, PRIOR = 12, 14, 60, 40, 80, 30, 20.0
 
 
 def simulate(seeds: int, drop: bool, base_seed: int) -> dict[str, np.ndarray]:
@@ -91,9 +91,9 @@ def shiryaev_roberts(steps: np.ndarray, h: float) -> np.ndarray:
     return alarm
 
 
-def alarms(c: dict[str, np.ndarray], rule: str, shift: float, h: float, t: int) -> np.ndarray:
-    """Alarm on digest day t per (seed, annotator)."""
-    b0, b1 = t - LEAD_DAYS, t - LEAD
+def alarms(c: dict[str, np.ndarray], rule: str, shift: float, h: float, lead: int, t: int) -> np.ndarray:
+    """Alarm on digest day t per (seed, annotator); the `lead` days before t feed the rule, not the centre."""
+    b0, b1 = t - LEAD_DAYS, t - lead
     if rule == "pooled":
         pooled = {"p_x": c["gold_x"] + c["cons_x"], "p_n": c["gold_n"] + c["cons_n"]}
         return page_cusum(llr(pooled, "p", b0, b1, t, shift), h)[1][:, -1]
@@ -105,15 +105,38 @@ def alarms(c: dict[str, np.ndarray], rule: str, shift: float, h: float, t: int) 
         return page_cusum(g, h)[1][:, -1] | page_cusum(k, h)[1][:, -1]
     if rule == "sr":
         return shiryaev_roberts(g + k, h)[:, -1]
+    if rule == "sum+":
+        return consistent(c, shift, h, lead, t)
     return page_cusum(g + k, h)[1][:, -1]
 
 
-def run(c: dict[str, np.ndarray], rule: str, shift: float, h: float, drop: bool) -> np.ndarray:
+def summed(c: dict[str, np.ndarray], shift: float, lead: int, t: int) -> np.ndarray:
+    """Digest t's summed gold + consensus ratios over its lead-in days and t, against its own centres."""
+    b0, b1 = max(t - LEAD_DAYS, 0), t - lead
+    return llr(c, "gold", b0, b1, t, shift) + llr(c, "cons", b0, b1, t, shift)
+
+
+def consistent(c: dict[str, np.ndarray], shift: float, h: float, lead: int, t: int) -> np.ndarray:
+    """Alarm on day t where the lead-in days reset only where their own digests alarmed (one level deep)."""
+    steps = summed(c, shift, lead, t)
+    shown = np.zeros(steps.shape, dtype=bool)
+    for j in range(lead):
+        day = t - lead + j
+        shown[:, j] = page_cusum(summed(c, shift, lead, day), h)[1][:, -1]
+    s = np.zeros(steps.shape[0])
+    for j in range(lead + 1):
+        s = np.maximum(0.0, s + steps[:, j])
+        if j < lead:
+            s = np.where(shown[:, j], 0.0, s)
+    return s > h
+
+
+def run(c: dict[str, np.ndarray], rule: str, shift: float, h: float, lead: int, drop: bool) -> np.ndarray:
     """Per seed: false alerts over the 60 digests (steady) or the drop's delay in days (99: never)."""
     seeds = c["gold_x"].shape[0]
     false, first = np.zeros(seeds), np.full(seeds, 99)
     for t in range(LEAD_DAYS, LEAD_DAYS + DIGESTS):
-        alarm = alarms(c, rule, shift, h, t).reshape(seeds, TEAM)
+        alarm = alarms(c, rule, shift, h, lead, t).reshape(seeds, TEAM)
         if drop:
             hit = alarm[:, 0] & (t - LEAD_DAYS >= DROP_AT) & (first == 99)
             first = np.where(hit, t - LEAD_DAYS - DROP_AT, first)
@@ -124,20 +147,29 @@ def run(c: dict[str, np.ndarray], rule: str, shift: float, h: float, drop: bool)
 
 
 SETTINGS = [
-    ("gold", 0.2, 4.0),
-    ("gold", 0.2, 5.0),
-    ("sum", 0.2, 5.0),
-    ("sum", 0.2, 5.5),
-    ("sum", 0.2, 6.0),
-    ("sum", 0.2, 6.5),
-    ("sum", 0.2, 7.0),
-    ("sum", 0.15, 6.0),
-    ("sum", 0.25, 6.0),
-    ("pooled", 0.2, 6.0),
-    ("either", 0.2, 5.5),
-    ("either", 0.2, 6.0),
-    ("sr", 0.2, 7.0),
-    ("sr", 0.2, 8.0),
+    ("gold", 0.2, 4.0, 2),
+    ("gold", 0.2, 5.0, 2),
+    ("sum", 0.2, 5.0, 2),
+    ("sum", 0.2, 5.5, 2),
+    ("sum", 0.2, 6.0, 2),
+    ("sum", 0.2, 6.5, 2),
+    ("sum", 0.2, 7.0, 2),
+    ("sum", 0.2, 5.0, 3),
+    ("sum", 0.2, 5.5, 3),
+    ("sum", 0.2, 6.0, 3),
+    ("sum", 0.2, 6.0, 4),
+    ("sum", 0.2, 6.5, 4),
+    ("sum+", 0.2, 5.0, 2),
+    ("sum+", 0.2, 5.5, 2),
+    ("sum+", 0.2, 6.0, 2),
+    ("sum+", 0.2, 6.0, 3),
+    ("sum", 0.15, 6.0, 2),
+    ("sum", 0.25, 6.0, 2),
+    ("pooled", 0.2, 6.0, 2),
+    ("either", 0.2, 5.5, 2),
+    ("either", 0.2, 6.0, 2),
+    ("sr", 0.2, 7.0, 2),
+    ("sr", 0.2, 8.0, 2),
 ]
 
 
@@ -146,20 +178,22 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=300)
     ap.add_argument("--base-seed", type=int, default=0)
-    ap.add_argument("--only", default="", help="run only this rule's settings")
+    ap.add_argument("--only", default="", help="run only these rules' settings (comma-separated)")
+    ap.add_argument("--grid", default="", help="instead of the settings: rule:shift:h:lead,... e.g. sum:0.15:6:2")
     args = ap.parse_args()
     steady = simulate(args.seeds, False, args.base_seed)
     dropped = simulate(args.seeds, True, args.base_seed)
     per_day = steady["cons_n"][:, :, LEAD_DAYS:].mean()
     print(f"consensus items compared per annotator-day: {per_day:.1f} (gold {N})")
-    print("rule shift h | false alerts/60 days: mean p50 p90 max | drop: day 0, <=1, <=3 (share), worst")
-    for rule, shift, h in SETTINGS:
-        if args.only and rule != args.only:
+    print("rule shift h lead | false alerts/60 days: mean p50 p90 max | drop: day 0, <=1, <=3 (share), worst")
+    grid = [(r, float(a), float(b), int(c)) for r, a, b, c in (g.split(":") for g in args.grid.split(",") if g)]
+    for rule, shift, h, lead in grid or SETTINGS:
+        if args.only and rule not in args.only.split(","):
             continue
-        fa = run(steady, rule, shift, h, drop=False)
-        d = run(dropped, rule, shift, h, drop=True)
+        fa = run(steady, rule, shift, h, lead, drop=False)
+        d = run(dropped, rule, shift, h, lead, drop=True)
         print(
-            f"{rule} {shift} {h} | {fa.mean():.2f} {np.median(fa):.0f} {np.percentile(fa, 90):.0f} "
+            f"{rule} {shift} {h} {lead} | {fa.mean():.2f} {np.median(fa):.0f} {np.percentile(fa, 90):.0f} "
             f"{fa.max():.0f} | {(d <= 0).mean():.3f} {(d <= 1).mean():.3f} {(d <= 3).mean():.3f} {d.max()}",
             flush=True,
         )
