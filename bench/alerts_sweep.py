@@ -107,6 +107,10 @@ def alarms(c: dict[str, np.ndarray], rule: str, shift: float, h: float, lead: in
         return shiryaev_roberts(g + k, h)[:, -1]
     if rule == "sum+":
         return consistent(c, shift, h, lead, t)
+    if rule == "sum-noreset":
+        return page_cusum(g + k, np.inf)[0][:, -1] > h
+    if rule == "gold-noreset":
+        return page_cusum(g, np.inf)[0][:, -1] > h
     return page_cusum(g + k, h)[1][:, -1]
 
 
