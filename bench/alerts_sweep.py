@@ -183,14 +183,18 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=300)
     ap.add_argument("--base-seed", type=int, default=0)
     ap.add_argument("--only", default="", help="run only these rules' settings (comma-separated)")
-    ap.add_argument("--grid", default="", help="instead of the settings: rule:shift:h:lead,... e.g. sum:0.15:6:2")
+    ap.add_argument(
+        "--grid", default="", help="instead of the settings: rule:shift:h:lead,... e.g. sum:0.15:6:2"
+    )
     args = ap.parse_args()
     steady = simulate(args.seeds, False, args.base_seed)
     dropped = simulate(args.seeds, True, args.base_seed)
     per_day = steady["cons_n"][:, :, LEAD_DAYS:].mean()
     print(f"consensus items compared per annotator-day: {per_day:.1f} (gold {N})")
     print("rule shift h lead | false alerts/60 days: mean p50 p90 max | drop: day 0, <=1, <=3 (share), worst")
-    grid = [(r, float(a), float(b), int(c)) for r, a, b, c in (g.split(":") for g in args.grid.split(",") if g)]
+    grid = [
+        (r, float(a), float(b), int(c)) for r, a, b, c in (g.split(":") for g in args.grid.split(",") if g)
+    ]
     for rule, shift, h, lead in grid or SETTINGS:
         if args.only and rule not in args.only.split(","):
             continue

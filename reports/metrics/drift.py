@@ -19,7 +19,9 @@ EWMA_RULE = "EWMA above limit"
 CUSUM_RULE = "CUSUM above h"
 RULES = (P_RULE, EWMA_RULE, CUSUM_RULE)
 # Chosen by bench/alerts.py (BENCHMARKS.md "Alerts worth acting on"): see the design note above drift_chart.
-CUSUM_SHIFT = 0.15  # alternative error rate: centre + 0.15 per source (measured against 0.2: bench/alerts_sweep.py)
+CUSUM_SHIFT = (
+    0.15  # alternative error rate: centre + 0.15 per source (measured against 0.2: bench/alerts_sweep.py)
+)
 CUSUM_H = 6.25  # decision interval, log-likelihood-ratio units
 CUSUM_LEAD = 2  # days before a baseline frame's end that feed the CUSUM instead of the centre
 COLUMNS = [
@@ -140,7 +142,9 @@ def cusum_weights(p0: np.ndarray | float, p1: np.ndarray | float) -> tuple[np.nd
 def binomial_llr(errors: np.ndarray, n: np.ndarray, p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
     """Per chart (row) and day (column): x ln(p1/p0) + (n - x) ln((1-p1)/(1-p0)); NaN where there is no data."""
     errors, n = np.atleast_2d(np.asarray(errors, dtype=float)), np.atleast_2d(np.asarray(n, dtype=float))
-    w_err, w_ok = cusum_weights(np.asarray(p0, dtype=float).reshape(-1), np.asarray(p1, dtype=float).reshape(-1))
+    w_err, w_ok = cusum_weights(
+        np.asarray(p0, dtype=float).reshape(-1), np.asarray(p1, dtype=float).reshape(-1)
+    )
     return errors * w_err[:, None] + (n - errors) * w_ok[:, None]
 
 
