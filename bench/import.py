@@ -1,11 +1,12 @@
 """Import throughput: 1,000,000 synthetic annotation rows (CSV) into SQLite and PostgreSQL.
 
-Usage: .venv/bin/python bench/import.py [--rows 1000000] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+Usage: .venv/bin/python bench/import.py [--rows 1000000] [--text] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 Each backend runs in its own child process so peak memory (ru_maxrss) is that backend's alone; the
 child imports the file into an empty project (the target figure), re-imports it (all rows unchanged),
 then imports it into a second project that already has a row (staged path, every key new); peak RSS
 is the child's so far.
 PostgreSQL runs in a scratch database created and dropped here. Figures go to BENCHMARKS.md.
+--text adds a `text` column (each item's display data, written to `items` after the annotations).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def _import(engine, csv_path: Path, project: str) -> dict[str, float]:
     return {
         "rows": summary.read,
         "inserted": summary.inserted,
+        "items": summary.items,
         "seconds": round(elapsed, 2),
         "rows_per_s": round(summary.read / elapsed),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -80,6 +82,7 @@ def main() -> None:
     """Generate the file once, then run each backend in a child process."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--text", action="store_true", help="rows carry their item's display text")
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--child", nargs=2, metavar=("URL", "CSV"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -90,7 +93,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "annotations.csv"
         t0 = time.perf_counter()
-        generate(csv_path, args.rows)
+        generate(csv_path, args.rows, text=args.text)
         print(
             f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f} s"
         )
@@ -116,7 +119,7 @@ def main() -> None:
                     r = results[key]
                     print(
                         f"  {r['rows']:>9,} rows  {r['seconds']:>6.2f} s  {r['rows_per_s']:>9,} rows/s"
-                        f"  inserted {r['inserted']:>9,}  peak RSS {r['peak_rss_mb']:.0f} MB  ({what})"
+                        f"  inserted {r['inserted']:>9,}  items {r['items']:>7,}  peak RSS {r['peak_rss_mb']:.0f} MB  ({what})"
                     )
         finally:
             if "postgresql" in targets:

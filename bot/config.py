@@ -22,7 +22,7 @@ _KNOWN: dict[str, set[str]] = {
     "database": {"url"},
     "slack": {"api_url", "command", "max_results", "answer_workers"},
     "server": {"host", "port"},
-    "reports": {"output_dir", "timezone"},
+    "reports": {"output_dir", "timezone", "min_pairable", "ordinal_weights"},
     "projects": {
         "name",
         "guideline",
@@ -65,10 +65,12 @@ class ServerConfig:
 
 @dataclass(frozen=True)
 class ReportsConfig:
-    """Where saved reports go (`annobot digest --save`) and the zone of the digest's days."""
+    """Where saved reports go (`annobot digest --save`), the zone of the digest's days, coefficient settings."""
 
     output_dir: Path = Path("reports-out")
     timezone: str = "UTC"  # IANA name, checked by load_config
+    min_pairable: int = 20  # a coefficient over fewer pairable items is n/a (reports.metrics.MIN_PAIRABLE)
+    ordinal_weights: str = "quadratic"  # Cohen's kappa on ordinal scales: "linear" or "quadratic"
 
 
 @dataclass(frozen=True)
@@ -255,9 +257,19 @@ def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = 
     out = Path(_typed(rep.get("output_dir", "reports-out"), str, "reports.output_dir", where))
     if source and not out.is_absolute():
         out = source.parent / out
+    minimum = _typed(rep.get("min_pairable", 20), int, "reports.min_pairable", where)
+    if minimum < 1:
+        raise ConfigError(f"{where}: 'reports.min_pairable' must be >= 1, got {minimum}")
+    weights = _typed(rep.get("ordinal_weights", "quadratic"), str, "reports.ordinal_weights", where)
+    if weights not in ("linear", "quadratic"):
+        raise ConfigError(
+            f'{where}: \'reports.ordinal_weights\' must be "linear" or "quadratic", got {weights!r}'
+        )
     reports = ReportsConfig(
         output_dir=out,
         timezone=_timezone(_typed(rep.get("timezone", "UTC"), str, "reports.timezone", where), where),
+        min_pairable=minimum,
+        ordinal_weights=weights,
     )
 
     projects = []

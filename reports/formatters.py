@@ -30,9 +30,25 @@ def count(n: int) -> str:
     return f"{n:,}"
 
 
+def duration(seconds: float | None) -> str:
+    """A wait: 90 -> '2 min', 5400 -> '1.5 h', 259200 -> '3.0 days'; None -> 'n/a'."""
+    if seconds is None:
+        return NA
+    if seconds < 3600:
+        return f"{max(0.0, seconds) / 60:.0f} min"
+    if seconds < 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
 def ci(pair: Sequence[float] | None) -> str:
     """A rate's interval as whole percents: [0.62, 0.79] -> '62–79%'; None -> ''."""
     return "" if not pair else f"{pair[0] * 100:.0f}–{pair[1] * 100:.0f}%"
+
+
+def interval(pair: Sequence[float] | None, digits: int = 2) -> str:
+    """A ratio's or coefficient's interval: [0.91, 1.4] -> '0.91–1.40'; None -> ''."""
+    return "" if not pair else f"{pair[0]:.{digits}f}–{pair[1]:.{digits}f}"
 
 
 def arrow(trend: str | None) -> str:

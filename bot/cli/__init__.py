@@ -36,7 +36,8 @@ COMMANDS = {
     ),
     "export": LazyCommand("bot.cli.import_cmd:export_group", "Export stored data."),
     "flags": LazyCommand(
-        "bot.cli.flags_cmd:flags", "Disagreement flags: list cases, export adjudicated labels."
+        "bot.cli.flags_cmd:flags",
+        "Disagreement flags: list cases, export adjudicated labels, guideline hot spots.",
     ),
     "guidelines": LazyCommand(
         "bot.cli.guidelines_cmd:guidelines", "Versioned guidelines: publish, search, show, diff."

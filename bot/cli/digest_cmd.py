@@ -73,6 +73,18 @@ def _saved_path(save: str, output_dir: Path, project: str, fmt: str, now: dateti
     metavar="[NAME]",
     help="Write into [reports] output_dir instead of stdout: as NAME, or <project>-<date>-<HHMM>.<ext>.",
 )
+@click.option(
+    "--min-pairable",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Fewest pairable items for a coefficient (default: [reports] min_pairable, 20).",
+)
+@click.option(
+    "--ordinal-weights",
+    type=click.Choice(["linear", "quadratic"]),
+    default=None,
+    help="Cohen's kappa weights on ordinal scales (default: [reports] ordinal_weights, quadratic).",
+)
 @click.pass_obj
 def digest(
     state: CliState,
@@ -83,14 +95,19 @@ def digest(
     fmt: str,
     out: Path | None,
     save: str | None,
+    min_pairable: int | None,
+    ordinal_weights: str | None,
 ) -> None:
     """Compute the quality digest of a project: agreement, gold accuracy, drift, confusions.
 
     Days (daily trend, drift, the window) are in [reports] timezone (default UTC).
 
     Example: annobot digest --project reviews-q4 --window 7d --format html --out digest.html
+
+    Example (a small calibration set): annobot digest --project calib --all --min-pairable 2 --format json
     """
     from bot.jobs.digest import DigestRequest, EmptyWindowError, chart_dir_for, digest_job, write_report
+    from bot.jobs.flag_figures import project_taxonomy
 
     if out is not None and save is not None:
         raise InputError("--out and --save exclude each other: give one")
@@ -106,6 +123,9 @@ def digest(
         generated=now,
         tz=reports.timezone,
         chart_dir=chart_dir_for(path, fmt) if path is not None else None,  # type: ignore[arg-type]
+        flag_taxonomy=project_taxonomy(state.config, project),
+        min_pairable=min_pairable or reports.min_pairable,
+        ordinal_weights=ordinal_weights or reports.ordinal_weights,
     )
     try:
         text = digest_job(state.engine(), request)

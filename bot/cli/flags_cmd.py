@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import click
 
 from bot.cli import one_line
+from bot.errors import InputError
 from reports.flags.input import CASE_STATUSES
 
 if TYPE_CHECKING:
@@ -18,7 +21,7 @@ if TYPE_CHECKING:
 
 @click.group("flags")
 def flags() -> None:
-    """Disagreement flags: list cases, export adjudicated labels."""
+    """Disagreement flags: list cases, export adjudicated labels, guideline hot spots."""
 
 
 @flags.command("list")
@@ -154,3 +157,80 @@ def export_cmd(
     )
     if out is not None:
         click.echo(f"exported {n} adjudicated label{'s' * (n != 1)} to {out}")
+
+
+def _since(value: str | None, tz: str) -> datetime | None:
+    """--since as an aware moment: ISO 8601; without an offset it is in [reports] timezone."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--since: not an ISO 8601 date or time: {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(tz))
+
+
+@flags.command("stats")
+@click.option("--project", help="Only this project's flags (default: every project's).")
+@click.option("--since", help="Window start, ISO 8601 (end: now; default: 30 days back); no offset: local.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the figures as JSON (null when there are no flags)."
+)
+@click.pass_obj
+def stats_cmd(state: CliState, project: str | None, since: str | None, as_json: bool) -> None:
+    """Guideline hot spots: the sections flagged most (weighted by reason, recent first), open, filed and
+    resolved cases, median time to resolution.
+
+    Example: annobot flags stats --project reviews-q4 --since 2026-11-01 --json
+    """
+    from bot.jobs.flag_figures import project_taxonomy
+    from bot.jobs.flag_stats import stats_figures
+
+    now = datetime.now(UTC)  # the CLI is the edge that reads the clock
+    start = _since(since, state.config.reports.timezone)
+    if start is not None and start >= now:
+        raise InputError(f"--since: {since} is not in the past")
+    tax = project_taxonomy(state.config, project)
+    figures, reason = stats_figures(
+        state.engine(), project, now, weights=tax.weights, labels=tax.labels, since=start
+    )
+    if as_json:
+        from bot.cli.output import emit_json
+
+        emit_json(figures)
+        return
+    if figures is None:
+        click.echo(one_line(reason or "no flags"))
+        return
+    for line in stats_lines(figures, project):
+        click.echo(one_line(line))
+
+
+def stats_lines(f: dict[str, Any], project: str | None) -> list[str]:
+    """The figures for a person: the window, the counts, the oldest open case, the ranked sections."""
+    from reports.formatters import duration, num
+
+    lines = [
+        f"flag hot spots, {project or 'all projects'}, {f['since'][:16]} to {f['until'][:16]} (UTC)",
+        f"open cases {f['open_cases']}  filed {f['filed']}  resolved {f['resolved']}  "
+        f"median time to resolution {duration(f['median_seconds_to_resolution'])}",
+    ]
+    if (o := f["oldest_open"]) is not None:
+        lines.append(
+            f"oldest open: case #{o['case_id']}, item {o['item_id']}, waiting {duration(o['age_seconds'])}"
+        )
+    spots = list(f["hot_spots"]) + ([f["no_section"]] if f["no_section"] else [])
+    for i, s in enumerate(spots, start=1):
+        rank = f"{i:>2}." if s["anchor"] is not None else "   "
+        title = f"{s['title']}  " if s.get("title") else ""
+        versions = ", ".join(s["versions"])
+        lines.append(
+            f"{rank} {title}{s['label']} ({versions})  score {num(s['score'], 2)}  {s['flags']} flags  "
+            f"{s['open_cases']}/{s['cases']} cases open  median {duration(s['median_seconds_to_resolution'])}"
+        )
+    if f["other_sections"]["sections"]:
+        rest = f["other_sections"]
+        lines.append(f"    …and {rest['sections']} more sections with {rest['flags']} flags")
+    if f["reasons"]:
+        lines.append("reasons: " + ", ".join(f"{r['label']} {r['flags']}" for r in f["reasons"]))
+    return lines

@@ -33,11 +33,11 @@ def _summary(s: ImportSummary) -> str:
         return (
             f"dry run, nothing written: {s.project} ({s.format}): read {s.read}, would insert {s.inserted} new, "
             f"replace {s.replaced} changed, leave {s.unchanged} unchanged; skipped (cancelled) {s.cancelled}, "
-            f"gold {s.gold}"
+            f"gold {s.gold}, items {s.items}"
         )
     return (
         f"{s.project} ({s.format}): read {s.read}, inserted {s.inserted}, replaced {s.replaced}, "
-        f"unchanged {s.unchanged}, skipped (cancelled) {s.cancelled}, gold {s.gold}; "
+        f"unchanged {s.unchanged}, skipped (cancelled) {s.cancelled}, gold {s.gold}, items {s.items}; "
         f"{s.elapsed_s:.2f} s, {s.rows_per_s:,.0f} rows/s"
     )
 

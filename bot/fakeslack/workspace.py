@@ -238,6 +238,17 @@ def _post_ephemeral(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "message_ts": ws.next_ts()}
 
 
+def _get_permalink(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
+    # Slack's shape: https://<domain>.slack.com/archives/<channel>/p<ts without the dot>.
+    channel, ts = str(params.get("channel") or ""), str(params.get("message_ts") or "")
+    if not channel:
+        return {"ok": False, "error": "channel_not_found"}
+    if not ts:
+        return {"ok": False, "error": "message_not_found"}
+    link = f"https://{TEAM_DOMAIN}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+    return {"ok": True, "channel": channel, "permalink": link}
+
+
 def _update(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     channel, ts = params.get("channel"), params.get("ts")
     if not channel:
@@ -367,6 +378,7 @@ BUILTIN: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "auth.test": _auth_test,
     "chat.postMessage": _post_message,
     "chat.postEphemeral": _post_ephemeral,
+    "chat.getPermalink": _get_permalink,
     "chat.update": _update,
     "chat.delete": _delete,
     "chat.scheduleMessage": _schedule,

@@ -23,9 +23,10 @@ from bot.config import Config, ProjectConfig
 from bot.errors import AnnobotError
 from bot.hooks.payload import ACTIONS, DELETIONS, annotation_and_item, deleted_ids, parse_body
 from bot.imports.readers import flatten_ls_annotation
-from bot.imports.rows import GoldRow, LabelSet, Problems, Tally, annotation_rows, row_time
+from bot.imports.rows import GoldRow, LabelSet, Problems, Tally, annotation_rows, row_time, task_item
 from bot.store.annotations import delete_by_external_id, drop_removed_results, merge_few, upsert_gold
 from bot.store.db import session_scope
+from bot.store.items import upsert_items
 from bot.store.projects import project_labels, sync_config_projects
 
 log = logging.getLogger(__name__)
@@ -129,15 +130,25 @@ class LabelStudioHook:
                 )
             )
             problems.raise_if_any("webhook")
+            task = payload.get("task")
+            shown = task_item(item, task.get("data")) if isinstance(task, dict) else None
+            if shown is not None:  # the task as the labeler saw it, even when they cancelled
+                upsert_items(session, project, [shown], "webhook")
             if tally.cancelled:
-                return {"skipped": "cancelled"}
+                return {"skipped": "cancelled", "items": int(shown is not None)}
             inserted, replaced = merge_few(session, project, labels.version, "webhook", rows)
             removed = 0
             if action == "ANNOTATION_UPDATED" and rows:
                 removed = drop_removed_results(session, project, rows, now)
             if gold:
                 upsert_gold(session, project, gold)
-        return {"inserted": inserted, "replaced": replaced, "removed": removed, "gold": len(gold)}
+        return {
+            "inserted": inserted,
+            "replaced": replaced,
+            "removed": removed,
+            "gold": len(gold),
+            "items": int(shown is not None),
+        }
 
 
 def label_studio_wsgi(

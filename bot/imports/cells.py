@@ -20,21 +20,29 @@ import difflib
 import re
 from typing import Any
 
+from bot.imports.items import MAX_TEXT, MAX_URL
+
 MAX_INT = 2**63 - 1  # the largest id or number a field may hold (BIGINT)
 MAX_FIELD = 1 << 20  # characters per CSV field (1 MiB of ASCII)
 # The C0 controls except tab, LF and CR: PostgreSQL cannot store NUL in text, and none of these
-# belong in a label, an id or a name.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# belong in a label, an id or a name. Also lone surrogates (JSON's "\ud800" escape decodes to one):
+# they are not Unicode characters and neither backend's driver can encode them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 # Widths of the store's text columns (bot/store/models/annotations.py); label is unbounded TEXT.
-MAX_LENGTH = {"task": 200, "item_id": 300, "annotator": 200, "cohort": 100, "external_id": 100}
+# An item's text and URL (bot/store/models/items.py) are TEXT, bounded by the caps of imports/items.py.
+MAX_LENGTH = {
+    "task": 200, "item_id": 300, "annotator": 200, "cohort": 100, "external_id": 100,
+    "text": MAX_TEXT, "url": MAX_URL,
+}  # fmt: skip
 
 REQUIRED = {"annotations": ("item_id", "annotator", "label"), "gold": ("item_id", "label")}
 OPTIONAL = {
     "annotations": (
         "task", "created_at", "duration_s", "cohort", "span_start", "span_end", "external_id",
         "guideline_version", "source",  # written by export, not read back (the import sets them)
+        "text", "url",  # the item's display data (imports/items.py)
     ),
-    "gold": ("task",),
+    "gold": ("task", "text", "url"),
 }  # fmt: skip
 # Spreadsheet formula triggers (OWASP CSV injection): a cell starting with one of these is run.
 _TRIGGERS = "=+-@\t\r"
@@ -50,7 +58,10 @@ def control_reason(text: str) -> str | None:
     m = _CONTROL.search(text)
     if m is None:
         return None
-    return f"contains the control character U+{ord(m.group()):04X} at position {m.start() + 1}"
+    code = ord(m.group())
+    if code >= 0xD800:
+        return f"contains a lone surrogate U+{code:04X} at position {m.start() + 1} (not valid Unicode)"
+    return f"contains the control character U+{code:04X} at position {m.start() + 1}"
 
 
 def cell_reason(value: Any) -> str | None:

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from bot.config import ProjectConfig
 from bot.errors import InputError
 from bot.imports.fastcsv import csv_annotation_rows
+from bot.imports.item_sink import ItemSink
 from bot.imports.readers import FORMATS, FileRefused, detect_format, read_records
 from bot.imports.rows import (
     AnnotationRow,
@@ -32,6 +34,7 @@ from bot.imports.rows import (
 )
 from bot.store.annotations import count_gold, merge_rows, upsert_gold
 from bot.store.db import session_scope
+from bot.store.items import upsert_items
 from bot.store.projects import project_labels, sync_config_projects
 
 Progress = Callable[[int], None]  # called with the bytes read so far
@@ -72,6 +75,7 @@ class ImportSummary:
     gold: int
     elapsed_s: float
     dry_run: bool = False
+    items: int = 0  # items whose display data (text, url, data) was written
 
     @property
     def rows_per_s(self) -> float:
@@ -107,6 +111,11 @@ def _progressed(stream: BinaryIO, progress: Progress | None, records: Iterable[A
     progress(stream.tell())
 
 
+def _write_items(session: Session, project: str, items: ItemSink, source: str) -> int:
+    """The collected display rows, batch by batch in the order they were read (last write wins)."""
+    return sum(upsert_items(session, project, batch, source) for batch in items.batches())
+
+
 def import_annotations(
     engine: Engine,
     path: Path,
@@ -125,7 +134,9 @@ def import_annotations(
     start = time.perf_counter()
     problems, tally = Problems(), Tally()
     gold: list[GoldRow] = []
+    items = ItemSink()
     with _transaction(engine, path, dry_run) as session, ExitStack() as files:
+        files.callback(items.clear)  # removes a spilled temporary file
         files.enter_context(_open(path))  # an unreadable file fails before anything is written
         sync_config_projects(session, config_projects)
         pl = project_labels(session, project)
@@ -138,19 +149,21 @@ def import_annotations(
             nonlocal problems, tally
             problems, tally = Problems(), Tally()
             gold.clear()
+            items.clear()
             stream = files.enter_context(_open(path))
             if fmt == "csv":
-                return _progressed(
-                    stream, progress, csv_annotation_rows(stream, labels, problems, tally, default_ts)
-                )
+                rows = csv_annotation_rows(stream, labels, problems, tally, default_ts, items)
+                return _progressed(stream, progress, rows)
             records = _progressed(stream, progress, read_records(stream, fmt, "annotations"))
-            return annotation_rows(records, labels, problems, tally, default_ts, gold)
+            return annotation_rows(records, labels, problems, tally, default_ts, gold, items)
 
         staged, inserted, replaced = merge_rows(session, project, pl.version, fmt, read)
         # Raising rolls the transaction back: nothing staged or merged is kept.
         problems.raise_if_any(str(path))
         if gold:
             upsert_gold(session, project, gold)
+        # In the same transaction as the annotations: an item's display data is never half-written.
+        written = _write_items(session, project, items, fmt)
     return ImportSummary(
         project,
         fmt,
@@ -162,6 +175,7 @@ def import_annotations(
         tally.gold,
         time.perf_counter() - start,
         dry_run,
+        written,
     )
 
 
@@ -181,16 +195,17 @@ def import_gold(
     fmt = resolve_format(path, fmt)
     start = time.perf_counter()
     problems, tally = Problems(), Tally()
-    with _transaction(engine, path, dry_run) as session, _open(path) as stream:
+    with _transaction(engine, path, dry_run) as session, _open(path) as stream, ItemSink() as items:
         sync_config_projects(session, config_projects)
         pl = project_labels(session, project)
         session.flush()
         records = read_records(stream, fmt, "gold")
-        rows = list(gold_rows(records, LabelSet(pl.labels, pl.scale), problems, tally))
+        rows = list(gold_rows(records, LabelSet(pl.labels, pl.scale), problems, tally, items))
         problems.raise_if_any(str(path))
         before = count_gold(session, project)
         written, changed = upsert_gold(session, project, rows)
         after = count_gold(session, project)
+        shown = _write_items(session, project, items, fmt)
     return ImportSummary(
         project,
         fmt,
@@ -202,4 +217,5 @@ def import_gold(
         written,
         time.perf_counter() - start,
         dry_run,
+        shown,
     )

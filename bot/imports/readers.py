@@ -23,7 +23,7 @@ _CHUNK = 1 << 20
 
 @dataclass(slots=True)
 class Record:
-    """One input record, flattened; `kind` is annotation, gold or cancelled."""
+    """One input record, flattened; `kind` is annotation, gold, cancelled or item (a task's `data`)."""
 
     pos: str  # "line 12" or "record 3 (annotation 17, result 2)"
     fields: dict[str, Any] = field(default_factory=dict)
@@ -326,6 +326,8 @@ def read_label_studio(stream: BinaryIO) -> Iterator[Record]:
                 yield Record(f"record {n}", problem=("-", "task is not a JSON object"))
                 continue
             item = _item_id(task)
+            if "data" in task:  # the item's display data (rows.py keeps it only when asked)
+                yield Record(f"record {n}", {"item_id": item, "data": task["data"]}, "item")
             anns = task.get("annotations") or []
             for ann in anns:
                 if not isinstance(ann, dict):

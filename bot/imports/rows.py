@@ -11,6 +11,8 @@ from typing import Any, NamedTuple
 
 from bot.errors import RowsRefused
 from bot.imports.cells import MAX_INT, cell_reason, length_reason
+from bot.imports.item_sink import ItemSink
+from bot.imports.items import DataRefused, ItemRow, tool_item, user_item
 from bot.imports.readers import Record
 
 MAX_REPORTED = 20
@@ -250,6 +252,57 @@ def _optional_int(rec: Record, name: str, problems: Problems) -> int | None:
     return num
 
 
+def _display(rec: Record, item: str | None, problems: Problems) -> ItemRow | None:
+    """The display data a record's `text`, `url` (and JSONL `data`) give its item; problems named."""
+    f = rec.fields
+    if "text" not in f and "url" not in f and "data" not in f:
+        return None
+    n_before = len(problems.shown) + problems.more
+    text = url = None
+    raw = f.get("text")
+    if raw is not None and raw != "":
+        text = _text(raw)
+        if text is None:
+            problems.add(rec.pos, "text", f"must be a string or number, got {type(raw).__name__}")
+    raw = f.get("url")
+    if raw is not None and raw != "":
+        if isinstance(raw, str):
+            url = raw
+        else:
+            problems.add(rec.pos, "url", f"must be a string, got {type(raw).__name__}")
+    _fits(rec, "text", text, problems)
+    _fits(rec, "url", url, problems)
+    data = f.get("data")
+    if data is not None and not isinstance(data, dict):
+        if not isinstance(data, str):  # a CSV column named data is text, and ignored as before
+            problems.add(rec.pos, "data", f"must be a JSON object, got {type(data).__name__}")
+        data = None
+    if item is None or len(problems.shown) + problems.more != n_before:
+        return None
+    try:
+        return user_item(item, text, url, data)
+    except DataRefused as exc:
+        problems.add(rec.pos, "data", str(exc))
+        return None
+
+
+def task_item(item_id: Any, data: Any) -> ItemRow | None:
+    """A Label Studio task's display row (imports/items.tool_item); None for an id that is not an item id.
+
+    An unusable id is not reported here: the task's annotations carry the same id and are refused.
+    """
+    item = _text(item_id)
+    if not item or cell_reason(item) is not None or length_reason("item_id", item) is not None:
+        return None
+    return tool_item(item, data)
+
+
+def _tool_display(rec: Record, sink: ItemSink) -> None:
+    row = task_item(rec.fields.get("item_id"), rec.fields.get("data"))
+    if row is not None:
+        sink[row.item] = row
+
+
 @dataclass
 class Tally:
     """Counts while reading."""
@@ -266,13 +319,21 @@ def annotation_rows(
     tally: Tally,
     default_created_at: str,
     gold_sink: list[GoldRow] | None = None,
+    item_sink: ItemSink | None = None,
 ) -> Iterator[AnnotationRow]:
-    """Validate records and yield annotation rows; problems are collected, invalid rows dropped."""
+    """Validate records and yield annotation rows; problems are collected, invalid rows dropped.
+
+    With `item_sink`, the display data of valid rows (and of Label Studio tasks) is collected there.
+    """
     add = problems.add
     for rec in records:
         if rec.problem is not None:
             tally.read += 1
             add(rec.pos, *rec.problem)
+            continue
+        if rec.kind == "item":
+            if item_sink is not None:
+                _tool_display(rec, item_sink)
             continue
         if rec.kind == "cancelled":
             tally.cancelled += 1
@@ -289,6 +350,7 @@ def annotation_rows(
             label_text, label_num, why = labels.canonical(label_text)
             if why:
                 add(rec.pos, "label", why)
+        shown = _display(rec, item, problems) if item_sink is not None else None
         if rec.kind == "gold":
             _fits(rec, "task", task, problems)
             _fits(rec, "item_id", item, problems)
@@ -296,6 +358,8 @@ def annotation_rows(
             if clean and gold_sink is not None and item is not None and label_text is not None:
                 gold_sink.append(GoldRow(task, item, label_text))
                 tally.gold += 1
+                if shown is not None and item_sink is not None:
+                    item_sink[item] = shown
             continue
         annotator = _required(rec, "annotator", problems)
         raw_ts = f.get("created_at")
@@ -331,6 +395,8 @@ def annotation_rows(
         if len(problems.shown) + problems.more != n_before:
             continue
         assert item is not None and annotator is not None and label_text is not None
+        if shown is not None and item_sink is not None:
+            item_sink[item] = shown
         yield AnnotationRow(
             task,
             item,
@@ -348,14 +414,25 @@ def annotation_rows(
 
 
 def gold_rows(
-    records: Iterable[Record], labels: LabelSet, problems: Problems, tally: Tally
+    records: Iterable[Record],
+    labels: LabelSet,
+    problems: Problems,
+    tally: Tally,
+    item_sink: ItemSink | None = None,
 ) -> Iterator[GoldRow]:
-    """Validate gold records (item_id, label, optional task); Label Studio: ground-truth annotations only."""
+    """Validate gold records (item_id, label, optional task); Label Studio: ground-truth annotations only.
+
+    With `item_sink`, display data is collected as annotation_rows does.
+    """
     seen: dict[tuple[str, str], tuple[str, str]] = {}
     for rec in records:
         if rec.problem is not None:
             tally.read += 1
             problems.add(rec.pos, *rec.problem)
+            continue
+        if rec.kind == "item":
+            if item_sink is not None:
+                _tool_display(rec, item_sink)
             continue
         if rec.kind == "cancelled":
             tally.cancelled += 1
@@ -376,7 +453,10 @@ def gold_rows(
         task = _text(rec.fields.get("task")) or "default"
         _fits(rec, "task", task, problems)
         _fits(rec, "item_id", item, problems)
+        shown = _display(rec, item, problems) if item_sink is not None else None
         if len(problems.shown) + problems.more == n_before and item is not None and label is not None:
+            if shown is not None and item_sink is not None:
+                item_sink[item] = shown
             row = GoldRow(task, item, label)
             # Two answers for one item would leave gold at whichever came last: refused instead.
             first = seen.setdefault((row.task, row.item), (rec.pos, label))

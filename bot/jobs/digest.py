@@ -18,14 +18,17 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot.errors import InputError
+from bot.jobs.flag_figures import Taxonomy, read_figures, taxonomy
 from bot.slack.digest.builder import digest_message
 from bot.store.db import session_scope
 from bot.store.digest_reads import digest_inputs
 from bot.store.projects import get_project
 from bot.store.tree_walks import walk_steps
 from bot.store.trees import list_trees
-from reports.digest import Digest, build_digest
+from reports.digest import Digest, Settings, build_digest
 from reports.digest.sections import Section, SectionResult
+from reports.flags.summary import TOP_SECTIONS
+from reports.metrics.result import MIN_PAIRABLE
 from reports.render import render_html, render_json, render_markdown
 from reports.trees import stats_to_json, tree_stats
 
@@ -51,6 +54,9 @@ class DigestRequest:
     tz: str = "UTC"  # IANA zone of the digest's days ([reports] timezone)
     chart_dir: Path | None = None  # Markdown only: write the charts here and link them
     report_url: str | None = None  # blocks only: the "Open full report" button
+    flag_taxonomy: Taxonomy | None = None  # the project's flag reasons (None: default weights, ids)
+    min_pairable: int = MIN_PAIRABLE  # [reports] min_pairable
+    ordinal_weights: str = "quadratic"  # [reports] ordinal_weights
 
 
 def render(
@@ -76,14 +82,28 @@ def render(
 
 
 def compute_digest(
-    engine: Engine, project: str, start: datetime | None, end: datetime | None, *, tz: str = "UTC"
+    engine: Engine,
+    project: str,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    tz: str = "UTC",
+    now: datetime | None = None,
+    flag_taxonomy: Taxonomy | None = None,
+    settings: Settings | None = None,
 ) -> Digest:
-    """Read the project's window (None, None: all) and its context in one transaction, then build it."""
+    """Read the project's window (None, None: all) and its context in one transaction, then build it.
+
+    `now` is the caller's clock (flag scores decay to it, the oldest open case is aged at it); edges pass
+    it, and only a caller without one has it read here.
+    """
     # The store compares instants in UTC (SQLite keeps them as UTC text, without an offset).
     start, end = (None if t is None else t.astimezone(UTC) for t in (start, end))
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
     with session_scope(engine) as session:
         inputs = digest_inputs(session, project, start, end, tz)
         trees = _trees_section(session, project, start, end)
+        flags = _flags_section(session, project, start, end, moment, flag_taxonomy or taxonomy(None))
     if inputs.annotations.empty:
         raise EmptyWindowError(f"project '{project}' has no annotations in the window")
     return build_digest(
@@ -96,7 +116,8 @@ def compute_digest(
         baseline=inputs.baseline,
         release_dates=inputs.release_dates,
         tz=tz,
-        sections=[trees],
+        sections=[trees, flags],
+        settings=settings,
     )
 
 
@@ -115,9 +136,33 @@ def _trees_section(session: Session, project: str, start: datetime | None, end: 
     return Section("trees", "Decision-tree usage", lambda _: result)
 
 
+def _flags_section(
+    session: Session,
+    project: str,
+    start: datetime | None,
+    end: datetime | None,
+    now: datetime,
+    tax: Taxonomy,
+) -> Section:
+    """The `flags` section: the window's flags, cases and guideline hot spots (docs/digest.md)."""
+    value, reason = read_figures(session, project, start, end, now, tax, top=TOP_SECTIONS)
+    result = SectionResult(value, reason)
+    return Section("flags", "Flags", lambda _: result)
+
+
 def digest_job(engine: Engine, request: DigestRequest) -> str:
     """The digest of `request` as text (a worker job: its argument and result pickle)."""
-    digest = compute_digest(engine, request.project, request.start, request.end, tz=request.tz)
+    settings = Settings(min_pairable=request.min_pairable, ordinal_weights=request.ordinal_weights)
+    digest = compute_digest(
+        engine,
+        request.project,
+        request.start,
+        request.end,
+        tz=request.tz,
+        now=request.generated,
+        flag_taxonomy=request.flag_taxonomy,
+        settings=settings,
+    )
     return render(
         digest,
         request.fmt,

@@ -554,9 +554,11 @@ def adjudicated_labels(session: Session, project: str | None = None) -> list[Adj
 
 
 def flags_frame(
-    session: Session, project: str, since: datetime | None = None, until: datetime | None = None
+    session: Session, project: str | None, since: datetime | None = None, until: datetime | None = None
 ) -> pd.DataFrame:
     """The project's flags filed in [since, until) with their case's state, one row each (FRAME_COLUMNS).
+
+    `project` None reads every project's flags (case ids are unique across projects).
 
     filed_at and resolved_at are UTC-aware (resolved_at NaT while open); outcome is None until decided.
     """
@@ -580,9 +582,10 @@ def flags_frame(
         )
         .join(FlagCase, FlagCase.id == Flag.case_id)
         .outerjoin(FlagDecision, FlagDecision.case_id == Flag.case_id)
-        .where(Flag.project == project)
         .order_by(Flag.filed_at, Flag.id)
     )
+    if project is not None:
+        stmt = stmt.where(Flag.project == project)
     if since is not None:
         stmt = stmt.where(Flag.filed_at >= _utc(since))
     if until is not None:

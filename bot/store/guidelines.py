@@ -229,6 +229,43 @@ def label_sections(
     return match_label_sections(labels, sections, declared)
 
 
+def section_titles(
+    session: Session, sections: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """For each (slug, anchor) asked, (version, title) at the newest published version having it; one query.
+
+    Pairs no version has are left out (a flag may name a section since renamed, or none published).
+    """
+    wanted = set(sections)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Guideline.slug, GuidelineVersion.version, Section.anchor, Section.title)
+        .join(GuidelineVersion, GuidelineVersion.id == Section.version_id)
+        .join(Guideline, Guideline.id == GuidelineVersion.guideline_id)
+        .where(
+            Guideline.slug.in_(sorted({s for s, _ in wanted})),
+            Section.anchor.in_(sorted({a for _, a in wanted})),
+        )
+    )
+    best: dict[tuple[str, str], tuple[str, str]] = {}
+    for slug, version, anchor, title in rows:
+        key = (slug, anchor)
+        if key in wanted and (key not in best or parse_version(version) > parse_version(best[key][0])):
+            best[key] = (version, title)
+    return best
+
+
+def current_labels(session: Session, slug: str) -> tuple[str, tuple[str, ...]] | None:
+    """(current version, its labels) of a guideline in one light query (no sections); None if unpublished."""
+    row = session.execute(
+        select(GuidelineVersion.version, GuidelineVersion.labels)
+        .join(Guideline)
+        .where(Guideline.slug == slug, GuidelineVersion.is_current)
+    ).one_or_none()
+    return None if row is None else (row.version, tuple(str(x) for x in row.labels))
+
+
 def version_labels(session: Session, slug: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Every published version's label list, oldest first by semver (the digest reads retired labels)."""
     rows = session.execute(

@@ -48,15 +48,22 @@ class AgreementPart:
 def task_agreement(part: TaskSlice, day_index: pd.Index, n_boot: int) -> AgreementPart:
     """The task's coefficients (alpha with a bootstrap interval), daily alpha, matrix, pairs, confusions."""
     spec, counts, info = part.spec, part.counts, part.labels
+    minimum = part.settings.min_pairable
     multi = info is not None and info.multi_choice
-    pw = pairwise_cohen(part.enc, spec.labels, spec.scale)
-    alpha = krippendorff_alpha(counts, spec.scale, spec.labels, n_boot=n_boot)
+    pw = pairwise_cohen(
+        part.enc,
+        spec.labels,
+        spec.scale,
+        min_pairable=minimum,
+        ordinal_weights=part.settings.ordinal_weights,  # type: ignore[arg-type]
+    )
+    alpha = krippendorff_alpha(counts, spec.scale, spec.labels, n_boot=n_boot, min_pairable=minimum)
     coefs = {
-        "percent": percent_agreement(counts),
+        "percent": percent_agreement(counts, min_pairable=minimum),
         "krippendorff_alpha": alpha,
-        "fleiss_kappa": fleiss_kappa(counts, spec.labels),
-        "gwet_ac1": gwet_ac1(counts, spec.labels),
-        "cohen_kappa_mean": _cohen_mean(pw, alpha.pairable, alpha.raw_agreement),
+        "fleiss_kappa": fleiss_kappa(counts, spec.labels, min_pairable=minimum),
+        "gwet_ac1": gwet_ac1(counts, spec.labels, min_pairable=minimum),
+        "cohen_kappa_mean": _cohen_mean(pw, alpha.pairable, alpha.raw_agreement, minimum),
     }
     if multi:
         coefs.update(
@@ -78,7 +85,7 @@ def task_agreement(part: TaskSlice, day_index: pd.Index, n_boot: int) -> Agreeme
         per_label=_per_label(part) if multi else [],
         retired_labels=[r.to_json() for r in info.retired] if info is not None else [],
     )
-    return AgreementPart(agreement, _pairs(part.task, pw), _confusions(part))
+    return AgreementPart(agreement, _pairs(part.task, pw), _confusions(part, n_boot))
 
 
 def _per_label(part: TaskSlice) -> list[dict[str, Any]]:
@@ -92,7 +99,10 @@ def _per_label(part: TaskSlice) -> list[dict[str, Any]]:
         cols = [k for k, s in enumerate(sets) if choice in s]
         present = counts[:, cols].sum(axis=1)
         alpha = krippendorff_alpha(
-            np.stack([total - present, present], axis=1), "nominal", ("absent", "present")
+            np.stack([total - present, present], axis=1),
+            "nominal",
+            ("absent", "present"),
+            min_pairable=part.settings.min_pairable,
         )
         out.append(
             {
@@ -106,11 +116,13 @@ def _per_label(part: TaskSlice) -> list[dict[str, Any]]:
     return out
 
 
-def _cohen_mean(pairs: pd.DataFrame, pairable: int, raw: float | None) -> Coefficient:
+def _cohen_mean(pairs: pd.DataFrame, pairable: int, raw: float | None, minimum: int) -> Coefficient:
     """Mean of the annotator pairs' kappas that are defined; n/a with a reason when none is."""
     ok = pairs["kappa"].dropna()
     if ok.empty:
-        reason = "no annotator pair has a defined kappa (each needs 20 co-labelled items and two labels)"
+        reason = (
+            f"no annotator pair has a defined kappa (each needs {minimum} co-labelled items and two labels)"
+        )
         return not_available(reason, pairable, raw)
     return Coefficient(value=float(ok.mean()), reason=None, pairable=pairable, raw_agreement=raw)
 
@@ -120,7 +132,9 @@ def _daily(part: TaskSlice, day_index: pd.Index) -> list[dict[str, Any]]:
     out = []
     for code, day in enumerate(day_index):
         mask = part.days == code
-        alpha = krippendorff_alpha(part.enc.counts(mask), part.spec.scale, part.spec.labels)
+        alpha = krippendorff_alpha(
+            part.enc.counts(mask), part.spec.scale, part.spec.labels, min_pairable=part.settings.min_pairable
+        )
         out.append(
             {
                 "day": pd.Timestamp(day).date().isoformat(),
@@ -158,9 +172,11 @@ def _pairs(task: str, pw: pd.DataFrame) -> list[PairRow]:
     ]
 
 
-def _confusions(part: TaskSlice) -> list[Confusion]:
-    """The task's TOP_CONFUSIONS label pairs with the largest excess over chance (observed ones only)."""
-    conf = confusion_pairs(part.counts, part.spec.labels)
+def _confusions(part: TaskSlice, n_boot: int) -> list[Confusion]:
+    """The task's TOP_CONFUSIONS pairs confused more than their labels' frequencies predict, largest excess first."""
+    # Sorted by excess, so the pairs above their expectation come first: intervals only for those shown.
+    conf = confusion_pairs(part.counts, part.spec.labels, n_boot=n_boot, top=TOP_CONFUSIONS)
+    conf = conf[conf["excess"] > 1e-9].head(TOP_CONFUSIONS)  # float noise of a pair exactly at expectation
     return [
         Confusion(
             task=part.task,
@@ -170,8 +186,9 @@ def _confusions(part: TaskSlice) -> list[Confusion]:
             expected=float(r.expected),
             ratio=as_float(r.ratio),
             excess=float(r.excess),
+            ratio_ci=(float(r.ratio_low), float(r.ratio_high)) if np.isfinite(r.ratio_low) else None,
         )
-        for r in conf[conf["observed"] > 0].head(TOP_CONFUSIONS).itertuples(index=False)
+        for r in conf.itertuples(index=False)
     ]
 
 
@@ -185,7 +202,9 @@ def segment_rows(part: TaskSlice, by: str) -> list[SegmentRow]:
     rows = []
     for code, value in enumerate(values):
         mask = codes == code
-        alpha = krippendorff_alpha(enc.counts(mask), part.spec.scale, part.spec.labels)
+        alpha = krippendorff_alpha(
+            enc.counts(mask), part.spec.scale, part.spec.labels, min_pairable=part.settings.min_pairable
+        )
         n = int((part.outcome[mask] >= 0).sum())
         correct = int((part.outcome[mask] == 1).sum())
         lo, hi = wilson_interval(correct, n, z=Z95)

@@ -26,6 +26,7 @@ from reports.digest.model import (
     PairRow,
     ReleaseRow,
     SegmentRow,
+    Settings,
     TaskAgreement,
     TaskSpec,
     Window,
@@ -86,17 +87,19 @@ def _effective(tasks: Mapping[str, TaskSpec], labels: Mapping[str, TaskLabels]) 
     return {task: labels[task].spec if task in labels else spec for task, spec in tasks.items()}
 
 
-def _previous_alpha(previous: Any, tasks: Mapping[str, TaskSpec]) -> float | None:
+def _previous_alpha(previous: Any, tasks: Mapping[str, TaskSpec], settings: Settings) -> float | None:
     """Headline alpha of the previous window, from a Digest, its JSON, or the previous window's frame."""
     if previous is None:
         return None
     if isinstance(previous, pd.DataFrame):
-        return _frame_alpha(previous, tasks)
+        return _frame_alpha(previous, tasks, settings)
     data = previous.to_json() if isinstance(previous, Digest) else previous
     return data["headline"]["alpha"]
 
 
-def _frame_alpha(frame: pd.DataFrame, tasks: Mapping[str, TaskSpec]) -> float | None:
+def _frame_alpha(
+    frame: pd.DataFrame, tasks: Mapping[str, TaskSpec], settings: Settings | None = None
+) -> float | None:
     """The headline alpha build_digest would give for this frame, without computing the rest of a digest."""
     if not len(frame):
         return None
@@ -106,7 +109,10 @@ def _frame_alpha(frame: pd.DataFrame, tasks: Mapping[str, TaskSpec]) -> float | 
         if has_spans(tdf):
             continue  # a span task is not in the headline alpha (as in build_digest)
         spec = tasks[str(task)]
-        alpha = krippendorff_alpha(encode(tdf, spec.labels).counts(), spec.scale, spec.labels)
+        minimum = (settings or Settings()).min_pairable
+        alpha = krippendorff_alpha(
+            encode(tdf, spec.labels).counts(), spec.scale, spec.labels, min_pairable=minimum
+        )
         alphas.append((alpha, alpha.pairable))
     return summary.weighted_alpha(alphas)[0]
 
@@ -125,12 +131,15 @@ def build_digest(
     n_boot: int = 500,
     tz: str = "UTC",
     item_lengths: Mapping[str, int] | None = None,
+    settings: Settings | None = None,
 ) -> Digest:
     """The digest of `annotations` in `window` (None: all), with drift against `baseline` when given.
 
     `tz` is an IANA zone name: the days of the daily trend, drift charts, throughput and the window.
     `item_lengths` maps items to their text length: span tasks then get alpha over character positions.
+    `settings`: the minimum of pairable items and the ordinal kappa weights (default: 20, quadratic).
     """
+    settings = settings or Settings()
     win = as_window(window, annotations, tz)
     df = _as_categories(_in_window(annotations, win).reset_index(drop=True))
     if project is None:
@@ -159,12 +168,14 @@ def build_digest(
     points: list[pd.DataFrame] = []
     releases: list[ReleaseRow] = []
     tally = AnnotatorTally()
-    for part in task_slices(df, gold, specs, day_codes, labels):
+    for part in task_slices(df, gold, specs, day_codes, labels, settings):
         if part.spans:
             # Item-level figures (segments, drift, below-the-team, releases) read one label per item and
             # annotator, which a span task does not have: it gets span agreement and span counts only.
             row_days = day_codes[part.frame.index.to_numpy()]
-            span_part = span_task_agreement(part, day_index, row_days, item_lengths)
+            span_part = span_task_agreement(
+                part, day_index, row_days, item_lengths, min_pairable=settings.min_pairable
+            )
             agreement.append(span_part.task)
             tally.add(part)
             continue
@@ -182,7 +193,7 @@ def build_digest(
         releases += task_releases(part, history, n_boot)
 
     alphas = [(t.coefficients["krippendorff_alpha"], t.pairable) for t in agreement]
-    previous_alpha = _previous_alpha(previous, specs)
+    previous_alpha = _previous_alpha(previous, specs, settings)
     values, reasons, titles = compute_sections(SectionInput(df, gold, dict(tasks), win), sections)
     return Digest(
         project=project,
@@ -209,4 +220,5 @@ def build_digest(
         sections=values,
         section_reasons=reasons,
         section_titles=titles,
+        settings=settings,
     )

@@ -73,7 +73,14 @@ def task_releases(part: TaskSlice, history: History, n_boot: int) -> list[Releas
         ts = pd.to_datetime(tpool["created_at"], utc=True)
         before, after = tpool[ts < at], tpool[ts >= at]
         if len(before) and len(after):
-            rc = release_change(before, after, part.spec.labels, part.spec.scale, n_boot=n_boot)
+            rc = release_change(
+                before,
+                after,
+                part.spec.labels,
+                part.spec.scale,
+                n_boot=n_boot,
+                min_pairable=part.settings.min_pairable,
+            )
             rows.append(ReleaseRow(part.task, rd, rc))
     return rows
 

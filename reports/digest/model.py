@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from reports.metrics import Coefficient, ReleaseChange, Scale
+from reports.metrics import MIN_PAIRABLE, Coefficient, ReleaseChange, Scale
 
 # Krippendorff's (2004) conventional reliability bands for alpha.
 RELIABLE = 0.8
@@ -150,19 +150,20 @@ class PairRow:
 
 @dataclass(frozen=True)
 class Confusion:
-    """A label pair confused within items more than chance predicts."""
+    """A label pair confused within items more than its labels' frequencies predict (reports.metrics.confusions)."""
 
     task: str
     label_a: str
     label_b: str
-    observed: float
-    expected: float
+    observed: float  # coincidences: fractional when items have more than two labels
+    expected: float  # the task's disagreements spread over label pairs by label frequency
     ratio: float | None
     excess: float
+    ratio_ci: tuple[float, float] | None = None  # 95% bootstrap interval over items; None without one
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict."""
-        return dict(self.__dict__)
+        return {**self.__dict__, "ratio_ci": list(self.ratio_ci) if self.ratio_ci else None}
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,33 @@ class Headline:
 
 
 @dataclass(frozen=True)
+class Settings:
+    """The choices behind the coefficients ([reports] min_pairable and ordinal_weights in the config)."""
+
+    min_pairable: int = MIN_PAIRABLE  # fewer pairable items (co-labelled, for a pair) than this: n/a
+    ordinal_weights: str = "quadratic"  # Cohen's kappa on ordinal scales: "linear" or "quadratic"
+
+    def __post_init__(self) -> None:
+        if (
+            not isinstance(self.min_pairable, int)
+            or isinstance(self.min_pairable, bool)
+            or self.min_pairable < 1
+        ):
+            raise ValueError(f"min_pairable must be a whole number >= 1, got {self.min_pairable!r}")
+        if self.ordinal_weights not in ORDINAL_WEIGHTS:
+            raise ValueError(
+                f"ordinal_weights must be one of {', '.join(ORDINAL_WEIGHTS)}, got {self.ordinal_weights!r}"
+            )
+
+    def to_json(self) -> dict[str, Any]:
+        """As the digest JSON's `settings`."""
+        return {"min_pairable": self.min_pairable, "ordinal_weights": self.ordinal_weights}
+
+
+ORDINAL_WEIGHTS = ("linear", "quadratic")
+
+
+@dataclass(frozen=True)
 class Digest:
     """Everything the renderers need; `to_json()` is the contract."""
 
@@ -261,6 +289,7 @@ class Digest:
     sections: dict[str, Any]  # registry sections: name -> JSON value or None
     section_reasons: dict[str, str]
     section_titles: dict[str, str]
+    settings: Settings = field(default_factory=Settings)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON contract (docs/digest.md): plain dicts, lists, numbers, strings and nulls."""
@@ -268,6 +297,7 @@ class Digest:
             "version": 1,
             "project": self.project,
             "window": self.window.to_json(),
+            "settings": self.settings.to_json(),
             "counts": self.counts.to_json(),
             "headline": self.headline.to_json(),
             "tasks": [t.to_json() for t in self.tasks],

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from reports.digest.labels import TaskLabels
-from reports.digest.model import TaskSpec
+from reports.digest.model import Settings, TaskSpec
 from reports.metrics import Encoded, encode
 from reports.metrics.gold import gold_outcome
 from reports.metrics.spans import has_spans
@@ -29,6 +29,7 @@ class TaskSlice:
     days: np.ndarray  # per encoded row: code into the window's day index
     labels: TaskLabels | None = None  # the guideline's scale, choices and retired labels behind `spec`
     spans: bool = False  # a span task (rows with offsets): span agreement instead of item-level figures
+    settings: Settings = field(default_factory=Settings)  # min pairable items, ordinal kappa weights
 
 
 def task_slices(
@@ -37,6 +38,7 @@ def task_slices(
     tasks: Mapping[str, TaskSpec],
     day_codes: np.ndarray,
     labels: Mapping[str, TaskLabels] | None = None,
+    settings: Settings | None = None,
 ) -> Iterator[TaskSlice]:
     """The window's tasks in name order; `day_codes` gives each row of `df` its local day's code.
 
@@ -60,4 +62,5 @@ def task_slices(
             days=day_codes[tdf.index.to_numpy()][enc.row],
             labels=info,
             spans=has_spans(tdf),
+            settings=settings or Settings(),
         )

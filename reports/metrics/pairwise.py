@@ -70,8 +70,12 @@ def pairwise_cohen(
     scale: Scale = "nominal",
     *,
     min_pairable: int = MIN_PAIRABLE,
+    ordinal_weights: Weights = "quadratic",
 ) -> pd.DataFrame:
-    """Per annotator pair: co-labelled n, exact-match percent, kappa (weights per SCALE_WEIGHTS), reason."""
+    """Per annotator pair: co-labelled n, exact-match percent, kappa, reason.
+
+    Weights per SCALE_WEIGHTS, except that an ordinal scale takes `ordinal_weights` (linear or quadratic).
+    """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}: expected one of {SCALES}")
     enc = as_encoded(df, labels)
@@ -82,7 +86,8 @@ def pairwise_cohen(
         (pairs.pair * k + pairs.label_a) * k + pairs.label_b, minlength=n_pairs * k * k
     ).reshape(n_pairs, k, k)
     values = interval_values(enc.labels) if scale == "interval" else None
-    w = disagreement_weights(k, SCALE_WEIGHTS[scale], values)
+    weights = ordinal_weights if scale == "ordinal" else SCALE_WEIGHTS[scale]
+    w = disagreement_weights(k, weights, values)
     kappa, _, d_exp = kappa_from_confusion(conf, w)
     n = conf.sum(axis=(1, 2))
     percent = np.trace(conf, axis1=1, axis2=2) / np.maximum(n, 1)
@@ -100,7 +105,7 @@ def pairwise_cohen(
             "n": n.astype(np.int64),
             "percent": percent,
             "kappa": np.where(ok, kappa, np.nan),
-            "weights": SCALE_WEIGHTS[scale] or "none",
+            "weights": weights or "none",
             "reason": pd.Series(reasons, dtype=object),
         }
     )

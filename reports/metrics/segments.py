@@ -12,7 +12,7 @@ import pandas as pd
 from reports.metrics.agreement import bootstrap_alpha, krippendorff_alpha, percent_agreement
 from reports.metrics.counts import count_table, encode, local_days
 from reports.metrics.gold import gold_outcome, wilson_interval
-from reports.metrics.result import Coefficient, Scale
+from reports.metrics.result import MIN_PAIRABLE, Coefficient, Scale
 
 UNSET = "(unset)"
 
@@ -92,12 +92,13 @@ def release_change(
     scale: Scale = "nominal",
     n_boot: int = 2000,
     seed: int = 0,
+    min_pairable: int = MIN_PAIRABLE,
 ) -> ReleaseChange:
     """Alpha after minus before; items resampled within each period (percentile interval, fixed seed)."""
     _, before_counts = count_table(df_before, labels)
     _, after_counts = count_table(df_after, labels)
-    before = krippendorff_alpha(before_counts, scale, labels)
-    after = krippendorff_alpha(after_counts, scale, labels)
+    before = krippendorff_alpha(before_counts, scale, labels, min_pairable=min_pairable)
+    after = krippendorff_alpha(after_counts, scale, labels, min_pairable=min_pairable)
     if before.value is None or after.value is None:
         which = "before" if before.value is None else "after"
         reason = f"alpha {which} the release is n/a: {(before if which == 'before' else after).reason}"

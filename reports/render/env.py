@@ -28,7 +28,9 @@ def environment() -> Environment:
         num=formatters.num,
         signed=formatters.signed,
         count=formatters.count,
+        duration=formatters.duration,
         ci=formatters.ci,
+        interval=formatters.interval,
         arrow=formatters.arrow,
         md=formatters.md_cell,
     )

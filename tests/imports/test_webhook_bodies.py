@@ -123,7 +123,7 @@ def test_the_good_body_is_stored(port: int, engine: Engine) -> None:
     before = row_counts(engine)["annotations"]
     assert _post(port, json.dumps(GOOD).encode()) == (
         200,
-        {"inserted": 1, "replaced": 0, "removed": 0, "gold": 0},
+        {"inserted": 1, "replaced": 0, "removed": 0, "gold": 0, "items": 1},
     )
     assert row_counts(engine)["annotations"] == before + 1
 

@@ -99,17 +99,21 @@ def test_gold_label_nobody_used_counts_as_wrong() -> None:
 
 
 def test_confusion_pairs_by_hand() -> None:
-    # Two ratings per item: (a,b) x3, (a,a) x2, (c,c), (b,c). Coincidences o_ab = 3, o_bc = 1, o_ac = 0;
-    # n_a = 7, n_b = 4, n_c = 3, n = 14; chance e_ck = n_c n_k / 13.
+    # Two ratings per item: (a,b) x3, (a,a) x2, (c,c), (b,c). Coincidences o_ab = 3, o_bc = 1, o_ac = 0,
+    # so D = 4 disagreements; n_a = 7, n_b = 4, n_c = 3; n_a n_b = 28, n_b n_c = 12, n_a n_c = 21, sum 61;
+    # expected from label frequencies = D n_c n_k / 61.
     counts = np.array([[1, 1, 0]] * 3 + [[2, 0, 0]] * 2 + [[0, 0, 2], [0, 1, 1]])
+    e_ab, e_bc, e_ac = 4 * 28 / 61, 4 * 12 / 61, 4 * 21 / 61
     expected = pd.DataFrame(
         {
             "label_a": ["a", "b", "a"],
             "label_b": ["b", "c", "c"],
             "observed": [3.0, 1.0, 0.0],
-            "expected": [28 / 13, 12 / 13, 21 / 13],
-            "ratio": [3 / (28 / 13), 1 / (12 / 13), 0.0],
-            "excess": [3 - 28 / 13, 1 - 12 / 13, -21 / 13],
+            "expected": [e_ab, e_bc, e_ac],
+            "ratio": [3 / e_ab, 1 / e_bc, 0.0],
+            "excess": [3 - e_ab, 1 - e_bc, -e_ac],
+            "ratio_low": [np.nan] * 3,
+            "ratio_high": [np.nan] * 3,
         }
     )
     assert_frame_equal(confusion_pairs(counts, ["a", "b", "c"]), expected)

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.slack.blocks import kit
 from bot.slack.blocks import section_link as link
+from bot.slack.blocks.flag_link import FLAG_FROM_SECTION
 from bot.slack.blocks.mrkdwn import escape, markdown_to_mrkdwn
 from bot.slack.guide import builder as gb
 from guidelines.model import HL_END, HL_START, GuidelineDiff, SearchHit, SectionDiff
@@ -45,9 +46,15 @@ def test_search_results_structure() -> None:
     validate_message(blocks)
     assert blocks[0] == kit.header("Guideline answers")
     found = buttons(blocks)
-    assert [b["action_id"] for b in found] == [link.GUIDE_SHOW_SECTION, link.GUIDE_SHARE_SECTION] * 2
+    # Each hit: Show section, Share in channel, and Flag (a disagreement about the section).
+    assert [b["action_id"] for b in found] == [
+        link.GUIDE_SHOW_SECTION,
+        link.GUIDE_SHARE_SECTION,
+        FLAG_FROM_SECTION,
+    ] * 2
     assert link.parse_section_ref(found[0]["value"]) == ("sentiment", "1.1.0", "rule-0")
-    assert link.parse_section_ref(found[2]["value"]) == ("sentiment", "1.0.0", "rule-1")
+    assert link.parse_section_ref(found[2]["value"]) == ("sentiment", "1.1.0", "rule-0")
+    assert link.parse_section_ref(found[3]["value"]) == ("sentiment", "1.0.0", "rule-1")
     all_text = "\n".join(t for _, t in texts(blocks))
     assert "*sarcasm*" in all_text  # highlight became bold
     assert "`v1.1.0`" in all_text and "`#rule-0`" in all_text and "Rules › Rule 0 sarcasm" in all_text
@@ -68,7 +75,7 @@ def test_search_results_never_exceed_one_message() -> None:
     hits = [hit(i, version="1.0.0", current="2.0.0") for i in range(40)]
     blocks = gb.search_results_blocks("q", hits, pinned=None, total=123)
     validate_message(blocks)
-    shown = len(buttons(blocks)) // 2
+    shown = len(buttons(blocks)) // 3  # Show section, Share in channel, Flag
     assert 0 < shown <= gb.MAX_HITS_SHOWN
     assert f"{123 - shown} more results" in "\n".join(t for _, t in texts(blocks))
 

@@ -40,6 +40,15 @@ MODAL_SUBMIT_MAX = 24
 MODAL_CLOSE_MAX = 24
 PRIVATE_METADATA_MAX = 3000
 CALLBACK_ID_MAX = 255
+# Selects: an option's text and value, options per static select or options answer, placeholders,
+# input labels and hints, and plain_text_input lengths (slack_sdk models; Block Kit reference).
+OPTION_TEXT_MAX = 75
+OPTION_VALUE_MAX = 150
+SELECT_OPTIONS_MAX = 100
+PLACEHOLDER_MAX = 150
+INPUT_LABEL_MAX = 2000
+INPUT_HINT_MAX = 2000
+TEXT_INPUT_MAX = 3000
 # Cumulative size of one message's blocks. Undocumented: Slack answers `msg_blocks_too_long`
 # from about 11-13k characters of text (bolt-js #2509, #2867); a maintainer suggested 12,000
 # "with a buffer for block containers". `paginate` measures the blocks' compact JSON, which
@@ -187,6 +196,38 @@ def button(
     if url is not None:
         element["url"] = url
     return element
+
+
+def option(text: str, value: str) -> dict[str, Any]:
+    """A select option: text shortened to 75 with "…"; a value over 150 characters raises ValueError."""
+    if not 0 < len(value) <= OPTION_VALUE_MAX:
+        raise ValueError(f"option value must be 1..{OPTION_VALUE_MAX} characters, got {len(value)}")
+    return {"text": plain_text(text, OPTION_TEXT_MAX), "value": value}
+
+
+def input_block(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    dispatch_action: bool = False,
+) -> Block:
+    """An input block around `element`; label and hint shortened to Slack's 2000 characters."""
+    _check_id("block_id", block_id, BLOCK_ID_MAX)
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain_text(label, INPUT_LABEL_MAX),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain_text(hint, INPUT_HINT_MAX)
+    if dispatch_action:
+        block["dispatch_action"] = True
+    return block
 
 
 def actions(buttons: Sequence[dict[str, Any]], block_id: str | None = None) -> list[Block]:

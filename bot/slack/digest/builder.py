@@ -2,8 +2,9 @@
 
 Pure: no Slack client, no I/O. Every name, label and section title comes from user data and is escaped.
 The message is bounded by construction: at most MAX_ALERT_LINES annotator lines within ALERT_CHARS
-(then a count of the rest, pointing at the report), three confusions and at most MAX_SECTIONS section buttons, whatever the
-digest holds, and every text goes through the kit's limit-aware helpers.
+(then a count of the rest, pointing at the report), three confusions, at most MAX_SECTIONS section
+buttons and MAX_FLAG_SPOTS flag hot spots, whatever the digest holds, and every text goes through the
+kit's limit-aware helpers.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack.blocks import kit
+from bot.slack.blocks.flag_figures import figures_text, spot_button, spot_text
 from bot.slack.blocks.kit import Block
 from bot.slack.blocks.mrkdwn import escape
 from bot.slack.guide.builder import GUIDE_SHOW_SECTION, section_ref
@@ -27,6 +29,9 @@ MAX_CONFUSIONS = 3
 MAX_SECTIONS = 5
 MAX_SPAN_TASKS = 3
 MAX_LEFT_OUT = 3
+MAX_FLAG_SPOTS = 3
+FLAG_CHARS = 1800  # the flags part's share of kit.MESSAGE_CHARS_MAX beside the worst of the rest
+FLAG_MORE_CHARS = 120  # kept for the line that points at the report
 BAND_EMOJI = {"reliable": ":large_green_circle:", "tentative": ":large_yellow_circle:", "low": ":red_circle:"}
 
 
@@ -152,7 +157,7 @@ def digest_blocks(
         lines = "\n".join(
             f"• *{escape(c['label_a'])}* ↔ *{escape(c['label_b'])}*"
             + (f" ({escape(c['task'])})" if multi else "")
-            + f": {num(c['observed'], 0)} pairings ({num(c['expected'], 0)} expected by chance)"
+            + f": {num(c['observed'], 1)} pairings ({num(c['expected'], 1)} expected from label frequencies)"
             for c in conf
         )
         blocks += kit.sections(f"*Top confusions*\n{lines}")
@@ -171,6 +176,7 @@ def digest_blocks(
             value = section_ref(s["slug"], s["version"] or "", s["anchor"])
             text = f"{kit.shorten(s['title'], 200)} — _{kit.shorten(s['why'], 200)}_"  # shorten escapes
             blocks.append(kit.section(text, accessory=kit.button("Show section", GUIDE_SHOW_SECTION, value)))
+    blocks += flags_blocks(d.get("flags"))
     if report_url:
         blocks += kit.actions(
             [kit.button("Open full report", DIGEST_OPEN_REPORT, None, "primary", report_url)]
@@ -178,4 +184,22 @@ def digest_blocks(
     else:
         hint = report_hint or f"annobot digest --project {d['project']} --format html --save"
         blocks.append(kit.context([f"Full report: `{kit.shorten(hint, 500)}`"]))
+    return blocks
+
+
+def flags_blocks(f: dict[str, Any] | None) -> list[Block]:
+    """The `flags` section: the window's figures and up to MAX_FLAG_SPOTS hot spots (Show section
+    buttons) within FLAG_CHARS, so the rest of the message keeps its budget; the rest is in the report."""
+    if f is None:  # no flags at all: nothing to say in the morning message (the report says why)
+        return []
+    blocks = [kit.section(f"*:triangular_flag_on_post: Flags*\n{figures_text(f)}")]
+    used = kit.message_size(blocks)
+    spots = f["hot_spots"][:MAX_FLAG_SPOTS]
+    for i, spot in enumerate(spots, start=1):
+        block = kit.section(spot_text(i, spot, compact=True), accessory=spot_button(spot))
+        if used + kit.message_size([block]) > FLAG_CHARS - FLAG_MORE_CHARS:
+            blocks.append(kit.context([f"_…{len(spots) - i + 1} more hot spot(s) in the full report_"]))
+            break
+        blocks.append(block)
+        used += kit.message_size([block])
     return blocks

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from bot.slack.blocks import kit
+from bot.slack.blocks.flag_link import flag_button
 from bot.slack.blocks.kit import Block
 from bot.slack.blocks.mrkdwn import code_safe, escape, markdown_to_mrkdwn, snippet_to_mrkdwn
 from bot.slack.blocks.section_link import GUIDE_SHARE_SECTION, GUIDE_SHOW_SECTION, section_ref
@@ -85,6 +86,8 @@ def _hit_blocks(hit: SearchHit, tree_id: str | None = None) -> list[Block]:
         [
             kit.button("Show section", GUIDE_SHOW_SECTION, ref),
             kit.button("Share in channel", GUIDE_SHARE_SECTION, ref),
+            # The answer does not settle it: file a disagreement about this section.
+            flag_button(hit.guideline, hit.version, hit.anchor),
             # A decision tree of the same version cites this section: walk it.
             *([walk_button(hit.guideline, hit.version, tree_id)] if tree_id else []),
         ]
