@@ -1,6 +1,6 @@
 """Rule-level sweep behind the drift rule: Page's CUSUM (and rivals) on daily gold and consensus counts.
 
-Usage: nice .venv/bin/python bench/alerts_sweep.py [--seeds 300] [--only NAME]
+Usage: nice .venv/bin/python bench/alerts_sweep.py [--seeds 300] [--base-seed 0] [--only sum,gold] [--grid sum:0.15:6.25:2,...]
 Fast stand-in for bench/alerts.py when choosing a rule (seconds, not minutes), same team model: 12
 annotators, 40 gold items a day at 90% (errors Binomial(40, 0.1)) and 80 shared items a day, each labelled
 by three annotators drawn at random (about 20 per annotator; errors uniform among the four wrong labels of
@@ -12,9 +12,13 @@ with the real `binomial_llr` / `page_cusum` of reports/metrics/drift.py. Drop: a
 digest day 30. No weak-annotator test: bench/alerts.py has it.
 
 Rules (per annotator, alarm on the digest's own day):
-- gold: the CUSUM on gold alone (the rule before; also what an annotator without consensus data gets).
+- gold: the CUSUM on gold alone (the rule before at shift 0.2, h = 5; at the chosen constants, what an
+  annotator without consensus data gets).
 - sum: one CUSUM over the sum of the gold and the consensus log-likelihood ratios, each source against its
-  own centre p0 and p0 + shift (the chosen rule).
+  own centre p0 and p0 + shift (the chosen rule, at shift 0.15, h = 6.25: `reports.metrics.drift`).
+- sum+: as sum, but a lead-in day resets the sum only where that day's own digest (its own centre and
+  lead-in, one level deep) alarmed, so an alarm the earlier digest did not show is not lost.
+- sum-noreset, gold-noreset: no reset inside the lead-in days; alarm when the digest day's sum is above h.
 - pooled: one binomial CUSUM over gold and consensus counts pooled, centre from the pooled baseline.
 - either: two CUSUMs, gold and consensus, each at h; alarm when either fires (Bonferroni-style union).
 - sr: Shiryaev-Roberts (the Bayesian change-point statistic under a flat prior on the change day) over the
@@ -151,6 +155,8 @@ def run(c: dict[str, np.ndarray], rule: str, shift: float, h: float, lead: int, 
 
 
 SETTINGS = [
+    ("sum", 0.15, 6.25, 2),
+    ("gold", 0.15, 6.25, 2),
     ("gold", 0.2, 4.0, 2),
     ("gold", 0.2, 5.0, 2),
     ("sum", 0.2, 5.0, 2),
