@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
 from reports.flags.taxonomy import DEFAULT_FLAG_REASONS, FlagReason, reason_problem
+from reports.schedule.errors import ScheduleError
+from reports.schedule.model import KEYS as DIGEST_KEYS
+from reports.schedule.model import Schedule, schedule_from_mapping
 
 DEFAULT_DATABASE_URL = "sqlite:///annobot.db"
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
@@ -32,6 +35,8 @@ _KNOWN: dict[str, set[str]] = {
         "managers",
         "flag_reasons",
     },
+    # Scheduled digests (issue 14): validated by reports/schedule/model.py.
+    "digests": set(DIGEST_KEYS),
 }
 # The keys of one entry of a project's `flag_reasons` (an array of tables inside [[projects]]).
 _REASON_KEYS = {"id", "label", "weight"}
@@ -97,6 +102,8 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     reports: ReportsConfig = field(default_factory=ReportsConfig)
     projects: tuple[ProjectConfig, ...] = ()
+    # [[digests]]: when each digest is posted where (reports/schedule/); read-only from Slack.
+    digests: tuple[Schedule, ...] = ()
     source: Path | None = None
 
 
@@ -184,6 +191,21 @@ def _flag_reasons(value: Any, name: str, where: str) -> tuple[FlagReason, ...]:
         key, rest = problem.split(" ", 1) if problem.startswith("[") else ("", problem)
         raise ConfigError(f"{where}: '{name}{key}' {rest}")
     return tuple(reasons)
+
+
+def _digests(value: Any, default_timezone: str, where: str) -> tuple[Schedule, ...]:
+    """The [[digests]] tables: each a valid schedule (errors name `digests[i].key`), names unique."""
+    schedules: list[Schedule] = []
+    for i, entry in enumerate(_typed(value, list, "digests", where)):
+        _typed(entry, dict, f"digests[{i}]", where)
+        try:
+            schedule = schedule_from_mapping(entry, default_timezone)
+        except ScheduleError as exc:
+            raise ConfigError(f"{where}: 'digests[{i}].{exc.key}' {exc.message}") from None
+        if any(s.name == schedule.name for s in schedules):
+            raise ConfigError(f"{where}: 'digests[{i}].name' {schedule.name!r} is used by another digest")
+        schedules.append(schedule)
+    return tuple(schedules)
 
 
 def _sqlite_relative_to(url: str, base: Path) -> str:
@@ -299,5 +321,6 @@ def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = 
         server=server,
         reports=reports,
         projects=tuple(projects),
+        digests=_digests(data.get("digests", []), reports.timezone, where),
         source=source,
     )

@@ -49,25 +49,11 @@ from reports.flags.input import (
 if TYPE_CHECKING:
     import pandas as pd
 
+
 # Attempts at finding or opening the item's open case when cases keep being resolved under us.
 OPEN_ATTEMPTS = 5
 # Case ids per IN (...) list when reading the flags, events and decisions of many cases.
 _IN_CHUNK = 500
-FRAME_COLUMNS = (
-    "flag_id",
-    "case_id",
-    "project",
-    "item_id",
-    "reason",
-    "slug",
-    "version",
-    "anchor",
-    "filed_by",
-    "filed_at",
-    "case_status",
-    "resolved_at",
-    "outcome",
-)
 
 
 class AlreadyAdjudicated(ConflictError):
@@ -556,13 +542,15 @@ def adjudicated_labels(session: Session, project: str | None = None) -> list[Adj
 def flags_frame(
     session: Session, project: str | None, since: datetime | None = None, until: datetime | None = None
 ) -> pd.DataFrame:
-    """The project's flags filed in [since, until) with their case's state, one row each (FRAME_COLUMNS).
+    """The project's flags filed in [since, until) with their case's state, one row each (frame.COLUMNS).
 
     `project` None reads every project's flags (case ids are unique across projects).
 
     filed_at and resolved_at are UTC-aware (resolved_at NaT while open); outcome is None until decided.
     """
     import pandas as pd
+
+    from reports.flags.frame import COLUMNS  # the hot-spot ranking's contract; imports pandas, so here
 
     stmt = (
         select(
@@ -591,7 +579,7 @@ def flags_frame(
     if until is not None:
         stmt = stmt.where(Flag.filed_at < _utc(until))
     rows = [tuple(r) for r in session.execute(stmt)]
-    frame = pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
+    frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
     frame["flag_id"] = frame["flag_id"].astype("int64")
     frame["case_id"] = frame["case_id"].astype("int64")
     for col in ("filed_at", "resolved_at"):

@@ -8,6 +8,7 @@ from bot.store.models import (
     flags,  # noqa: F401  (flag_cases, flags, flag_events, flag_decisions)
     guidelines,  # noqa: F401  (guidelines, versions, files, sections, search words)
     items,  # noqa: F401  (items: display data)
+    schedules,  # noqa: F401  (digest_runs)
     slack,  # noqa: F401  (slack_events, slack_requests, lookups)
     tree_walks,  # noqa: F401  (tree_steps, tree_shares)
     trees,  # noqa: F401  (decision_trees, decision_tree_anchors)

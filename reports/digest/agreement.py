@@ -84,6 +84,7 @@ def task_agreement(part: TaskSlice, day_index: pd.Index, n_boot: int) -> Agreeme
         choices=info.choices if info is not None else spec.labels,
         per_label=_per_label(part) if multi else [],
         retired_labels=[r.to_json() for r in info.retired] if info is not None else [],
+        scale_note=info.level_note if info is not None else None,
     )
     return AgreementPart(agreement, _pairs(part.task, pw), _confusions(part, n_boot))
 

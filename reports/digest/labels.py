@@ -48,6 +48,7 @@ class TaskLabels:
     choices: tuple[str, ...]  # the single labels (for a multi-choice task: the choices of its sets)
     multi_choice: bool
     retired: tuple[RetiredLabel, ...] = field(default=())
+    level_note: str | None = None  # why agreement is at another level than the guideline's scale
 
 
 def _number(text: str) -> float | None:
@@ -198,8 +199,21 @@ def prepare_labels(
             if lab not in latest
         )
         scale = "masi" if multi else spec.scale
+        note = None
+        words = [c for c in categories if _number(c) is None]
+        if scale == "interval" and words:
+            # Labels of an earlier, non-numeric version (the scale changed): no distance between a word and
+            # a number exists, so the task is compared at the nominal level, and the digest says so.
+            scale = "nominal"
+            shown = ", ".join(f'"{w}"' for w in words[:5]) + (
+                f" and {len(words) - 5} more" if len(words) > 5 else ""
+            )
+            note = (
+                f"labels {shown} (of an earlier version) are not numbers, so interval distances are undefined: "
+                "agreement is computed at the nominal level"
+            )
         effective = replace(spec, labels=categories, scale=scale)  # type: ignore[arg-type]
-        out[task] = TaskLabels(effective, spec.scale, choices, multi, retired)
+        out[task] = TaskLabels(effective, spec.scale, choices, multi, retired, note)
     return frames, gold, out
 
 

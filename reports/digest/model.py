@@ -81,6 +81,7 @@ class TaskAgreement:
     per_label: list[dict[str, Any]] = field(default_factory=list)  # multi-choice: binary alpha per choice
     retired_labels: list[dict[str, Any]] = field(default_factory=list)  # {label, removed_in, annotations}
     spans: dict[str, Any] | None = None  # a span task's agreement (reports.metrics.spans); None otherwise
+    scale_note: str | None = None  # why alpha_distance differs from the guideline's scale, if it does
 
     def to_json(self) -> dict[str, Any]:
         """Numbers, or null with the reason in `reasons`; raw agreement and alpha's interval beside."""
@@ -106,6 +107,7 @@ class TaskAgreement:
             "choices": list(self.choices or self.labels),
             "per_label": self.per_label,
             "retired_labels": self.retired_labels,
+            "scale_note": self.scale_note,
             "span_task": self.spans is not None,
             "spans": self.spans,
         }

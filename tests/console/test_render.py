@@ -92,11 +92,11 @@ def test_buttons_become_numbered_choices_in_order() -> None:
     hits = [_hit("sarcasm", "Sarcasm and irony"), _hit("emoji", "Emoji & emoticons")]
     blocks = search_results_blocks("sarcasm", hits, pinned=None, total=2)
     out = _plain(renderer.message({"blocks": blocks}))
-    assert "[1] Show section  [2] Share in channel" in out
-    assert "[3] Show section  [4] Share in channel" in out
+    assert "[1] Show section  [2] Share in channel  [3] Flag" in out
+    assert "[4] Show section  [5] Share in channel  [6] Flag" in out
     assert "Emoji & emoticons" in out and "&amp;" not in out
-    assert out.index("Sarcasm and irony") < out.index("[1]") < out.index("Emoji") < out.index("[3]")
-    first, second, third, _ = renderer.choices
+    assert out.index("Sarcasm and irony") < out.index("[1]") < out.index("Emoji") < out.index("[4]")
+    first, second, _, third, _, _ = renderer.choices
     assert (first.action_id, first.value) == (
         GUIDE_SHOW_SECTION,
         section_ref("product-sentiment", "1.1.0", "sarcasm"),

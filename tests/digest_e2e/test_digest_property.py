@@ -35,17 +35,26 @@ EXAMPLES = int(os.environ.get("ANNOBOT_DIGEST_EXAMPLES", "13"))  # per backend
 @st.composite
 def projects(draw: st.DrawFn) -> dict[str, Any]:
     """A guideline (one or two versions) and the CSV rows imported under each version."""
-    scale = draw(st.sampled_from(["nominal", "ordinal", "interval"]))
-    if scale == "interval":
-        pool = ["1", "2", "3", "4", "5", "0.5", "-1", "10"]
-    else:
-        pool = ["A", "B", "C", "D", "x y", "Ünï"]
-    labels_v1 = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=4, unique=True))
+
+    def pool(scale: str) -> list[str]:
+        return (
+            ["1", "2", "3", "4", "5", "0.5", "-1", "10"]
+            if scale == "interval"
+            else ["A", "B", "C", "x y", "Ünï", "2"]
+        )
+
+    scales = ["nominal", "ordinal", "interval"]
+    scale = draw(st.sampled_from(scales))
+    labels_v1 = draw(st.lists(st.sampled_from(pool(scale)), min_size=1, max_size=4, unique=True))
     two_versions = draw(st.booleans())
+    # The second version may change the scale too (nominal words, then interval numbers, ...).
+    scale_v2 = draw(st.sampled_from([scale, *scales])) if two_versions else scale
     labels_v2 = (
-        draw(st.lists(st.sampled_from(pool), min_size=1, max_size=4, unique=True)) if two_versions else None
+        draw(st.lists(st.sampled_from(pool(scale_v2)), min_size=1, max_size=4, unique=True))
+        if two_versions
+        else None
     )
-    multi = scale != "interval" and draw(st.booleans())
+    multi = "interval" not in (scale, scale_v2) and draw(st.booleans())
     n_items = draw(st.integers(1, 25))
     annotators = [f"ann-{k}" for k in range(draw(st.integers(1, 4)))]
     tasks = draw(st.sampled_from([["default"], ["t1", "t2"], [""]]))
@@ -54,7 +63,7 @@ def projects(draw: st.DrawFn) -> dict[str, Any]:
     spans = draw(st.sampled_from(["none", "all", "some"]))
     has["spans"] = spans != "none"
 
-    def label(labels: list[str]) -> str:
+    def label(labels: list[str], scale: str) -> str:
         if multi and len(labels) > 1 and draw(st.booleans()):
             return "|".join(draw(st.lists(st.sampled_from(labels), min_size=2, max_size=3)))
         lab = draw(st.sampled_from(labels))
@@ -71,7 +80,7 @@ def projects(draw: st.DrawFn) -> dict[str, Any]:
         start = draw(st.integers(0, 20))
         return {"span_start": str(start), "span_end": str(start + draw(st.integers(0, 8)))}
 
-    def rows(labels: list[str], offset: int) -> list[dict[str, str]]:
+    def rows(labels: list[str], offset: int, scale: str) -> list[dict[str, str]]:
         out = []
         for i in range(n_items):
             for a in annotators:
@@ -82,7 +91,7 @@ def projects(draw: st.DrawFn) -> dict[str, Any]:
                         {
                             "item_id": f"it{i}",
                             "annotator": a,
-                            "label": label(labels),
+                            "label": label(labels, scale),
                             "task": tasks[i % len(tasks)],
                             "created_at": (T0 + timedelta(hours=offset + i)).isoformat(),
                             "duration_s": draw(st.sampled_from(["", "0", "12.5"])),
@@ -92,11 +101,11 @@ def projects(draw: st.DrawFn) -> dict[str, Any]:
                     )
         return out or [{"item_id": "it0", "annotator": annotators[0], "label": labels[0], "task": tasks[0]}]
 
-    batches = [("1.0.0", labels_v1, rows(labels_v1, 0))]
+    batches = [("1.0.0", labels_v1, rows(labels_v1, 0, scale), scale)]
     if labels_v2 is not None:
-        batches.append(("1.1.0", labels_v2, rows(labels_v2, 200)))
+        batches.append(("1.1.0", labels_v2, rows(labels_v2, 200, scale_v2), scale_v2))
     gold = draw(st.sampled_from(["none", "some", "all"]))
-    return {"scale": scale, "batches": batches, "has": has, "gold": gold}
+    return {"scale": scale_v2, "batches": batches, "has": has, "gold": gold}
 
 
 def _ok(db_url: str, *args: str) -> str:
@@ -174,8 +183,8 @@ def test_any_accepted_import_digests(
         + (["span_start", "span_end"] if has["spans"] else [])
     )
     gold_rows: dict[tuple[str, str], str] = {}
-    for k, (version, labels, rows) in enumerate(project["batches"]):
-        folder = guideline(tmp_path, "g", version, labels, project["scale"], name=f"g-{version}-{k}")
+    for k, (version, labels, rows, scale) in enumerate(project["batches"]):
+        folder = guideline(tmp_path, "g", version, labels, scale, name=f"g-{version}-{k}")
         _ok(db_url, "guidelines", "publish", str(folder))
         if k == 0:
             _ok(db_url, "projects", "add", "p", "--guideline", "g")

@@ -172,6 +172,35 @@ def test_label_retired_in_a_later_version(db_url: str, tmp_path: Path) -> None:
     assert task["agreement"]["pairable"] == 40
 
 
+def test_a_scale_changed_from_words_to_numbers_is_compared_at_the_nominal_level(
+    db_url: str, tmp_path: Path
+) -> None:
+    # 1.0.0 rated in words on a nominal scale, 1.1.0 in numbers on an interval scale: a word and a number
+    # have no interval distance, so the task is compared at the nominal level and the digest says why.
+    _setup(db_url, tmp_path, ["low", "high"])
+    rng = random.Random(7)
+    rows = [
+        [f"it{i:02d}", a, rng.choice(["low", "high"]), _ts(i)] for i in range(30) for a in ("ann-1", "ann-2")
+    ]
+    write_csv(tmp_path / "a.csv", HEADER, rows)
+    ok(db_url, "import", "annotations", str(tmp_path / "a.csv"), "--project", "p")
+    ok(db_url, "guidelines", "publish", str(guideline(tmp_path, "g", "1.1.0", ["1", "2", "3"], "interval")))
+    later = [
+        [f"new{i:02d}", a, rng.choice("123"), _ts(100 + i)] for i in range(30) for a in ("ann-1", "ann-2")
+    ]
+    write_csv(tmp_path / "b.csv", HEADER, later)
+    ok(db_url, "import", "annotations", str(tmp_path / "b.csv"), "--project", "p")
+
+    digest = digest_json(db_url, "p")
+    (task,) = digest["tasks"]
+    assert task["scale"] == "interval" and task["agreement"]["alpha_distance"] == "nominal"
+    assert '"low"' in task["scale_note"] and "nominal level" in task["scale_note"]
+    data = [(a, item, label) for item, a, label, _ in rows + later]
+    assert task["agreement"]["krippendorff_alpha"] == pytest.approx(
+        AnnotationTask(data=data).alpha(), abs=1e-9
+    )
+
+
 def test_retired_ordinal_label_keeps_latest_order(db_url: str, tmp_path: Path) -> None:
     _setup(db_url, tmp_path, ["low", "mid", "high", "extreme"], "ordinal")
     rows = [

@@ -16,6 +16,7 @@ from bot.store import flags as store
 from bot.store.db import make_engine, session_scope
 from bot.store.models.annotations import Gold, GoldHistory
 from bot.store.models.flags import Flag, FlagCase
+from reports.flags.frame import COLUMNS
 from reports.flags.input import Decision, OtherLabel
 from tests.conftest import row_counts
 from tests.flags.conftest import flag_input
@@ -282,7 +283,7 @@ def test_flags_frame_columns_types_and_window(engine: Engine) -> None:
         frame = store.flags_frame(session, "reviews", T0, T0 + timedelta(days=1))
         everything = store.flags_frame(session, "reviews", None, None)
         empty = store.flags_frame(session, "nobody", T0, T0 + timedelta(days=1))
-    assert list(frame.columns) == list(store.FRAME_COLUMNS)
+    assert list(frame.columns) == list(COLUMNS)
     assert list(frame.columns) == [
         "flag_id",
         "case_id",
@@ -309,7 +310,7 @@ def test_flags_frame_columns_types_and_window(engine: Engine) -> None:
     assert frame[["slug", "version", "reason"]].iloc[0].tolist() == ["mini", "1.0.0", "guideline_unclear"]
     last = everything.iloc[-1]
     assert last["case_status"] == "open" and pd.isna(last["resolved_at"]) and last["outcome"] is None
-    assert list(empty.columns) == list(store.FRAME_COLUMNS) and empty.empty
+    assert list(empty.columns) == list(COLUMNS) and empty.empty
     assert str(empty["filed_at"].dtype) == "datetime64[ns, UTC]"
 
 
