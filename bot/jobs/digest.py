@@ -22,6 +22,7 @@ from bot.jobs.flag_figures import Taxonomy, read_figures, taxonomy
 from bot.slack.digest.builder import digest_message
 from bot.store.db import session_scope
 from bot.store.digest_reads import digest_inputs
+from bot.store.items import text_lengths
 from bot.store.projects import get_project
 from bot.store.tree_walks import walk_steps
 from bot.store.trees import list_trees
@@ -102,6 +103,7 @@ def compute_digest(
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     with session_scope(engine) as session:
         inputs = digest_inputs(session, project, start, end, tz)
+        lengths = _span_item_lengths(session, project, inputs.annotations)
         trees = _trees_section(session, project, start, end)
         flags = _flags_section(session, project, start, end, moment, flag_taxonomy or taxonomy(None))
     if inputs.annotations.empty:
@@ -118,7 +120,16 @@ def compute_digest(
         tz=tz,
         sections=[trees, flags],
         settings=settings,
+        item_lengths=lengths,
     )
+
+
+def _span_item_lengths(session: Session, project: str, annotations: Any) -> dict[str, int] | None:
+    """Text lengths of the window's span items (alpha over character positions), None without spans."""
+    if "span_start" not in annotations.columns or not annotations["span_start"].notna().any():
+        return None
+    items = annotations.loc[annotations["span_start"].notna(), "item"].astype(str).unique().tolist()
+    return text_lengths(session, project, items)
 
 
 def _trees_section(session: Session, project: str, start: datetime | None, end: datetime | None) -> Section:

@@ -95,6 +95,22 @@ def get_items(session: Session, project: str, item_ids: Sequence[str]) -> dict[s
     return out
 
 
+def text_lengths(session: Session, project: str, item_ids: Sequence[str]) -> dict[str, int]:
+    """Characters of each item's display text, for the items that have one (span alpha over positions)."""
+    out: dict[str, int] = {}
+    wanted = list(dict.fromkeys(item_ids))
+    for start in range(0, len(wanted), READ_CHUNK):
+        ids = wanted[start : start + READ_CHUNK]
+        rows = session.execute(
+            select(Item.item, Item.text).where(
+                Item.project == project, Item.item.in_(ids), Item.text.is_not(None)
+            )
+        )
+        # Counted in Python: the span offsets are Python string indices (code points) on both backends.
+        out.update({item: len(text_) for item, text_ in rows})
+    return out
+
+
 def _read_chunk(session: Session, project: str, ids: list[str]) -> dict[str, ItemRecord]:
     shown = {
         r.item: r

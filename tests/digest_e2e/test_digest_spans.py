@@ -148,3 +148,20 @@ def test_span_digest_renders_in_every_format(db_url: str, tmp_path: Path) -> Non
     assert "<h3>Span agreement</h3>" in html and "0.882" in html
     blocks = ok(db_url, "digest", "--project", "p", "--all", "--format", "blocks")
     assert "*Span agreement* (ner) overlap F1 0.882 · exact F1 0.588 · 24 item pairs" in blocks
+
+
+def test_alpha_over_positions_when_the_items_text_is_imported(db_url: str, tmp_path: Path) -> None:
+    # The items' text (a `text` column) gives their length, so alpha over character positions is computed;
+    # the oracle is NLTK's alpha over the same positions (each position: the label covering it, else "O").
+    from tests.reports.test_metrics_spans import _nltk_position_alpha
+
+    _setup(db_url, tmp_path)
+    rows = _known_rows()
+    texts = {f"doc{i:02d}": ("The parties agree & sign. " * 2)[: 26 + i % 5] for i in range(24)}
+    write_csv(tmp_path / "a.csv", [*HEADER, "text"], [[*r, texts[str(r[0])]] for r in rows])
+    ok(db_url, "import", "annotations", str(tmp_path / "a.csv"), "--project", "p")
+    (task,) = digest_json(db_url, "p")["tasks"]
+    position = task["spans"]["position_alpha"]
+    lengths = {item: len(t) for item, t in texts.items()}
+    oracle = _nltk_position_alpha([(str(i), str(a), str(lab), s, e) for i, a, lab, s, e, *_ in rows], lengths)
+    assert position["alpha"] == pytest.approx(oracle, abs=1e-9), position
