@@ -82,7 +82,12 @@ class DigestScheduler:
         )
         scheduler.start()
         self._scheduler = scheduler
-        log.info("digest scheduler %s: %d schedule(s), a tick every %s", self.replica, len(self.config.digests), self.interval)
+        log.info(
+            "digest scheduler %s: %d schedule(s), a tick every %s",
+            self.replica,
+            len(self.config.digests),
+            self.interval,
+        )
         return self
 
     def stop(self) -> None:

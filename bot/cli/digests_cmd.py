@@ -18,7 +18,17 @@ from bot.cli.output import emit_json
 from bot.cli.state import CliState
 from bot.store.schedules import Run, list_runs
 
-HEADER = ("due (UTC)", "schedule", "status", "late", "claimed by", "attempts", "posted at", "message", "reason")
+HEADER = (
+    "due (UTC)",
+    "schedule",
+    "status",
+    "late",
+    "claimed by",
+    "attempts",
+    "posted at",
+    "message",
+    "reason",
+)
 
 
 @click.group()

@@ -92,19 +92,37 @@ def tick(engine: Engine, config: Config, client: WebClient, now: datetime, repli
             if decision.action is Action.SKIP:
                 _skip(engine, schedule, key, decision.due, now, decision.reason or "skipped", result)
             else:
-                _run(engine, config, client, schedule, key, decision.due, now, replica_id, result,
-                     late=decision.action is Action.POST_LATE)
+                _run(
+                    engine,
+                    config,
+                    client,
+                    schedule,
+                    key,
+                    decision.due,
+                    now,
+                    replica_id,
+                    result,
+                    late=decision.action is Action.POST_LATE,
+                )
         for due in dues:
             run = recorded.get(keys[due])
             # An earlier failure (or a replica that died holding the claim): claim() decides whether
             # its lease has run out and attempts remain.
             if run is not None and run.status in ("failed", "claimed") and run.message_ts is None:
-                _run(engine, config, client, schedule, run.run_key, due, now, replica_id, result, late=run.late)
+                _run(
+                    engine, config, client, schedule, run.run_key, due, now, replica_id, result, late=run.late
+                )
     return result
 
 
 def _skip(
-    engine: Engine, schedule: Schedule, key: str, due: datetime, now: datetime, reason: str, result: TickResult
+    engine: Engine,
+    schedule: Schedule,
+    key: str,
+    due: datetime,
+    now: datetime,
+    reason: str,
+    result: TickResult,
 ) -> None:
     with session_scope(engine) as session:
         if store.mark_skipped(session, key, schedule=schedule.name, due=due, now=now, reason=reason):
@@ -131,10 +149,19 @@ def _run(
         return
     with session_scope(engine) as session:
         claimed = store.claim(
-            session, key, replica_id, now, LEASE, schedule=schedule.name, due=due, late=late,
+            session,
+            key,
+            replica_id,
+            now,
+            LEASE,
+            schedule=schedule.name,
+            due=due,
+            late=late,
             max_attempts=MAX_ATTEMPTS,
         )
-        previous = _previous_posted_due(session, schedule, due) if claimed and schedule.window.since_last else None
+        previous = (
+            _previous_posted_due(session, schedule, due) if claimed and schedule.window.since_last else None
+        )
     if claimed is None:
         return  # another replica holds or finished it, or no attempts are left
     try:
@@ -172,15 +199,23 @@ def _deliver(
 ) -> tuple[str, str]:
     """Post each project's digest (or the empty-window line) to each channel; the first (channel, ts)."""
     start = window_start(schedule, due, previous)
-    settings = Settings(min_pairable=config.reports.min_pairable, ordinal_weights=config.reports.ordinal_weights)
+    settings = Settings(
+        min_pairable=config.reports.min_pairable, ordinal_weights=config.reports.ordinal_weights
+    )
     first: tuple[str, str] | None = None
     for project in schedule.projects:
         digest: dict[str, Any] | None
         try:
             digest = as_json(
                 compute_digest(
-                    engine, project, start, due, tz=schedule.timezone, now=now,
-                    flag_taxonomy=project_taxonomy(config, project), settings=settings,
+                    engine,
+                    project,
+                    start,
+                    due,
+                    tz=schedule.timezone,
+                    now=now,
+                    flag_taxonomy=project_taxonomy(config, project),
+                    settings=settings,
                 )
             )
             message = json.loads(render(digest, "blocks"))
@@ -201,7 +236,9 @@ def _post(client: WebClient, channel: str, message: dict[str, Any]) -> str:
         resp = client.chat_postMessage(channel=channel, text=message["text"], blocks=message["blocks"])
     except SlackApiError as exc:
         status = exc.response.status_code
-        raise DeliveryError(f"chat.postMessage to {channel}: HTTP {status}, {exc.response.get('error')}") from exc
+        raise DeliveryError(
+            f"chat.postMessage to {channel}: HTTP {status}, {exc.response.get('error')}"
+        ) from exc
     except (SlackClientError, OSError) as exc:
         raise DeliveryError(f"chat.postMessage to {channel}: {type(exc).__name__}: {exc}") from exc
     return str(resp["ts"])
@@ -222,8 +259,13 @@ def _attach(
         ]
     if schedule.html:
         html = render_html(digest, generated=now.astimezone(schedule.zone))
-        uploads.append({"content": html.encode("utf-8"), "filename": f"{digest['project']}-digest.html",
-                        "title": "Full report (HTML)"})
+        uploads.append(
+            {
+                "content": html.encode("utf-8"),
+                "filename": f"{digest['project']}-digest.html",
+                "title": "Full report (HTML)",
+            }
+        )
     if not uploads:
         return
     try:

@@ -21,7 +21,9 @@ ANNOTATORS = ["ann-1", "ann-2", "ann-3"]
 CHANNEL = "C0DIGEST1"
 
 
-def seed(db_url: str, folder: Path, first: datetime, items: int = 40, step: timedelta = timedelta(minutes=20)) -> None:
+def seed(
+    db_url: str, folder: Path, first: datetime, items: int = 40, step: timedelta = timedelta(minutes=20)
+) -> None:
     """Project `p` (guideline mini) with three annotators labelling `items` items from `first` on."""
     path = folder / "annotations.csv"
     with path.open("w", newline="", encoding="utf-8") as f:

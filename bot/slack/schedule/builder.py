@@ -15,6 +15,13 @@ PROJECT_MAX = 200  # a project name is shown shortened: the line stays one line
 def empty_window_message(project: str, since: datetime | None, timezone: str) -> dict[str, Any]:
     """chat.postMessage arguments for an empty window: "no annotations since …" (local time), not a digest."""
     name = kit.shorten(project, PROJECT_MAX)
-    when = "yet" if since is None else f"since {since.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M} ({timezone})"
+    when = (
+        "yet"
+        if since is None
+        else f"since {since.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M} ({timezone})"
+    )
     text = f"Quality digest for {name}: no annotations {when}."
-    return {"text": text, "blocks": [kit.section(f"*Quality digest for {escape(name)}*: no annotations {escape(when)}.")]}
+    return {
+        "text": text,
+        "blocks": [kit.section(f"*Quality digest for {escape(name)}*: no annotations {escape(when)}.")],
+    }
