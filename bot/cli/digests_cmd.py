@@ -16,7 +16,9 @@ import click
 from bot.cli import one_line
 from bot.cli.output import emit_json
 from bot.cli.state import CliState
+from bot.errors import InputError
 from bot.store.schedules import Run, list_runs
+from reports.schedule.model import NAME
 
 HEADER = (
     "due (UTC)",
@@ -61,6 +63,9 @@ def history(state: CliState, name: str | None, limit: int, as_json: bool) -> Non
 
     Example: annobot digests history --schedule morning --json
     """
+    if name is not None and not NAME.fullmatch(name):
+        # No schedule can have it (names are slugs); PostgreSQL would refuse a NUL in it besides.
+        raise InputError(f"--schedule: not a schedule name (a slug of a-z, 0-9, _ and -), got {name!r}")
     with state.session() as session:
         runs = list_runs(session, name, limit=limit)
     if as_json:

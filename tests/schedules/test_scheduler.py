@@ -7,11 +7,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from bot.fakeslack import FakeSlack
 from bot.scheduler import DigestScheduler, start_scheduler
+from reports.schedule.model import NAME
 from tests.schedules.delivery_support import client, config, history, schedule, seed
+from tests.support.guidelines import run_cli
 
 DUE = datetime(2027, 3, 22, 8, tzinfo=UTC)
 
@@ -56,3 +60,20 @@ def test_importing_the_scheduler_starts_nothing() -> None:
     code = "import bot.scheduler, bot.jobs.schedule, threading, sys; print(threading.active_count(), 'apscheduler.schedulers.background' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["1", "False"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(min_size=1, max_size=60).filter(lambda s: not s.startswith("-")))
+@example(name="a\x00b")
+@example(name="morning")
+@example(name="morning'; DROP TABLE digest_runs; --")
+def test_history_of_any_schedule_name_is_an_answer_not_an_error(
+    db_url: str, engine: Engine, name: str
+) -> None:
+    # --schedule is typed by a user: a slug is looked up (a bound parameter), anything else refused.
+    result = run_cli(db_url, "digests", "history", "--schedule", name)
+    if NAME.fullmatch(name):
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("no digest runs recorded")
+    else:
+        assert result.exit_code == 2 and "--schedule: not a schedule name" in result.output
