@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from bot.config import Config
 from bot.jobs.schedule import TickResult, tick
+from bot.jobs.workers import Workers
 
 log = logging.getLogger("annobot.scheduler")
 
@@ -49,19 +50,23 @@ class DigestScheduler:
         interval: timedelta = TICK_INTERVAL,
         clock: Clock = _utc_now,
         replica: str | None = None,
+        workers: Workers | None = None,
     ) -> None:
-        """Nothing runs until `start()`."""
+        """Nothing runs until `start()`; digests are computed through `workers` (inline without)."""
         if interval <= timedelta(0):
             raise ValueError(f"the tick interval must be positive, got {interval}")
         self.engine, self.config, self.client = engine, config, client
         self.interval, self.clock = interval, clock
         self.replica = replica or replica_id()
+        self.workers = workers
         self._scheduler: Any = None
 
     def tick_now(self) -> TickResult | None:
         """One tick at the clock's time; an error is logged (the next tick tries again), never raised."""
         try:
-            return tick(self.engine, self.config, self.client, self.clock(), self.replica)
+            return tick(
+                self.engine, self.config, self.client, self.clock(), self.replica, workers=self.workers
+            )
         except Exception:  # the scheduler thread must survive a bad tick; the traceback is logged
             log.exception("digest tick failed")
             return None
@@ -103,9 +108,13 @@ class DigestScheduler:
 
 
 def start_scheduler(
-    engine: Engine, config: Config, client: WebClient, interval: timedelta = TICK_INTERVAL
+    engine: Engine,
+    config: Config,
+    client: WebClient,
+    interval: timedelta = TICK_INTERVAL,
+    workers: Workers | None = None,
 ) -> DigestScheduler | None:
     """The started scheduler when the config has `[[digests]]`, else None (nothing to schedule)."""
     if not config.digests:
         return None
-    return DigestScheduler(engine, config, client, interval=interval).start()
+    return DigestScheduler(engine, config, client, interval=interval, workers=workers).start()

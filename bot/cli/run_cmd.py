@@ -52,8 +52,10 @@ def run(state: CliState, port: int | None, digest_tick: int) -> None:
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
         # Spawn the workers before the first request, so that no early answer waits for them.
         workers.start()
-        # The digest scheduler beside the Slack handler (its ticks run on its own thread).
-        scheduler = start_scheduler(engine, config, make_client(config), timedelta(seconds=digest_tick))
+        # The digest scheduler beside the Slack handler: ticks on its own thread, digests in the workers.
+        scheduler = start_scheduler(
+            engine, config, make_client(config), timedelta(seconds=digest_tick), workers
+        )
         if config.slack.app_token:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 

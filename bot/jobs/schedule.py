@@ -30,13 +30,13 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 
 from bot.config import Config
-from bot.jobs.digest import EmptyWindowError, compute_digest, render
+from bot.jobs.digest import DigestRequest, EmptyWindowError, digest_job, render
 from bot.jobs.flag_figures import project_taxonomy
+from bot.jobs.workers import InlineWorkers, Workers
 from bot.slack.schedule.builder import empty_window_message
 from bot.store import schedules as store
 from bot.store.db import session_scope
-from reports.digest import Settings
-from reports.render import as_json, render_html
+from reports.render import render_html
 from reports.render.charts import all_charts
 from reports.schedule.due import Action, catch_up, due_times, run_key, window_start
 from reports.schedule.model import LEADS_DM, Schedule
@@ -52,6 +52,7 @@ LEASE = timedelta(minutes=10)
 # Claims of one run in all (first post and retries at later ticks) before it stays failed.
 MAX_ATTEMPTS = 5
 REASON_MAX = 500
+METADATA_EVENT = "annobot_digest_run"
 
 
 def lookback(schedule: Schedule) -> timedelta:
@@ -72,109 +73,106 @@ class DeliveryError(Exception):
     """Slack refused or failed a post after the client's retries; the message is the run's reason."""
 
 
-def tick(engine: Engine, config: Config, client: WebClient, now: datetime, replica_id: str) -> TickResult:
-    """One pass over every configured schedule at `now` (aware) as replica `replica_id`."""
-    now = now.astimezone(UTC)
-    result = TickResult()
+@dataclass(frozen=True)
+class _Tick:
+    """What every step of one tick needs."""
+
+    engine: Engine
+    config: Config
+    client: WebClient
+    workers: Workers
+    now: datetime
+    replica: str
+    result: TickResult
+
+
+def tick(
+    engine: Engine,
+    config: Config,
+    client: WebClient,
+    now: datetime,
+    replica_id: str,
+    *,
+    workers: Workers | None = None,
+) -> TickResult:
+    """One pass over every configured schedule at `now` (aware) as replica `replica_id`.
+
+    The digests are computed through `workers` (`annobot run`'s worker processes, so a digest never
+    holds the GIL the acks need), inline without them.
+    """
+    t = _Tick(
+        engine,
+        config,
+        client,
+        workers or InlineWorkers(engine),
+        now.astimezone(UTC),
+        replica_id,
+        TickResult(),
+    )
     schedules = config.digests
     if not schedules:
-        return result
+        return t.result
     horizon = max(lookback(s) for s in schedules)
     with session_scope(engine) as session:
         # The one indexed query of a tick, whatever the number of schedules and past runs.
-        recorded = store.runs_due_between(session, now - horizon, now)
+        recorded = store.runs_due_between(session, t.now - horizon, t.now)
     for schedule in schedules:
-        dues = due_times(schedule, now - lookback(schedule), now)
+        dues = due_times(schedule, t.now - lookback(schedule), t.now)
         keys = {due: run_key(schedule, due) for due in dues}
         fresh = [due for due in dues if keys[due] not in recorded]
-        for decision in catch_up(schedule, fresh, now):
+        for decision in catch_up(schedule, fresh, t.now):
             key = keys[decision.due]
             if decision.action is Action.SKIP:
-                _skip(engine, schedule, key, decision.due, now, decision.reason or "skipped", result)
+                _skip(t, schedule, key, decision.due, decision.reason or "skipped")
             else:
-                _run(
-                    engine,
-                    config,
-                    client,
-                    schedule,
-                    key,
-                    decision.due,
-                    now,
-                    replica_id,
-                    result,
-                    late=decision.action is Action.POST_LATE,
-                )
+                _run(t, schedule, key, decision.due, late=decision.action is Action.POST_LATE)
         for due in dues:
             run = recorded.get(keys[due])
             # An earlier failure (or a replica that died holding the claim): claim() decides whether
             # its lease has run out and attempts remain.
             if run is not None and run.status in ("failed", "claimed") and run.message_ts is None:
-                _run(
-                    engine, config, client, schedule, run.run_key, due, now, replica_id, result, late=run.late
-                )
-    return result
+                _run(t, schedule, run.run_key, due, late=run.late)
+    return t.result
 
 
-def _skip(
-    engine: Engine,
-    schedule: Schedule,
-    key: str,
-    due: datetime,
-    now: datetime,
-    reason: str,
-    result: TickResult,
-) -> None:
-    with session_scope(engine) as session:
-        if store.mark_skipped(session, key, schedule=schedule.name, due=due, now=now, reason=reason):
-            result.skipped.append(key)
+def _skip(t: _Tick, schedule: Schedule, key: str, due: datetime, reason: str) -> None:
+    with session_scope(t.engine) as session:
+        if store.mark_skipped(session, key, schedule=schedule.name, due=due, now=t.now, reason=reason):
+            t.result.skipped.append(key)
 
 
-def _run(
-    engine: Engine,
-    config: Config,
-    client: WebClient,
-    schedule: Schedule,
-    key: str,
-    due: datetime,
-    now: datetime,
-    replica_id: str,
-    result: TickResult,
-    *,
-    late: bool,
-) -> None:
-    channels = [t for t in schedule.targets if t != LEADS_DM]
+def _run(t: _Tick, schedule: Schedule, key: str, due: datetime, *, late: bool) -> None:
+    channels = [target for target in schedule.targets if target != LEADS_DM]
     if not channels:
-        reason = "only the leads-dm target, whose delivery is not built yet"
-        _skip(engine, schedule, key, due, now, reason, result)
+        _skip(t, schedule, key, due, "only the leads-dm target, whose delivery is not built yet")
         return
-    with session_scope(engine) as session:
+    with session_scope(t.engine) as session:
         claimed = store.claim(
             session,
             key,
-            replica_id,
-            now,
+            t.replica,
+            t.now,
             LEASE,
             schedule=schedule.name,
             due=due,
             late=late,
             max_attempts=MAX_ATTEMPTS,
         )
-        previous = (
-            _previous_posted_due(session, schedule, due) if claimed and schedule.window.since_last else None
-        )
+        since_last = claimed is not None and schedule.window.since_last
+        previous = _previous_posted_due(session, schedule, due) if since_last else None
     if claimed is None:
         return  # another replica holds or finished it, or no attempts are left
     try:
-        channel, ts = _deliver(engine, config, client, schedule, channels, due, now, previous)
+        channel, ts = _deliver(t, schedule, key, channels, due, previous)
     except DeliveryError as exc:
-        with session_scope(engine) as session:
-            store.mark_failed(session, key, replica_id, now, str(exc)[:REASON_MAX])
+        with session_scope(t.engine) as session:
+            store.mark_failed(session, key, t.replica, t.now, str(exc)[:REASON_MAX])
         log.warning("digest run %s failed (attempt %d): %s", key, claimed.attempts, exc)
-        result.failed.append(key)
+        t.result.failed.append(key)
         return
-    with session_scope(engine) as session:
-        if store.mark_posted(session, key, now, channel, ts):
-            result.posted.append(key)
+    with session_scope(t.engine) as session:
+        if store.mark_posted(session, key, t.now, channel, ts):
+            t.result.posted.append(key)
         else:
             log.error("digest run %s was posted twice: %s %s is a double", key, channel, ts)
 
@@ -187,53 +185,57 @@ def _previous_posted_due(session: Any, schedule: Schedule, due: datetime) -> dat
     return None
 
 
+def _digest(
+    t: _Tick, schedule: Schedule, project: str, start: datetime | None, end: datetime
+) -> dict[str, Any]:
+    """The digest JSON of the window, by the job `annobot digest --format json` runs (same figures)."""
+    request = DigestRequest(
+        project=project,
+        start=start,
+        end=end,
+        fmt="json",
+        generated=t.now,
+        tz=schedule.timezone,
+        flag_taxonomy=project_taxonomy(t.config, project),
+        min_pairable=t.config.reports.min_pairable,
+        ordinal_weights=t.config.reports.ordinal_weights,
+    )
+    return json.loads(t.workers.run(digest_job, request))
+
+
 def _deliver(
-    engine: Engine,
-    config: Config,
-    client: WebClient,
-    schedule: Schedule,
-    channels: list[str],
-    due: datetime,
-    now: datetime,
-    previous: datetime | None,
+    t: _Tick, schedule: Schedule, key: str, channels: list[str], due: datetime, previous: datetime | None
 ) -> tuple[str, str]:
     """Post each project's digest (or the empty-window line) to each channel; the first (channel, ts)."""
     start = window_start(schedule, due, previous)
-    settings = Settings(
-        min_pairable=config.reports.min_pairable, ordinal_weights=config.reports.ordinal_weights
-    )
     first: tuple[str, str] | None = None
     for project in schedule.projects:
         digest: dict[str, Any] | None
         try:
-            digest = as_json(
-                compute_digest(
-                    engine,
-                    project,
-                    start,
-                    due,
-                    tz=schedule.timezone,
-                    now=now,
-                    flag_taxonomy=project_taxonomy(config, project),
-                    settings=settings,
-                )
-            )
+            digest = _digest(t, schedule, project, start, due)
             message = json.loads(render(digest, "blocks"))
         except EmptyWindowError:
             digest, message = None, empty_window_message(project, start, schedule.timezone)
         for channel in channels:
-            ts = _post(client, channel, message)
+            ts = _post(t.client, channel, message, key)
             first = first or (channel, ts)
             if digest is not None:
-                _attach(client, schedule, channel, ts, digest, now)
+                _attach(t.client, schedule, channel, ts, digest, t.now)
     assert first is not None  # schedules name at least one project, and channels is not empty
     return first
 
 
-def _post(client: WebClient, channel: str, message: dict[str, Any]) -> str:
-    """chat.postMessage; the client's retry handlers honour 429 Retry-After and back off on 5xx."""
+def _post(client: WebClient, channel: str, message: dict[str, Any], key: str) -> str:
+    """chat.postMessage; the client's retry handlers honour 429 Retry-After and back off on 5xx.
+
+    The run key rides along as message metadata, so that a message posted by a replica that died
+    before recording it can be recognised in the channel's history (a check still to build).
+    """
+    metadata = {"event_type": METADATA_EVENT, "event_payload": {"run_key": key}}
     try:
-        resp = client.chat_postMessage(channel=channel, text=message["text"], blocks=message["blocks"])
+        resp = client.chat_postMessage(
+            channel=channel, text=message["text"], blocks=message["blocks"], metadata=metadata
+        )
     except SlackApiError as exc:
         status = exc.response.status_code
         raise DeliveryError(

@@ -42,6 +42,8 @@ def test_a_tick_posts_each_due_run_once_and_no_replica_posts_it_again(
     [post] = posts(fake)
     assert post.params["channel"] == CHANNEL and "Quality digest for p" in post.params["text"]
     assert post.param_json("blocks")  # the digest's Block Kit, not only the fallback
+    meta = post.param_json("metadata")
+    assert meta == {"event_type": "annobot_digest_run", "event_payload": {"run_key": KEY}}
     # The same replica a minute later, another replica on the same database, and both later still.
     for replica, later in (("replica-a", 60), ("replica-b", 0), ("replica-b", 120), ("replica-a", 3600)):
         again = tick(engine, cfg, slack, now + timedelta(seconds=later), replica)
