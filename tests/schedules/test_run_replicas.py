@@ -1,6 +1,6 @@
 """Two real `annobot run` processes on one database, both running the scheduler: one post per run.
 
-The schedule is due a minute before the processes start (they read the real clock), so each one's
+Each computes digests in one worker process. The schedule is due a minute before the processes start (they read the real clock), so each one's
 first tick, at start-up, finds it due and races for it; SIGTERM then stops the schedulers and the bots.
 """
 
@@ -24,7 +24,7 @@ def test_two_bot_processes_post_a_due_digest_once(db_url: str, engine: Engine, t
     seed(db_url, tmp_path, due - timedelta(hours=20))
     config = tmp_path / "annobot.toml"
     config.write_text(
-        "[slack]\nanswer_workers = 0\n\n[[digests]]\n"
+        "[slack]\nanswer_workers = 1\n\n[[digests]]\n"
         f'name = "daily"\nprojects = ["p"]\ntargets = ["{CHANNEL}"]\n'
         f'cron = "{due.minute} {due.hour} * * *"\ntimezone = "UTC"\ncharts = false\nhtml = false\n',
         encoding="utf-8",

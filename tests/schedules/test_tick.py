@@ -163,3 +163,19 @@ def test_a_leads_dm_only_schedule_is_recorded_skipped_saying_why(
     done = tick(engine, config(schedule(targets=["leads-dm"])), client(fake), DUE, "a")
     assert done.skipped == [KEY] and posts(fake) == []
     assert "leads-dm" in history(seeded)[0]["reason"]
+
+
+def test_since_last_starts_where_the_previous_posted_run_ended(
+    seeded: str, engine: Engine, fake: FakeSlack
+) -> None:
+    cfg, slack = config(schedule(window="since-last")), client(fake)
+    assert tick(engine, cfg, slack, DUE, "a").posted == [KEY]  # no earlier run: every annotation
+    tuesday = DUE + timedelta(days=1)
+    assert tick(engine, cfg, slack, tuesday, "a").posted == ["morning@2027-03-23T08:00Z"]
+    first, second = posts(fake)
+    assert "Quality digest for p" in first.params["text"]
+    # Sunday's annotations were in Monday's digest; since Monday 09:00 there are none.
+    assert (
+        second.params["text"]
+        == "Quality digest for p: no annotations since 2027-03-22 09:00 (Europe/Berlin)."
+    )
