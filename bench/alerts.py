@@ -1,7 +1,7 @@
 """Alerts worth acting on: false alerts of a steady team's daily digests and detection delay of a drop.
 
 Usage: nice .venv/bin/python bench/alerts.py [--seeds 300] [--days 60] [--team 12] [--gold 40]
-           [--shared 20] [--rule cusum|today] [--batch 50] [--check 0]
+           [--shared 20] [--rule cusum|charts] [--batch 50] [--jobs 1] [--check 0]
 Team: `--team` annotators, each day `--gold` gold items each (own items, steady accuracy 90%) and about
 `--shared` non-gold items each, shared by three annotators (agreement with the leave-one-out consensus).
 Errors are uniform among the four wrong labels of five. 14 days before the first digest, then `--days`
@@ -18,7 +18,12 @@ Scenarios: steady (every annotator 90%: every alert is false) and drop (annotato
 digest day 30 on; delay = first day with an alert naming a01, on or after the drop, minus the drop day).
 Counting: every alert entry a digest shows (`drift[]`, which also holds the weak-annotator alerts), over
 the team and the `--days` digests; reported per 60 digest days.
-`--rule today` runs the rules before this change (p-chart + EWMA, no CUSUM lead-in) for the figures before.
+`--rule charts` runs the p-chart + EWMA rules (no CUSUM lead-in) on each source's chart. They are not
+exactly the rules before issue 13 any more: those charted consensus only on days with fewer than 20 gold
+items, now both sources are charted every day; the "before" rows of BENCHMARKS.md were measured at commit
+e28fb2a with `--rule today`.
+`--shared 0` gives a gold-only team (nobody shares items, so no consensus): what the CUSUM is for an
+annotator without consensus data.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import argparse
 import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -44,7 +50,7 @@ START = date(2026, 1, 5)
 LEAD_DAYS = 14  # the baseline frame annobot digest reads before a window (bot.store.digest_reads)
 LABELS = np.array(list("ABCDE"), dtype=object)
 DROP_AT = 30  # digest day of the drop
-RULES = {"cusum": {}, "today": {"rules": (P_RULE, EWMA_RULE), "cusum_lead": 0}}
+RULES = {"cusum": {}, "charts": {"rules": (P_RULE, EWMA_RULE), "cusum_lead": 0}}
 
 
 def simulate(seeds: list[int], days: int, team: int, gold: int, shared: int, drop: bool):
@@ -91,7 +97,9 @@ def simulate(seeds: list[int], days: int, team: int, gold: int, shared: int, dro
             )
         )
         golds.append(
-            pd.DataFrame({"task": task, "item": ids[: len(a_g)], "label": LABELS[truth[: len(a_g)]]})
+            pd.DataFrame(
+                {"task": task, "item": ids[: len(a_g)], "label": LABELS[truth[: len(a_g)]], "d": d_g}
+            )
         )
     return pd.concat(frames, ignore_index=True), pd.concat(golds, ignore_index=True)
 
@@ -100,12 +108,16 @@ def day_alerts(df: pd.DataFrame, gold: pd.DataFrame, t: int, rule: dict) -> list
     """(annotator, rule) of every alert the digest of day t shows, for each stacked team."""
     d = df["d"].to_numpy()
     pool = df[(d >= t - LEAD_DAYS) & (d <= t)]
+    # Only the gold of the pool's days (each gold item is labelled on its own day): the same outcomes as
+    # the whole gold frame, without re-indexing every seed's 74 days of gold on each call.
+    gd = gold["d"].to_numpy()
+    gold = gold[(gd >= t - LEAD_DAYS) & (gd <= t)]
     day = START + timedelta(days=t)
     chart = drift_chart(pool, gold, baseline_end=day - timedelta(days=1), **rule)
     out = [(a.annotator, a.rule) for a in drift_alerts(chart[chart["day"] >= day], new_only=True)]
     win = df[d == t]
     enc = encode(win, tuple(LABELS))
-    outcome = gold_outcome(enc, gold)
+    outcome = gold_outcome(enc, gold[gold["d"].to_numpy() == t])
     cons = consensus_agreement(enc)
     m = len(enc.annotators)
     gold_ok = np.bincount(enc.annotator[outcome == 1], minlength=m)
@@ -122,25 +134,46 @@ def day_alerts(df: pd.DataFrame, gold: pd.DataFrame, t: int, rule: dict) -> list
     return out
 
 
+def run_batch(batch: list[int], args: argparse.Namespace, drop: bool) -> tuple[dict, dict, dict]:
+    """One batch of seeds stacked as tasks: false alerts and drop delay per seed, false alerts by rule."""
+    false = {s: 0 for s in batch}
+    delay: dict[int, int | None] = {s: None for s in batch}
+    by_rule: dict[str, int] = {}
+    df, gold = simulate(batch, args.days, args.team, args.gold, args.shared, drop)
+    for t in range(LEAD_DAYS, LEAD_DAYS + args.days):
+        for ann, rule in day_alerts(df, gold, t, RULES[args.rule]):
+            seed = int(ann.split("-")[0][1:])
+            if drop and ann.endswith("-a01"):
+                if t - LEAD_DAYS >= DROP_AT and delay[seed] is None:
+                    delay[seed] = t - LEAD_DAYS - DROP_AT
+                continue
+            false[seed] += 1
+            by_rule[rule] = by_rule.get(rule, 0) + 1
+    return false, delay, by_rule
+
+
 def run(
     seeds: list[int], args: argparse.Namespace, drop: bool
 ) -> tuple[dict[int, int], dict[int, int | None], dict]:
-    """Per seed: false alerts (steady scenario: all; drop scenario: those not naming a01) and drop delay."""
-    false = {s: 0 for s in seeds}
-    delay: dict[int, int | None] = {s: None for s in seeds}
+    """Per seed: false alerts (steady scenario: all; drop scenario: those not naming a01) and drop delay.
+
+    Batches run in `--jobs` processes; each batch is independent (its own teams), so the figures do not
+    depend on the number of processes.
+    """
+    batches = [seeds[b : b + args.batch] for b in range(0, len(seeds), args.batch)]
+    if args.jobs > 1:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            results = list(pool.map(run_batch, batches, [args] * len(batches), [drop] * len(batches)))
+    else:
+        results = [run_batch(b, args, drop) for b in batches]
+    false: dict[int, int] = {}
+    delay: dict[int, int | None] = {}
     by_rule: dict[str, int] = {}
-    for b in range(0, len(seeds), args.batch):
-        batch = seeds[b : b + args.batch]
-        df, gold = simulate(batch, args.days, args.team, args.gold, args.shared, drop)
-        for t in range(LEAD_DAYS, LEAD_DAYS + args.days):
-            for ann, rule in day_alerts(df, gold, t, RULES[args.rule]):
-                seed = int(ann.split("-")[0][1:])
-                if drop and ann.endswith("-a01"):
-                    if t - LEAD_DAYS >= DROP_AT and delay[seed] is None:
-                        delay[seed] = t - LEAD_DAYS - DROP_AT
-                    continue
-                false[seed] += 1
-                by_rule[rule] = by_rule.get(rule, 0) + 1
+    for f, d, r in results:
+        false.update(f)
+        delay.update(d)
+        for k, v in r.items():
+            by_rule[k] = by_rule.get(k, 0) + v
     return false, delay, by_rule
 
 
@@ -174,6 +207,7 @@ def main() -> None:
     ap.add_argument("--shared", type=int, default=20)
     ap.add_argument("--rule", choices=sorted(RULES), default="cusum")
     ap.add_argument("--batch", type=int, default=50)
+    ap.add_argument("--jobs", type=int, default=1, help="processes over batches of seeds")
     ap.add_argument("--check", type=int, default=0, help="seeds to rebuild with build_digest (cusum only)")
     args = ap.parse_args()
     seeds = list(range(args.seeds))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.authz.roles import PHRASE, Decision, Role
 from bot.slack.blocks.mrkdwn import escape
 
@@ -24,3 +26,14 @@ def denial_message(decision: Decision) -> str:
 def denial_text(decision: Decision) -> str:
     """`denial_message` as mrkdwn, the project name escaped (for blocks built by hand)."""
     return escape(denial_message(decision))
+
+
+def denial_message_any(decision: Decision, projects: Sequence[str]) -> str:
+    """A denial on every project of `projects`, e.g. "Only a lead or a manager of a project may …"."""
+    if decision.allowed:
+        raise ValueError("a denial message explains denials only")
+    who = _WHO.get(decision.role_needed, _ARTICLE[decision.role_needed])
+    return (
+        f"Only {who} of a project may {PHRASE[decision.action]}; "
+        f"you are not one in any of {', '.join(projects)}."
+    )

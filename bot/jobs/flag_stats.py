@@ -38,8 +38,12 @@ def stats_figures(
     labels: Mapping[str, str] | None = None,
     since: datetime | None = None,
     top: int = MAX_SPOTS,
+    configured: bool = False,
 ) -> tuple[dict[str, Any] | None, str | None]:
-    """(the figures JSON, None) or (None, why there is none); NotFoundError for an unknown project."""
+    """(the figures JSON, None) or (None, why there is none); NotFoundError for an unknown project.
+
+    `configured`: the project is in the config file, so it exists even before the store has heard of it.
+    """
     start, end = stats_window(now, since)
     tax = Taxonomy(
         dict(DEFAULT_WEIGHTS) if weights is None else dict(weights),
@@ -47,7 +51,7 @@ def stats_figures(
         "default" if weights is None else "project",
     )
     with session_scope(engine) as session:
-        if project is not None:
+        if project is not None and not configured:
             get_project(session, project)  # an unknown project is an error, not "no flags"
         return read_figures(session, project, start, end, end, tax, top=top)
 
@@ -60,6 +64,7 @@ def stats_answer(
     weights: Mapping[str, float] | None,
     labels: Mapping[str, str] | None = None,
     since: datetime | None = None,
+    configured: bool = False,
 ) -> Answer:
     """The `/flag stats [PROJECT]` reply as pages of blocks; a worker job (arguments and result pickle).
 
@@ -69,10 +74,13 @@ def stats_answer(
       Build weights and `labels` (reason id -> label shown) with
       `bot.jobs.flag_figures.project_taxonomy(config, project)`: `tax.weights`, `tax.labels`.
     - `since`: window start (aware); None: the last STATS_DAYS days.
+    - `configured`: `project` is declared in the config file (not yet in the store: no flags, no error).
 
     Raises NotFoundError (an InputError) for an unknown project; the edge shows it ephemerally.
     """
-    figures, reason = stats_figures(engine, project, now, weights=weights, labels=labels, since=since)
+    figures, reason = stats_figures(
+        engine, project, now, weights=weights, labels=labels, since=since, configured=configured
+    )
     scope = project if project is not None else "all projects"
     if figures is None:
         text = kit.fallback_text(f"Flag hot spots — {scope}", reason or "no flags")

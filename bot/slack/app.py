@@ -18,6 +18,7 @@ from bot.errors import ConfigError
 from bot.jobs.workers import InlineWorkers, Workers
 from bot.slack.deps import Deps
 from bot.slack.edge import explain_in_context
+from bot.slack.flag_queue import listeners as flag_queue
 from bot.slack.flags import listeners as flags
 from bot.slack.guide import listeners as guide
 from bot.slack.home import listeners as home
@@ -136,6 +137,7 @@ def create_app(
 
 def _register_listeners(app: App, deps: Deps) -> None:
     flags.register(app, deps)
+    flag_queue.register(app, deps)
     guide.register(app, deps)
     home.register(app, deps)
     mentions.register(app, deps)

@@ -7,10 +7,12 @@ from reports.formatters import ci, pct, short_day
 from reports.metrics import DriftAlert, wilson_interval
 from reports.metrics.drift import CUSUM_RULE, P_RULE
 
+WHAT = {"gold": "gold accuracy", "consensus": "agreement with the others' majority"}
+
 
 def phrase(alert: DriftAlert, task: str | None = None) -> str:
     """E.g. 'ann-07: gold accuracy fell to 71% (95% CI 62–79%) on 18 Nov, below the control limit'."""
-    what = "gold accuracy" if alert.source == "gold" else "agreement with the others' majority"
+    what = WHAT.get(alert.source, alert.source)
     where = f" on {task}" if task else ""
     if alert.rule == P_RULE:
         correct = round((1 - alert.value) * alert.n)
@@ -21,12 +23,17 @@ def phrase(alert: DriftAlert, task: str | None = None) -> str:
             f"below the control limit ({pct(1 - alert.limit)})"
         )
     if alert.rule == CUSUM_RULE:
-        correct = round((1 - alert.value) * alert.n)
-        lo, hi = wilson_interval(correct, alert.n)
+        parts = alert.parts or ((alert.source, alert.value, alert.limit, alert.n),)
+        fell, before = [], []
+        for k, (source, value, limit, n) in enumerate(parts):
+            lo, hi = wilson_interval(round((1 - value) * n), n)
+            # "gold accuracy on t fell to 72% (...) and agreement with the others' majority 70% (...)".
+            verb = f"{where} fell to" if k == 0 else ""
+            fell.append(f"{WHAT.get(source, source)}{verb} {pct(1 - value)} (95% CI {ci((lo, hi))}, n={n})")
+            before.append(pct(1 - limit))
         return (
-            f"{alert.annotator}: {what}{where} fell to {pct(1 - alert.value)} "
-            f"(95% CI {ci((lo, hi))}, n={alert.n}) in the days up to {short_day(alert.day)}, "
-            f"against {pct(1 - alert.limit)} before (CUSUM)"
+            f"{alert.annotator}: {' and '.join(fell)} in the days up to {short_day(alert.day)}, "
+            f"against {' and '.join(before)} before (CUSUM)"
         )
     return (
         f"{alert.annotator}: {what}{where} has been sliding (EWMA {pct(1 - alert.value)}) "

@@ -46,7 +46,7 @@ class DriftPart:
 
 
 def task_drift(part: TaskSlice, history: History, name_task: bool) -> DriftPart:
-    """p-chart and EWMA signals that start inside the window (first day of each run), phrased."""
+    """Drift signals (the CUSUM over gold and consensus) that start inside the window (first day of a run), phrased."""
     task = part.task
     tpool = history.pool[history.pool["task"] == task]
     start_day = history.start_day

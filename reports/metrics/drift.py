@@ -1,4 +1,4 @@
-"""Per-annotator quality drift: daily error rates on a p-chart and an EWMA chart against a baseline window."""
+"""Per-annotator quality drift: a CUSUM over gold and consensus evidence; p-chart and EWMA per source for the charts."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ EWMA_RULE = "EWMA above limit"
 CUSUM_RULE = "CUSUM above h"
 RULES = (P_RULE, EWMA_RULE, CUSUM_RULE)
 # Chosen by bench/alerts.py (BENCHMARKS.md "Alerts worth acting on"): see the design note above drift_chart.
-CUSUM_SHIFT = 0.2  # alternative error rate: centre + 0.2 (e.g. 10% -> 30%, a 90% -> 70% accuracy drop)
-CUSUM_H = 5.0  # decision interval, log-likelihood-ratio units
+CUSUM_SHIFT = (
+    0.15  # alternative error rate: centre + 0.15 per source (measured against 0.2: bench/alerts_sweep.py)
+)
+CUSUM_H = 6.25  # decision interval, log-likelihood-ratio units
 CUSUM_LEAD = 2  # days before a baseline frame's end that feed the CUSUM instead of the centre
 COLUMNS = [
     "annotator",
@@ -55,10 +57,12 @@ class DriftAlert:
     limit: float
     source: str
     n: int
+    # A CUSUM alert over several sources: (source, error rate over the run, baseline rate, items) each.
+    parts: tuple[tuple[str, float, float, int], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        return {**self.__dict__, "day": self.day.isoformat()}
+        return {**self.__dict__, "day": self.day.isoformat(), "parts": [list(p) for p in self.parts]}
 
 
 def _daily_outcomes(df: pd.DataFrame, gold: pd.DataFrame | None, tz: str) -> pd.DataFrame:
@@ -135,56 +139,104 @@ def cusum_weights(p0: np.ndarray | float, p1: np.ndarray | float) -> tuple[np.nd
     return np.log(p1 / p0), np.log((1 - p1) / (1 - p0))
 
 
+def binomial_llr(errors: np.ndarray, n: np.ndarray, p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
+    """Per chart (row) and day (column): x ln(p1/p0) + (n - x) ln((1-p1)/(1-p0)); NaN where there is no data."""
+    errors, n = np.atleast_2d(np.asarray(errors, dtype=float)), np.atleast_2d(np.asarray(n, dtype=float))
+    w_err, w_ok = cusum_weights(
+        np.asarray(p0, dtype=float).reshape(-1), np.asarray(p1, dtype=float).reshape(-1)
+    )
+    return errors * w_err[:, None] + (n - errors) * w_ok[:, None]
+
+
+def page_cusum(
+    steps: np.ndarray, h: float, *totals: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Page's CUSUM over daily log-likelihood-ratio steps per row, reset to 0 after each alarm.
+
+    S_t = max(0, S_{t-1} + step_t), alarm when S_t > h; a NaN step (no data that day) carries S over.
+    Returns (S, alarm, runs): S is NaN where the step is; each of `totals` (same shape as steps, e.g. the
+    day's errors and items) summed over the run, the days since S last left 0 (the evidence behind S).
+    """
+    steps = np.atleast_2d(np.asarray(steps, dtype=float))
+    tots = [np.nan_to_num(np.atleast_2d(np.asarray(t, dtype=float))) for t in totals]
+    s_out = np.full(steps.shape, np.nan)
+    runs_out = [np.full(steps.shape, np.nan) for _ in tots]
+    alarm = np.zeros(steps.shape, dtype=bool)
+    s = np.zeros(steps.shape[0])
+    run = [np.zeros(steps.shape[0]) for _ in tots]
+    # The recursion over time is sequential; each step is vectorised over every chart.
+    for t in range(steps.shape[1]):
+        live = ~np.isnan(steps[:, t])
+        s = np.where(live, np.maximum(0.0, s + np.nan_to_num(steps[:, t])), s)
+        fired = live & (s > h)
+        s_out[live, t] = s[live]
+        alarm[:, t] = fired
+        for k, tot in enumerate(tots):
+            run[k] = np.where(live, np.where(s > 0, run[k] + tot[:, t], 0.0), run[k])
+            runs_out[k][live, t] = run[k][live]
+            run[k] = np.where(fired, 0.0, run[k])
+        s = np.where(fired, 0.0, s)
+    return s_out, alarm, runs_out
+
+
 def binomial_cusum(
     errors: np.ndarray, n: np.ndarray, p0: np.ndarray, p1: np.ndarray, h: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Page's CUSUM per row (chart) over columns (days), reset to 0 after each alarm; NaN n = no data that day.
+    """Page's binomial CUSUM per row (chart) over columns (days), reset to 0 after each alarm; NaN n = no data.
 
     S_t = max(0, S_{t-1} + x_t ln(p1/p0) + (n_t - x_t) ln((1-p1)/(1-p0))), alarm when S_t > h.
     Returns (S, alarm, run_errors, run_n): S is NaN where the day has no data (the sum carries over it);
     the run is the days since S last left 0, i.e. the evidence behind the current sum.
     """
     errors, n = np.atleast_2d(np.asarray(errors, dtype=float)), np.atleast_2d(np.asarray(n, dtype=float))
-    p0, p1 = np.asarray(p0, dtype=float).reshape(-1), np.asarray(p1, dtype=float).reshape(-1)
-    w_err, w_ok = cusum_weights(p0, p1)
-    s_out, run_x_out, run_n_out = (np.full(errors.shape, np.nan) for _ in range(3))
-    alarm = np.zeros(errors.shape, dtype=bool)
-    s, run_x, run_n = (np.zeros(errors.shape[0]) for _ in range(3))
-    # The recursion over time is sequential; each step is vectorised over every chart.
-    for t in range(errors.shape[1]):
-        live = ~np.isnan(n[:, t]) & ~np.isnan(w_err)
-        x, m = np.nan_to_num(errors[:, t]), np.nan_to_num(n[:, t])
-        step = x * np.nan_to_num(w_err) + (m - x) * np.nan_to_num(w_ok)
-        s = np.where(live, np.maximum(0.0, s + step), s)
-        run_x = np.where(live, np.where(s > 0, run_x + x, 0.0), run_x)
-        run_n = np.where(live, np.where(s > 0, run_n + m, 0.0), run_n)
-        fired = live & (s > h)
-        s_out[live, t], run_x_out[live, t], run_n_out[live, t] = s[live], run_x[live], run_n[live]
-        alarm[:, t] = fired
-        s, run_x, run_n = (np.where(fired, 0.0, a) for a in (s, run_x, run_n))
-    return s_out, alarm, run_x_out, run_n_out
+    s, alarm, (run_x, run_n) = page_cusum(binomial_llr(errors, n, p0, p1), h, errors, n)
+    return s, alarm, run_x, run_n
 
 
 def _cusum(points: pd.DataFrame, shift: float, h: float) -> dict[str, np.ndarray]:
-    """The CUSUM over each chart's `run` days (lead-in and monitored), against centre -> centre + shift."""
+    """One CUSUM per task, annotator and segment over its `run` days: each day's step sums the log-likelihood
+    ratios of the sources with data that day (gold, consensus), each against its own centre -> centre + shift.
+    Returns per point the annotator-day's S and alarm, and the point's own source's errors and items over the run.
+    """
     out = {c: np.full(len(points), np.nan) for c in ("cusum", "run_errors", "run_n")}
     out["alarm"] = np.zeros(len(points), dtype=bool)
     run = points["run"].to_numpy()
     if not run.any():
         return out
     sub = points[run]
-    chart = pd.factorize(sub["chart"])[0]
-    step = sub.groupby("chart").cumcount().to_numpy()
+    chart = sub.groupby(["task", "annotator", "segment"], sort=False, dropna=False).ngroup().to_numpy()
+    # Step index: the chart's days with data, in order (codes of the sorted (chart, day) pairs, minus the
+    # chart's first code), shared by its sources.
+    dn = sub["day"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    span = int(dn.max() - dn.min()) + 1
+    code = np.unique(chart * span + (dn - dn.min()), return_inverse=True)[1].reshape(-1)
+    step = code - pd.Series(code).groupby(chart).transform("min").to_numpy()
     shape = (chart.max() + 1, step.max() + 1)
-    errors, n = np.full(shape, np.nan), np.full(shape, np.nan)
-    errors[chart, step] = sub["errors"].to_numpy()
-    n[chart, step] = sub["n"].to_numpy()
-    p0 = np.zeros(shape[0])
-    p0[chart] = sub["center"].to_numpy()
-    res = binomial_cusum(errors, n, p0, np.minimum(p0 + shift, 0.999), h)
+    p0 = sub["center"].to_numpy(dtype=float)
+    w_err, w_ok = cusum_weights(p0, np.minimum(p0 + shift, 0.999))
+    x, n = sub["errors"].to_numpy(dtype=float), sub["n"].to_numpy(dtype=float)
+    steps = np.full(shape, np.nan)
+    has = np.zeros(shape, dtype=bool)
+    has[chart, step] = True
+    steps[has] = 0.0
+    np.add.at(steps, (chart, step), x * w_err + (n - x) * w_ok)
+    sources = sub["source"].to_numpy()
+    names = sorted(set(sources))
+    totals = []
+    for name in names:
+        mine = sources == name
+        xs, ns = np.zeros(shape), np.zeros(shape)
+        xs[chart[mine], step[mine]] = x[mine]
+        ns[chart[mine], step[mine]] = n[mine]
+        totals += [xs, ns]
+    s, alarm, runs = page_cusum(steps, h, *totals)
     idx = np.flatnonzero(run)
-    for name, arr in zip(("cusum", "alarm", "run_errors", "run_n"), res, strict=True):
-        out[name][idx] = arr[chart, step]
+    out["cusum"][idx] = s[chart, step]
+    out["alarm"][idx] = alarm[chart, step]
+    for k, name in enumerate(names):
+        mine = sources == name
+        out["run_errors"][idx[mine]] = runs[2 * k][chart[mine], step[mine]]
+        out["run_n"][idx[mine]] = runs[2 * k + 1][chart[mine], step[mine]]
     return out
 
 
@@ -222,6 +274,13 @@ def _baseline_centre(
 #   (V_t = (1-lam)^2·V_{t-1} + lam^2·centre(1-centre)/n_t) plus the centre's variance term. Without that
 #   term a 7-day baseline of 280 items (SE of the centre 0.018) is as noisy as the EWMA itself (0.016) and
 #   the EWMA false-alarm rate doubles.
+# - CUSUM (the alerting rule): one per annotator and segment; each day's step is the sum over the sources
+#   with data that day (gold, consensus) of x ln(p1/p0) + (n-x) ln((1-p1)/(1-p0)), each source against its
+#   own centre p0 and p1 = p0 + cusum_shift, alarm above cusum_h, reset after an alarm. Summing the two
+#   ratios is the likelihood ratio of both rates shifting together, so a day's gold and shared items decide
+#   together; with one source it is that source's binomial CUSUM. Measured (bench/alerts.py, 300 seeds of
+#   a 12-person team's daily digests): 0.59 false CUSUM alerts per 60 days and a 90% -> 70% drop caught
+#   within one day in 97.3% of seeds; gold alone at h = 5 was 1.24 (50 seeds) and 93.7% (rule level).
 def drift_chart(
     df: pd.DataFrame,
     gold: pd.DataFrame | None = None,
@@ -229,7 +288,6 @@ def drift_chart(
     baseline_end: date | None = None,
     baseline_days: int = 14,
     release_dates: Sequence[date] = (),
-    min_gold_per_day: int = 20,
     min_n: int = 20,
     min_baseline_n: int = 100,
     prior_strength: float = 20.0,
@@ -248,17 +306,18 @@ def drift_chart(
     daily = _daily_outcomes(df, gold, tz)
     if daily.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
-    # Gold when the day has enough of it; otherwise disagreement with the others' majority. The two rates
-    # have different levels, so each source gets its own chart, baseline and EWMA.
-    use_gold = (daily["gold_n"] >= min_gold_per_day) | ((daily["gold_n"] > 0) & (daily["loo_n"] == 0))
+    # Each source is its own chart (gold error rate, disagreement with the others' majority: different
+    # levels, so each has its own centre and p-chart); the CUSUM sums the evidence of both (see _cusum).
+    both = pd.concat([daily.assign(source="gold"), daily.assign(source="consensus")], ignore_index=True)
+    gold_src = (both["source"] == "gold").to_numpy()
     pts = pd.DataFrame(
         {
-            "task": daily["task"],
-            "annotator": daily["annotator"],
-            "source": np.where(use_gold, "gold", "consensus"),
-            "day": daily["day"],
-            "n": np.where(use_gold, daily["gold_n"], daily["loo_n"]).astype(np.int64),
-            "errors": np.where(use_gold, daily["gold_err"], daily["loo_err"]).astype(np.int64),
+            "task": both["task"],
+            "annotator": both["annotator"],
+            "source": both["source"],
+            "day": both["day"],
+            "n": np.where(gold_src, both["gold_n"], both["loo_n"]).astype(np.int64),
+            "errors": np.where(gold_src, both["gold_err"], both["loo_err"]).astype(np.int64),
         }
     )
     pts = pts[pts["n"] > 0].copy()
@@ -318,35 +377,61 @@ def drift_chart(
     return pts[COLUMNS]
 
 
+def _cusum_alerts(points: pd.DataFrame, new_only: bool) -> list[DriftAlert]:
+    """One alert per annotator-day the CUSUM fired, over the sources that fed its run (gold first)."""
+    fired = points["rule"].fillna("").str.contains(CUSUM_RULE, regex=False)
+    if not fired.any():
+        return []
+    if new_only:
+        # Consecutive days of the same annotator's CUSUM (any source with data that day) are one run.
+        days = points.assign(fired=fired).groupby(["annotator", "segment", "day"], sort=True)["fired"].any()
+        prev = days.groupby(level=["annotator", "segment"]).shift(1, fill_value=False).astype(bool)
+        fresh = days & ~prev
+        keep = pd.MultiIndex.from_frame(points[["annotator", "segment", "day"]]).isin(fresh[fresh].index)
+        fired = fired & keep
+    hits = points[fired & (points["run_n"] > 0)]
+    alerts = []
+    for (annotator, _, day), rows in hits.groupby(["annotator", "segment", "day"], sort=False):
+        rows = rows.sort_values("source", key=lambda c: c.map({"gold": 0}).fillna(1), kind="stable")
+        parts = tuple(
+            (str(r.source), float(r.run_errors / r.run_n), float(r.center), int(r.run_n))
+            for r in rows.itertuples(index=False)
+        )
+        n = sum(p[3] for p in parts)
+        # value: the error rate over the run, all sources pooled; limit: the rate the centres expect there.
+        alerts.append(
+            DriftAlert(
+                annotator=str(annotator),
+                day=day,
+                rule=CUSUM_RULE,
+                value=float(rows["run_errors"].sum() / n),
+                limit=float(sum(p[2] * p[3] for p in parts) / n),
+                source="+".join(p[0] for p in parts),
+                n=int(n),
+                parts=parts,
+            )
+        )
+    return alerts
+
+
 def drift_alerts(points: pd.DataFrame, new_only: bool = False) -> list[DriftAlert]:
-    """One alert per fired rule per point; new_only keeps the first day of each run of consecutive signals."""
-    alerts: list[DriftAlert] = []
-    for rule, value_col, limit_col in (
-        (P_RULE, "p", "ucl"),
-        (EWMA_RULE, "ewma", "ewma_ucl"),
-        (CUSUM_RULE, "", ""),
-    ):
+    """One alert per fired rule per point (the CUSUM: per annotator-day); new_only keeps the first day of a run."""
+    alerts: list[DriftAlert] = _cusum_alerts(points, new_only) if len(points) else []
+    for rule, value_col, limit_col in ((P_RULE, "p", "ucl"), (EWMA_RULE, "ewma", "ewma_ucl")):
         fired = points["rule"].fillna("").str.contains(rule, regex=False)
         if new_only:
             chart = [points["annotator"], points["source"], points["segment"]]
             fired = fired & ~fired.groupby(chart).shift(1, fill_value=False).astype(bool)
-        hits = points[fired]
-        for r in hits.itertuples(index=False):
-            if rule == CUSUM_RULE:
-                # A CUSUM alert reports the evidence behind it: the error rate over its run of days
-                # (errors / items since the sum last left 0) against the baseline rate.
-                value, limit, n = r.run_errors / r.run_n, r.center, r.run_n
-            else:
-                value, limit, n = getattr(r, value_col), getattr(r, limit_col), r.n
+        for r in points[fired].itertuples(index=False):
             alerts.append(
                 DriftAlert(
                     annotator=str(r.annotator),
                     day=r.day,
                     rule=rule,
-                    value=float(value),
-                    limit=float(limit),
+                    value=float(getattr(r, value_col)),
+                    limit=float(getattr(r, limit_col)),
                     source=str(r.source),
-                    n=int(n),
+                    n=int(r.n),
                 )
             )
     return sorted(alerts, key=lambda a: (a.day, a.annotator, a.rule))

@@ -91,6 +91,7 @@ def p_charts(digest: dict[str, Any]) -> list[Chart]:
         if not pts:
             continue
         source = next(a["source"] for a in digest["drift"] if a["task"] == task and a["annotator"] == ann)
+        source = source.split("+")[0]  # a CUSUM over gold and consensus ("gold+consensus"): gold's chart
         pts = [p for p in pts if p["source"] == source]
         xs = [np.datetime64(p["day"]) for p in pts]
         fig, ax = _figure(9, 2.6)

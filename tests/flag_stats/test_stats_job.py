@@ -65,3 +65,10 @@ def test_unknown_project_raises_and_no_flags_answers(db_url: str, engine: Engine
     answer = stats_answer(engine, "reviews", now, weights=None)
     assert answer.text == "Flag hot spots — reviews — project 'reviews' has no flags"
     validate_message(answer.pages[0])
+
+
+def test_a_configured_project_the_store_has_not_met_has_no_flags(engine: Engine) -> None:
+    # `/flag stats P` for a project of the config file that no import or flag has declared yet.
+    answer = stats_answer(engine, "fresh", datetime.now(UTC), weights=None, configured=True)
+    assert answer.text == "Flag hot spots — fresh — project 'fresh' has no flags"
+    validate_message(answer.pages[0])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -18,8 +19,14 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.authz.guard import require
+from bot.authz.roles import Action
+from bot.authz.scope import allowed_projects
 from bot.errors import InputError
 from bot.jobs.answer import Answer
+from bot.jobs.flag_figures import project_taxonomy
+from bot.jobs.flag_queue import queue_job
+from bot.jobs.flag_stats import stats_answer
 from bot.jobs.flags import MessageText, check_job, file_job, form_job, label_options_job, section_options_job
 from bot.slack.blocks.flag_link import FLAG_FROM_SECTION
 from bot.slack.blocks.mrkdwn import plain_text
@@ -36,6 +43,7 @@ from bot.slack.flags.builder import (
 )
 from bot.slack.flags.form import draft_from_view, origin
 from reports.flags.draft import FlagDraft, explicit_item, section_value
+from reports.flags.queue import QueueSyntaxError, parse_queue_text
 
 log = logging.getLogger("annobot.slack")
 
@@ -43,7 +51,10 @@ FLAG_COMMAND = "/flag"
 SHORTCUT = "flag_disagreement"
 # Link targets in a message's mrkdwn: `<https://…>` and `<https://…|label>`.
 _LINK = re.compile(r"<(https?://[^|<>\s]+)(?:\|[^<>]*)?>")
+# A user mention as Slack sends it in a command's text: `<@U123>` or `<@U123|name>`.
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
 
+QUEUE_USAGE = "queue [project:P] [reason:R] [section:S] [assignee:@U|me|none] [page:N]"
 # A subcommand answers `/flag NAME REST`: fn(deps, respond, client, body, rest).
 Subcommand = Callable[[Deps, Respond, WebClient, dict[str, Any], str], None]
 
@@ -59,6 +70,47 @@ def _coming(name: str) -> Subcommand:
     return answer
 
 
+def _queue(deps: Deps, respond: Respond, client: WebClient, body: dict[str, Any], rest: str) -> None:
+    """`/flag queue [FILTERS]`: a lead's unresolved cases (bot.jobs.flag_queue), ephemeral."""
+    user = body.get("user_id") or ""
+    # The filters from the raw text: plain_text would drop the mentions `assignee:@U` names.
+    raw = (body.get("text") or "").strip()
+    words = plain_text(_MENTION.sub(r"@\1", raw)).split(maxsplit=1)
+    try:
+        wanted = parse_queue_text(words[1] if len(words) > 1 else "", user)
+    except QueueSyntaxError as exc:
+        raise InputError(f"{exc}. Usage: {FLAG_COMMAND} {QUEUE_USAGE}") from exc
+    names = [p.name for p in deps.config.projects]
+    detail = f"queue {wanted.describe()}".strip()
+    allowed = allowed_projects(
+        deps.engine, deps.authorizer, user, Action.FLAG_QUEUE, names, wanted.project, detail
+    )
+    answer = deps.workers.run(queue_job, deps.config.projects, allowed, wanted, user, datetime.now(UTC))
+    for page in answer.pages:
+        _ephemeral(respond, page, answer.text)
+
+
+def _stats(deps: Deps, respond: Respond, client: WebClient, body: dict[str, Any], rest: str) -> None:
+    """`/flag stats [PROJECT]`: the hot spots of a project, or of every project (bot.jobs.flag_stats)."""
+    project = rest.split()[0] if rest.split() else None
+    names = [p.name for p in deps.config.projects]
+    if project is not None and project not in names:
+        raise InputError(f"unknown project '{project}' (configured: {', '.join(names) or 'none'})")
+    # Everyone may see statistics: this decides (and audits nothing, the action is not privileged).
+    require(deps.engine, deps.authorizer, body.get("user_id") or "", Action.FLAG_STATS, project or "*")
+    tax = project_taxonomy(deps.config, project)
+    answer = deps.workers.run(
+        stats_answer,
+        project,
+        datetime.now(UTC),
+        weights=tax.weights if project else None,
+        labels=tax.labels,
+        configured=project in {p.name for p in deps.config.projects},
+    )
+    for page in answer.pages:
+        _ephemeral(respond, page, answer.text)
+
+
 def _help(deps: Deps, respond: Respond, client: WebClient, body: dict[str, Any], rest: str) -> None:
     listed = [(name, what) for name, (what, _) in SUBCOMMANDS.items()]
     _ephemeral(respond, help_blocks(FLAG_COMMAND, listed), f"How to use {FLAG_COMMAND}")
@@ -67,8 +119,17 @@ def _help(deps: Deps, respond: Respond, client: WebClient, body: dict[str, Any],
 # `/flag NAME …`: what each does (for help) and its handler. Other features add theirs here.
 SUBCOMMANDS: dict[str, tuple[str, Subcommand]] = {
     "help": ("this message", _help),
-    "queue": ("the open cases to triage (leads; coming soon)", _coming("queue")),
-    "stats": ("the guideline sections that cause the most flags (coming soon)", _coming("stats")),
+    "queue": (
+        "the unresolved cases to triage, oldest first, with Assign to me, Comment and Adjudicate "
+        "(leads and managers); filters, each optional: `project:P` `reason:R` `section:S` "
+        "(an anchor or `slug#anchor`) `assignee:@U|me|none` `page:N`",
+        _queue,
+    ),
+    "stats": (
+        "`stats [PROJECT]`: the guideline sections that cause the most flags in the last 30 days, "
+        "with open, filed and resolved cases (every project's when none is named)",
+        _stats,
+    ),
 }
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
+from bot.authz.roles import Action
 from bot.jobs.guide import answer_and_remember, help_answer
 from bot.jobs.home import home_view_job
 from bot.slack.deps import Deps
@@ -23,7 +25,14 @@ def register(app: App, deps: Deps) -> None:
         if event.get("tab", "home") != "home":
             return
         user_id = event["user"]
-        client.views_publish(user_id=user_id, view=deps.workers.run(home_view_job, user_id))
+        # Which queues to show: a look, not an action, so nothing is audited (`/flag queue` is).
+        leads = [
+            p.name
+            for p in deps.config.projects
+            if deps.authorizer.may(user_id, Action.FLAG_QUEUE, p.name).allowed
+        ]
+        view = deps.workers.run(home_view_job, user_id, leads, datetime.now(UTC))
+        client.views_publish(user_id=user_id, view=view)
 
     def home_help(respond: Respond, client: WebClient, context: Any, body: dict[str, Any]) -> None:
         show_in_modal(client, body, help_answer().pages)

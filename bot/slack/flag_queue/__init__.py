@@ -1,0 +1,1 @@
+"""Triage of flag cases: `/flag queue` buttons, comment and adjudication modals, outcome messages."""
