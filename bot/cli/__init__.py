@@ -34,6 +34,10 @@ COMMANDS = {
         "bot.cli.digest_cmd:digest",
         "Compute the quality digest of a project: agreement, gold accuracy, drift, confusions.",
     ),
+    "digests": LazyCommand(
+        "bot.cli.digests_cmd:digests",
+        "Scheduled digests ([[digests]] in the config): the history of their runs.",
+    ),
     "export": LazyCommand("bot.cli.import_cmd:export_group", "Export stored data."),
     "flags": LazyCommand(
         "bot.cli.flags_cmd:flags",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from datetime import timedelta
 from types import FrameType
 
 import click
@@ -18,30 +19,43 @@ from bot.jobs.workers import Workers, make_workers
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=None, help="HTTP port (default: [server] port, 3000)."
 )
+@click.option(
+    "--digest-tick",
+    type=click.IntRange(min=1),
+    default=60,
+    show_default=True,
+    help="Seconds between scheduler ticks for [[digests]] (the scheduler runs only when there are any).",
+)
 @click.pass_obj
-def run(state: CliState, port: int | None) -> None:
+def run(state: CliState, port: int | None, digest_tick: int) -> None:
     """Start the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events.
 
     Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment.
 
+    With [[digests]] in the config, a scheduler posts them (exactly once across replicas on one database).
+
     Example: SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... annobot run --port 3000
     """
     from bot.hooks.label_studio import label_studio_wsgi
+    from bot.scheduler import start_scheduler
     from bot.server import make_wsgi_app, serve
-    from bot.slack.app import create_app
+    from bot.slack.app import create_app, make_client
 
     config = state.config
     engine = state.engine()
     # Not started yet: a configuration error in create_app stops start-up before any process spawns.
     workers = run_workers(config, engine)
+    scheduler = None
     try:
         app = create_app(config, engine=engine, workers=workers)
         # SIGTERM (systemd, docker stop, Kubernetes) unwinds like Ctrl-C, so the workers are closed.
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
         # Spawn the workers before the first request, so that no early answer waits for them.
         workers.start()
-        # Seam for the scheduler (digests, a later issue): start it here, beside the Slack handler,
-        # with the same workers.
+        # The digest scheduler beside the Slack handler: ticks on its own thread, digests in the workers.
+        scheduler = start_scheduler(
+            engine, config, make_client(config), timedelta(seconds=digest_tick), workers
+        )
         if config.slack.app_token:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -56,6 +70,8 @@ def run(state: CliState, port: int | None) -> None:
         hooks = {"/hooks/label-studio": label_studio_wsgi(engine, config)}
         serve(make_wsgi_app(app, engine, mounts=hooks), config.server.host, port)
     finally:
+        if scheduler is not None:
+            scheduler.stop()
         workers.close()
 
 

@@ -1,0 +1,276 @@
+"""One scheduler pass over the `[[digests]]` schedules: claim each due run once, post it, record it.
+
+`tick` is what the scheduler (bot/scheduler.py) calls every minute, and what tests call with a fake
+clock. For each schedule it looks back `lookback(schedule)` = max(grace, LOOKBACK_MIN) from `now`:
+- due runs nobody recorded are decided by `reports.schedule.due.catch_up` (on time, late within the
+  grace, skipped beyond it or superseded by a newer one); skipped runs are recorded with the reason;
+- a run to post is claimed in the store (`bot.store.schedules.claim`: a unique run key, so of any number
+  of replicas one posts), its digest computed over the window ending at its due instant (`1d`, `7d`, …
+  back from it, or `since-last`: since the previous posted run), posted to each channel target with
+  chat.postMessage, and recorded posted with the first message's channel and ts;
+- a failed run (Slack kept failing after the client's bounded retries) is recorded with the reason and
+  claimed again at a later tick, at most MAX_ATTEMPTS times in all, while the run is within the look-back.
+Runs due longer ago than the look-back are never seen, so nothing is recorded for them.
+
+Not built yet: the `leads-dm` target (issue 14 item 6) is left out of the delivery, and a schedule
+with only that target records its runs skipped saying so. A run whose post reached some channels and
+then failed is retried on every channel (the store keeps one message per run).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import Engine
+
+from bot.config import Config
+from bot.jobs.digest import DigestRequest, EmptyWindowError, digest_job, render
+from bot.jobs.flag_figures import project_taxonomy
+from bot.jobs.workers import InlineWorkers, Workers
+from bot.slack.schedule.builder import empty_window_message
+from bot.store import schedules as store
+from bot.store.db import session_scope
+from reports.render import render_html
+from reports.render.charts import all_charts
+from reports.schedule.due import Action, catch_up, due_times, run_key, window_start
+from reports.schedule.model import LEADS_DM, Schedule
+
+log = logging.getLogger("annobot.schedule")
+
+# How far back a tick looks for due runs: at least the grace (a late post must still be seen), and two
+# days so that runs skipped beyond the grace are recorded (history shows them) after a short outage.
+LOOKBACK_MIN = timedelta(days=2)
+# A claim holds this long: longer than one delivery (digest, post, chart uploads with retries), so a
+# live replica is never overtaken; a replica killed mid-run is taken over after it.
+LEASE = timedelta(minutes=10)
+# Claims of one run in all (first post and retries at later ticks) before it stays failed.
+MAX_ATTEMPTS = 5
+REASON_MAX = 500
+METADATA_EVENT = "annobot_digest_run"
+
+
+def lookback(schedule: Schedule) -> timedelta:
+    """How far before `now` a tick looks for the schedule's due runs: max(grace, LOOKBACK_MIN)."""
+    return max(schedule.grace, LOOKBACK_MIN)
+
+
+@dataclass
+class TickResult:
+    """What one tick did, by run key (for logs and tests)."""
+
+    posted: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+class DeliveryError(Exception):
+    """Slack refused or failed a post after the client's retries; the message is the run's reason."""
+
+
+@dataclass(frozen=True)
+class _Tick:
+    """What every step of one tick needs."""
+
+    engine: Engine
+    config: Config
+    client: WebClient
+    workers: Workers
+    now: datetime
+    replica: str
+    result: TickResult
+
+
+def tick(
+    engine: Engine,
+    config: Config,
+    client: WebClient,
+    now: datetime,
+    replica_id: str,
+    *,
+    workers: Workers | None = None,
+) -> TickResult:
+    """One pass over every configured schedule at `now` (aware) as replica `replica_id`.
+
+    The digests are computed through `workers` (`annobot run`'s worker processes, so a digest never
+    holds the GIL the acks need), inline without them.
+    """
+    t = _Tick(
+        engine,
+        config,
+        client,
+        workers or InlineWorkers(engine),
+        now.astimezone(UTC),
+        replica_id,
+        TickResult(),
+    )
+    schedules = config.digests
+    if not schedules:
+        return t.result
+    horizon = max(lookback(s) for s in schedules)
+    with session_scope(engine) as session:
+        # The one indexed query of a tick, whatever the number of schedules and past runs.
+        recorded = store.runs_due_between(session, t.now - horizon, t.now)
+    for schedule in schedules:
+        dues = due_times(schedule, t.now - lookback(schedule), t.now)
+        keys = {due: run_key(schedule, due) for due in dues}
+        fresh = [due for due in dues if keys[due] not in recorded]
+        for decision in catch_up(schedule, fresh, t.now):
+            key = keys[decision.due]
+            if decision.action is Action.SKIP:
+                _skip(t, schedule, key, decision.due, decision.reason or "skipped")
+            else:
+                _run(t, schedule, key, decision.due, late=decision.action is Action.POST_LATE)
+        for due in dues:
+            run = recorded.get(keys[due])
+            # An earlier failure (or a replica that died holding the claim): claim() decides whether
+            # its lease has run out and attempts remain.
+            if run is not None and run.status in ("failed", "claimed") and run.message_ts is None:
+                _run(t, schedule, run.run_key, due, late=run.late)
+    return t.result
+
+
+def _skip(t: _Tick, schedule: Schedule, key: str, due: datetime, reason: str) -> None:
+    with session_scope(t.engine) as session:
+        if store.mark_skipped(session, key, schedule=schedule.name, due=due, now=t.now, reason=reason):
+            t.result.skipped.append(key)
+
+
+def _run(t: _Tick, schedule: Schedule, key: str, due: datetime, *, late: bool) -> None:
+    channels = [target for target in schedule.targets if target != LEADS_DM]
+    if not channels:
+        _skip(t, schedule, key, due, "only the leads-dm target, whose delivery is not built yet")
+        return
+    with session_scope(t.engine) as session:
+        claimed = store.claim(
+            session,
+            key,
+            t.replica,
+            t.now,
+            LEASE,
+            schedule=schedule.name,
+            due=due,
+            late=late,
+            max_attempts=MAX_ATTEMPTS,
+        )
+        since_last = claimed is not None and schedule.window.since_last
+        previous = _previous_posted_due(session, schedule, due) if since_last else None
+    if claimed is None:
+        return  # another replica holds or finished it, or no attempts are left
+    try:
+        channel, ts = _deliver(t, schedule, key, channels, due, previous)
+    except DeliveryError as exc:
+        with session_scope(t.engine) as session:
+            store.mark_failed(session, key, t.replica, t.now, str(exc)[:REASON_MAX])
+        log.warning("digest run %s failed (attempt %d): %s", key, claimed.attempts, exc)
+        t.result.failed.append(key)
+        return
+    with session_scope(t.engine) as session:
+        if store.mark_posted(session, key, t.now, channel, ts):
+            t.result.posted.append(key)
+        else:
+            log.error("digest run %s was posted twice: %s %s is a double", key, channel, ts)
+
+
+def _previous_posted_due(session: Any, schedule: Schedule, due: datetime) -> datetime | None:
+    """`since-last`: the due instant of the schedule's latest posted run before `due`."""
+    for run in store.list_runs(session, schedule.name):
+        if run.due < due and run.message_ts is not None:
+            return run.due
+    return None
+
+
+def _digest(
+    t: _Tick, schedule: Schedule, project: str, start: datetime | None, end: datetime
+) -> dict[str, Any]:
+    """The digest JSON of the window, by the job `annobot digest --format json` runs (same figures)."""
+    request = DigestRequest(
+        project=project,
+        start=start,
+        end=end,
+        fmt="json",
+        generated=t.now,
+        tz=schedule.timezone,
+        flag_taxonomy=project_taxonomy(t.config, project),
+        min_pairable=t.config.reports.min_pairable,
+        ordinal_weights=t.config.reports.ordinal_weights,
+    )
+    return json.loads(t.workers.run(digest_job, request))
+
+
+def _deliver(
+    t: _Tick, schedule: Schedule, key: str, channels: list[str], due: datetime, previous: datetime | None
+) -> tuple[str, str]:
+    """Post each project's digest (or the empty-window line) to each channel; the first (channel, ts)."""
+    start = window_start(schedule, due, previous)
+    first: tuple[str, str] | None = None
+    for project in schedule.projects:
+        digest: dict[str, Any] | None
+        try:
+            digest = _digest(t, schedule, project, start, due)
+            message = json.loads(render(digest, "blocks"))
+        except EmptyWindowError:
+            digest, message = None, empty_window_message(project, start, schedule.timezone)
+        for channel in channels:
+            ts = _post(t.client, channel, message, key)
+            first = first or (channel, ts)
+            if digest is not None:
+                _attach(t.client, schedule, channel, ts, digest, t.now)
+    assert first is not None  # schedules name at least one project, and channels is not empty
+    return first
+
+
+def _post(client: WebClient, channel: str, message: dict[str, Any], key: str) -> str:
+    """chat.postMessage; the client's retry handlers honour 429 Retry-After and back off on 5xx.
+
+    The run key rides along as message metadata, so that a message posted by a replica that died
+    before recording it can be recognised in the channel's history (a check still to build).
+    """
+    metadata = {"event_type": METADATA_EVENT, "event_payload": {"run_key": key}}
+    try:
+        resp = client.chat_postMessage(
+            channel=channel, text=message["text"], blocks=message["blocks"], metadata=metadata
+        )
+    except SlackApiError as exc:
+        status = exc.response.status_code
+        raise DeliveryError(
+            f"chat.postMessage to {channel}: HTTP {status}, {exc.response.get('error')}"
+        ) from exc
+    except (SlackClientError, OSError) as exc:
+        raise DeliveryError(f"chat.postMessage to {channel}: {type(exc).__name__}: {exc}") from exc
+    return str(resp["ts"])
+
+
+def _attach(
+    client: WebClient, schedule: Schedule, channel: str, ts: str, digest: dict[str, Any], now: datetime
+) -> None:
+    """Charts (PNG) and the HTML report in the message's thread, through files_upload_v2.
+
+    The message is posted and recorded whatever happens here: a failed upload is logged, not retried,
+    so a retry never posts the digest twice for the sake of an attachment.
+    """
+    uploads: list[dict[str, Any]] = []
+    if schedule.charts:
+        uploads += [
+            {"content": c.png, "filename": f"{c.name}.png", "title": c.title} for c in all_charts(digest)
+        ]
+    if schedule.html:
+        html = render_html(digest, generated=now.astimezone(schedule.zone))
+        uploads.append(
+            {
+                "content": html.encode("utf-8"),
+                "filename": f"{digest['project']}-digest.html",
+                "title": "Full report (HTML)",
+            }
+        )
+    if not uploads:
+        return
+    try:
+        client.files_upload_v2(channel=channel, thread_ts=ts, file_uploads=uploads)
+    except (SlackClientError, OSError):
+        log.warning("digest attachments to %s (thread %s) failed", channel, ts, exc_info=True)

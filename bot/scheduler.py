@@ -1,0 +1,120 @@
+"""The one place the shell schedules work: an APScheduler 3.x BackgroundScheduler calling the digest tick.
+
+`annobot run` starts it when the config has `[[digests]]` and stops it on shutdown; nothing is built at
+import time. The clock is injected (tests pass a fake one and call `tick_now` themselves). APScheduler
+only triggers the ticks: which runs are due, late or skipped is decided by `bot.jobs.schedule.tick`
+from the store, so a tick APScheduler drops (`misfire_grace_time`) loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.config import Config
+from bot.jobs.schedule import TickResult, tick
+from bot.jobs.workers import Workers
+
+log = logging.getLogger("annobot.scheduler")
+
+TICK_INTERVAL = timedelta(minutes=1)
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def replica_id() -> str:
+    """This process's name in the store's claims: host, pid and a random suffix (a restart is new)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class DigestScheduler:
+    """Calls `tick` every `interval` on a background thread, between `start()` and `stop()`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        config: Config,
+        client: WebClient,
+        *,
+        interval: timedelta = TICK_INTERVAL,
+        clock: Clock = _utc_now,
+        replica: str | None = None,
+        workers: Workers | None = None,
+    ) -> None:
+        """Nothing runs until `start()`; digests are computed through `workers` (inline without)."""
+        if interval <= timedelta(0):
+            raise ValueError(f"the tick interval must be positive, got {interval}")
+        self.engine, self.config, self.client = engine, config, client
+        self.interval, self.clock = interval, clock
+        self.replica = replica or replica_id()
+        self.workers = workers
+        self._scheduler: Any = None
+
+    def tick_now(self) -> TickResult | None:
+        """One tick at the clock's time; an error is logged (the next tick tries again), never raised."""
+        try:
+            return tick(
+                self.engine, self.config, self.client, self.clock(), self.replica, workers=self.workers
+            )
+        except Exception:  # the scheduler thread must survive a bad tick; the traceback is logged
+            log.exception("digest tick failed")
+            return None
+
+    def start(self) -> DigestScheduler:
+        """Start the background scheduler: a first tick now, then one every interval."""
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        scheduler = BackgroundScheduler(timezone=UTC)
+        scheduler.add_job(
+            self.tick_now,
+            "interval",
+            seconds=self.interval.total_seconds(),
+            id="digest-tick",
+            next_run_time=datetime.now(UTC),
+            max_instances=1,  # a slow tick is never run twice at once in one process
+            coalesce=True,  # ticks missed while one ran are one tick: the store knows what is due
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info(
+            "digest scheduler %s: %d schedule(s), a tick every %s",
+            self.replica,
+            len(self.config.digests),
+            self.interval,
+        )
+        return self
+
+    def stop(self) -> None:
+        """Stop the scheduler, waiting for a running tick to finish."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
+            self._scheduler = None
+
+    @property
+    def running(self) -> bool:
+        """Whether `start()` was called and `stop()` not yet."""
+        return self._scheduler is not None
+
+
+def start_scheduler(
+    engine: Engine,
+    config: Config,
+    client: WebClient,
+    interval: timedelta = TICK_INTERVAL,
+    workers: Workers | None = None,
+) -> DigestScheduler | None:
+    """The started scheduler when the config has `[[digests]]`, else None (nothing to schedule)."""
+    if not config.digests:
+        return None
+    return DigestScheduler(engine, config, client, interval=interval, workers=workers).start()
