@@ -2,50 +2,23 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.config import ProjectConfig
-from bot.server import make_wsgi_app, serve_in_thread
-from bot.slack.app import create_app
 from bot.store.db import session_scope
 from bot.store.flags import list_cases
 from bot.store.models.flags import Flag
-from tests.bot.helpers import SECRET, Bot, TimedClient, bot_config, publish_examples
+from tests.bot.helpers import Bot
 from tests.support.fakeslack import FakeSlack
+from tests.support.projectbot import fake, make_bot  # noqa: F401  (fixtures)
 
 REVIEWS = ProjectConfig(name="reviews", guideline="product-sentiment", channels=("C111",))
 CONTRACTS = ProjectConfig(name="contracts", guideline="contract-ner", channels=("C222",))
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    """A started FakeSlack."""
-    with FakeSlack() as f:
-        yield f
-
-
-@pytest.fixture
-def make_bot(engine: Engine, fake: FakeSlack) -> Iterator[Callable[..., Bot]]:
-    """Start the HTTP app with these projects configured (the examples published)."""
-    servers = []
-    publish_examples(engine)
-
-    def start(*projects: ProjectConfig) -> Bot:
-        config = dataclasses.replace(bot_config(fake.url), projects=projects)
-        app = create_app(config, client=fake.client(), engine=engine)
-        server, port = serve_in_thread(make_wsgi_app(app, engine))
-        servers.append(server)
-        return Bot(fake, engine, server, port, TimedClient(f"http://127.0.0.1:{port}/slack/events", SECRET))
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 @pytest.fixture

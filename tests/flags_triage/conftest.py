@@ -3,18 +3,15 @@ the queue's buttons and submit the modals (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
 from bot.config import ProjectConfig
-from bot.server import make_wsgi_app, serve_in_thread
-from bot.slack.app import create_app
 from bot.slack.flag_queue.builder import (
     B_CHANGE,
     B_FINAL,
@@ -28,8 +25,8 @@ from bot.store import audit
 from bot.store.db import session_scope
 from bot.store.flags import CaseRecord, file_flag, get_case, list_cases
 from reports.flags.input import FlagInput, OtherLabel
-from tests.bot.helpers import SECRET, Bot, TimedClient, bot_config, publish_examples
-from tests.support.fakeslack import FakeSlack
+from tests.bot.helpers import Bot
+from tests.support.projectbot import fake, make_bot  # noqa: F401  (fixtures)
 from tests.support.slackreq import view_submission_body
 
 LEAD = "ULEAD1"
@@ -42,31 +39,6 @@ REVIEWS = ProjectConfig(
 CONTRACTS = ProjectConfig(name="contracts", guideline="contract-ner", channels=("C222",), leads=(LEAD2,))
 THREAD_TS = "1700000123.000200"
 EVIL = "<!channel> <@U123> &lt; & <https://x|y>"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    """A started FakeSlack."""
-    with FakeSlack() as f:
-        yield f
-
-
-@pytest.fixture
-def make_bot(engine: Engine, fake: FakeSlack) -> Iterator[Callable[..., Bot]]:
-    """Start the HTTP app with these projects configured (the example guidelines published)."""
-    servers = []
-    publish_examples(engine)
-
-    def start(*projects: ProjectConfig) -> Bot:
-        config = dataclasses.replace(bot_config(fake.url), projects=projects)
-        app = create_app(config, client=fake.client(), engine=engine)
-        server, port = serve_in_thread(make_wsgi_app(app, engine))
-        servers.append(server)
-        return Bot(fake, engine, server, port, TimedClient(f"http://127.0.0.1:{port}/slack/events", SECRET))
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 @pytest.fixture
