@@ -102,22 +102,30 @@ def parse_quality_text(text: str, projects: Sequence[str], now: datetime, tz: st
     return QualityQuery(project, start, now)
 
 
-def quality_message(engine: Engine, request: DigestRequest) -> dict[str, Any]:
-    """The digest of the request's window as chat.postMessage arguments, or the empty-window line."""
+def _message(engine: Engine, request: DigestRequest) -> tuple[dict[str, Any], bool]:
+    """(chat.postMessage text and blocks, whether the window held annotations)."""
     assert request.start is not None  # `/quality` always names a window
     try:
         # The blocks of bot/slack/digest/builder.py's digest_message, as `--format blocks` prints them.
         message: dict[str, Any] = json.loads(digest_job(engine, replace(request, fmt="blocks")))
     except EmptyWindowError:
-        return empty_message(request.project, request.start, request.tz)
-    return message
+        return empty_message(request.project, request.start, request.tz), False
+    return message, True
 
 
-def quality_answer(engine: Engine, request: DigestRequest, with_post: bool = True) -> Answer:
-    """The ephemeral answer: the digest's pages, a Post to channel button under them (a worker job)."""
+def quality_message(engine: Engine, request: DigestRequest) -> dict[str, Any]:
+    """The digest of the request's window as chat.postMessage arguments, or the empty-window line."""
+    return _message(engine, request)[0]
+
+
+def quality_answer(engine: Engine, request: DigestRequest) -> Answer:
+    """The ephemeral answer: the digest's pages, a Post to channel button under them (a worker job).
+
+    An empty window has no button: "no annotations since …" is not worth a channel's attention.
+    """
     assert request.start is not None and request.end is not None
-    message = quality_message(engine, request)
-    value = post_value(request.project, request.start, request.end) if with_post else None
+    message, found = _message(engine, request)
+    value = post_value(request.project, request.start, request.end) if found else None
     return Answer(answer_pages(message, value), message["text"])
 
 

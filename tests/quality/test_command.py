@@ -119,9 +119,20 @@ def test_an_empty_window_says_no_annotations_since(make_bot: Any, db_url: str, t
     for i, text in enumerate(
         ["p 24h", "p 7d", "p since " + (datetime.now(UTC) - timedelta(days=3)).date().isoformat()]
     ):
-        assert "no annotations since" in texts(ask(bot, text, name=f"e{i}"))
+        pages = ask(bot, text, name=f"e{i}")
+        assert "no annotations since" in texts(pages) and buttons(_blocks(pages), QUALITY_POST) == []
 
 
 def test_help_lists_usage(make_bot: Any) -> None:
     bot = make_bot(P)
     assert "/quality [PROJECT] [7d|24h|since YYYY-MM-DD]" in texts(ask(bot, "help"))
+
+
+def test_a_refused_post_is_explained(make_bot: Any, seeded: datetime) -> None:
+    bot = make_bot(P)
+    [value] = buttons(_blocks(ask(bot, "p", user=LEAD)), QUALITY_POST)
+    bot.fake.fail_next("chat.postMessage", 200, error="not_in_channel")
+    url = bot.fake.response_url("refused")
+    bot.slack.action(QUALITY_POST, value, user_id=LEAD, channel_id=CHANNEL, response_url=url)
+    [answer] = [c.params for c in bot.fake.wait_for_response("refused")]
+    assert "not_in_channel" in texts(answer) and "invite the bot" in texts(answer)

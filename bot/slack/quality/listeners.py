@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.authz.guard import require
 from bot.authz.roles import Action
@@ -80,9 +81,16 @@ def register(app: App, deps: Deps) -> None:
             deps.engine, deps.authorizer, user, Action.DIGEST_POST, project, f"post to {channel}: {window}"
         )
         message = deps.workers.run(quality_message, _request(deps, project, start, end, datetime.now(UTC)))
-        client.chat_postMessage(
-            channel=channel, text=message["text"], blocks=message["blocks"], unfurl_links=False
-        )
+        try:
+            client.chat_postMessage(
+                channel=channel, text=message["text"], blocks=message["blocks"], unfurl_links=False
+            )
+        except SlackApiError as exc:
+            # A private channel the bot is not in, an archived one: the lead can act on the reason.
+            error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
+            raise InputError(
+                f"Slack refused the post ({error}): invite the bot to this channel, or post from another"
+            ) from exc
         log.info("digest of %s (%s) posted to %s by %s", project, window, channel, user)
         respond(
             blocks=posted_blocks(channel),
