@@ -37,13 +37,14 @@ class Action(StrEnum):
     FLAG_TRIAGE = "flag.triage"
     FLAG_ADJUDICATE = "flag.adjudicate"
     GOLD_ADD = "gold.add"
+    DIGEST_POST = "digest.post"
     DIGEST_SCHEDULE = "digest.schedule"
     GUIDELINE_PUBLISH = "guideline.publish"
     AUDIT_VIEW = "audit.view"
 
 
 # The least role each action needs. Filing and looking at hot spots is everyone's; working the queue
-# (assign, comment, adjudicate, add to gold) is a lead's; what changes the whole team's material or
+# (assign, comment, adjudicate, add to gold) and posting a digest to a channel is a lead's; what changes the whole team's material or
 # channels (guideline releases, scheduled digests) and reading the audit trail is a manager's.
 MIN_ROLE: dict[Action, Role] = {
     Action.FLAG_FILE: Role.ANNOTATOR,
@@ -52,6 +53,7 @@ MIN_ROLE: dict[Action, Role] = {
     Action.FLAG_TRIAGE: Role.LEAD,
     Action.FLAG_ADJUDICATE: Role.LEAD,
     Action.GOLD_ADD: Role.LEAD,
+    Action.DIGEST_POST: Role.LEAD,
     Action.DIGEST_SCHEDULE: Role.MANAGER,
     Action.GUIDELINE_PUBLISH: Role.MANAGER,
     Action.AUDIT_VIEW: Role.MANAGER,
@@ -65,6 +67,7 @@ PHRASE: dict[Action, str] = {
     Action.FLAG_TRIAGE: "triage flags",
     Action.FLAG_ADJUDICATE: "adjudicate flags",
     Action.GOLD_ADD: "add items to the gold set",
+    Action.DIGEST_POST: "post digests to a channel",
     Action.DIGEST_SCHEDULE: "schedule digests",
     Action.GUIDELINE_PUBLISH: "publish guidelines",
     Action.AUDIT_VIEW: "read the audit log",

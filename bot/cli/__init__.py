@@ -36,7 +36,7 @@ COMMANDS = {
     ),
     "digests": LazyCommand(
         "bot.cli.digests_cmd:digests",
-        "Scheduled digests ([[digests]] in the config): the history of their runs.",
+        "Scheduled digests ([[digests]] in the config): post one now, the history of their runs.",
     ),
     "export": LazyCommand("bot.cli.import_cmd:export_group", "Export stored data."),
     "flags": LazyCommand(

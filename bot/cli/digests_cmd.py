@@ -1,4 +1,5 @@
-"""`annobot digests history`: the runs of the scheduled digests (bot/store/schedules.py), newest first.
+"""`annobot digests history`: the runs of the scheduled digests (bot/store/schedules.py), newest first;
+`annobot digests post`: a schedule's digest now (bot/jobs/schedule.py `post_now`), or its preview.
 
 A group of its own, not `annobot digest history`: `annobot digest` is a command whose `--project` is
 required, and a group under that name would turn `annobot digest history` into an ambiguity with its
@@ -7,8 +8,10 @@ options (and its `--help` into a group's); `digests` is the plural of the `[[dig
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -16,7 +19,7 @@ import click
 from bot.cli import one_line
 from bot.cli.output import emit_json
 from bot.cli.state import CliState
-from bot.errors import InputError
+from bot.errors import AnnobotError, ConflictError, InputError
 from bot.store.schedules import Run, list_runs
 from reports.schedule.model import NAME
 
@@ -35,7 +38,7 @@ HEADER = (
 
 @click.group()
 def digests() -> None:
-    """Scheduled digests ([[digests]] in the config): the history of their runs."""
+    """Scheduled digests ([[digests]] in the config): post one now, the history of their runs."""
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -90,3 +93,36 @@ def history(state: CliState, name: str | None, limit: int, as_json: bool) -> Non
         )
         # Reasons quote Slack's answers: one line each, control characters shown as escapes.
         click.echo("\t".join(one_line(f) for f in fields))
+
+
+@digests.command("post")
+@click.argument("schedule")
+@click.option("--dry-run", is_flag=True, help="Print the messages as JSON (text and blocks); post nothing.")
+@click.pass_obj
+def post(state: CliState, schedule: str, dry_run: bool) -> None:
+    """Post SCHEDULE's digest now, as its scheduled run would (window ending now, same channels, charts).
+
+    Recorded in the history under an on-demand run key (`NAME@…/on-demand`), so the scheduled run still
+    posts. --dry-run prints a JSON list, one message per project: project, channels, text, blocks.
+
+    Example: annobot digests post morning --dry-run
+    """
+    from bot.jobs.schedule import post_now, preview
+
+    now = datetime.now(UTC)
+    if dry_run:
+        emit_json(preview(state.engine(), state.config, schedule, now))
+        return
+    from bot.slack.app import make_client
+
+    config = state.config
+    client = make_client(config)  # before any store work: a missing token stops here
+    replica = f"cli:{socket.gethostname()}:{os.getpid()}"
+    done = post_now(state.engine(), config, client, schedule, now, replica)
+    if done.failed:
+        raise AnnobotError(f"digest run {done.failed[0]} failed: see `annobot digests history`")
+    if done.skipped:
+        raise AnnobotError(f"digest run {done.skipped[0]} was skipped: see `annobot digests history`")
+    if not done.posted:
+        raise ConflictError(f"schedule {schedule!r}: nothing was posted (the run is already claimed)")
+    click.echo(f"posted {done.posted[0]}")

@@ -30,6 +30,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 
 from bot.config import Config
+from bot.errors import NotFoundError
 from bot.jobs.digest import DigestRequest, EmptyWindowError, digest_job, render
 from bot.jobs.flag_figures import project_taxonomy
 from bot.jobs.workers import InlineWorkers, Workers
@@ -180,13 +181,20 @@ def _run(t: _Tick, schedule: Schedule, key: str, due: datetime, *, late: bool) -
 def _previous_posted_due(session: Any, schedule: Schedule, due: datetime) -> datetime | None:
     """`since-last`: the due instant of the schedule's latest posted run before `due`."""
     for run in store.list_runs(session, schedule.name):
-        if run.due < due and run.message_ts is not None:
+        # An on-demand post is an extra: the scheduled windows run from scheduled posts only.
+        if run.due < due and run.message_ts is not None and not is_on_demand(run.run_key):
             return run.due
     return None
 
 
 def _digest(
-    t: _Tick, schedule: Schedule, project: str, start: datetime | None, end: datetime
+    config: Config,
+    workers: Workers,
+    now: datetime,
+    schedule: Schedule,
+    project: str,
+    start: datetime | None,
+    end: datetime,
 ) -> dict[str, Any]:
     """The digest JSON of the window, by the job `annobot digest --format json` runs (same figures)."""
     request = DigestRequest(
@@ -194,13 +202,30 @@ def _digest(
         start=start,
         end=end,
         fmt="json",
-        generated=t.now,
+        generated=now,
         tz=schedule.timezone,
-        flag_taxonomy=project_taxonomy(t.config, project),
-        min_pairable=t.config.reports.min_pairable,
-        ordinal_weights=t.config.reports.ordinal_weights,
+        flag_taxonomy=project_taxonomy(config, project),
+        min_pairable=config.reports.min_pairable,
+        ordinal_weights=config.reports.ordinal_weights,
     )
-    return json.loads(t.workers.run(digest_job, request))
+    return json.loads(workers.run(digest_job, request))
+
+
+def _message(
+    config: Config,
+    workers: Workers,
+    now: datetime,
+    schedule: Schedule,
+    project: str,
+    start: datetime | None,
+    end: datetime,
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """(digest JSON, chat.postMessage text and blocks); (None, the "no annotations since" line) when empty."""
+    try:
+        digest = _digest(config, workers, now, schedule, project, start, end)
+    except EmptyWindowError:
+        return None, empty_window_message(project, start, schedule.timezone)
+    return digest, json.loads(render(digest, "blocks"))
 
 
 def _deliver(
@@ -210,12 +235,7 @@ def _deliver(
     start = window_start(schedule, due, previous)
     first: tuple[str, str] | None = None
     for project in schedule.projects:
-        digest: dict[str, Any] | None
-        try:
-            digest = _digest(t, schedule, project, start, due)
-            message = json.loads(render(digest, "blocks"))
-        except EmptyWindowError:
-            digest, message = None, empty_window_message(project, start, schedule.timezone)
+        digest, message = _message(t.config, t.workers, t.now, schedule, project, start, due)
         for channel in channels:
             ts = _post(t.client, channel, message, key)
             first = first or (channel, ts)
@@ -274,3 +294,71 @@ def _attach(
         client.files_upload_v2(channel=channel, thread_ts=ts, file_uploads=uploads)
     except (SlackClientError, OSError):
         log.warning("digest attachments to %s (thread %s) failed", channel, ts, exc_info=True)
+
+
+# `annobot digests post`: a run of its own, keyed by the instant it was asked for and this suffix, so it
+# never takes a scheduled run's key (the tick still posts that run) and history tells them apart.
+ON_DEMAND = "/on-demand"
+
+
+def on_demand_key(schedule: Schedule, now: datetime) -> str:
+    """`NAME@YYYY-MM-DDTHH:MM:SSZ/on-demand`: an on-demand run's key (one per second and schedule)."""
+    return f"{schedule.name}@{now.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}{ON_DEMAND}"
+
+
+def is_on_demand(key: str) -> bool:
+    """Whether a run key is an on-demand run's (`on_demand_key`)."""
+    return key.endswith(ON_DEMAND)
+
+
+def find_schedule(config: Config, name: str) -> Schedule:
+    """The configured schedule `name`; NotFoundError naming the configured ones."""
+    for schedule in config.digests:
+        if schedule.name == name:
+            return schedule
+    names = ", ".join(s.name for s in config.digests) or "none"
+    raise NotFoundError(f"no schedule named {name!r} in [[digests]] (configured: {names})")
+
+
+def post_now(
+    engine: Engine,
+    config: Config,
+    client: WebClient,
+    name: str,
+    now: datetime,
+    replica_id: str,
+    *,
+    workers: Workers | None = None,
+) -> TickResult:
+    """Post schedule `name`'s digest now, as its run due at `now` would be, recorded under an on-demand key."""
+    schedule = find_schedule(config, name)
+    t = _Tick(
+        engine,
+        config,
+        client,
+        workers or InlineWorkers(engine),
+        now.astimezone(UTC),
+        replica_id,
+        TickResult(),
+    )
+    _run(t, schedule, on_demand_key(schedule, t.now), t.now, late=False)
+    return t.result
+
+
+def preview(
+    engine: Engine, config: Config, name: str, now: datetime, *, workers: Workers | None = None
+) -> list[dict[str, Any]]:
+    """What `post_now` would post, per project: {project, channels, text, blocks}; nothing is recorded."""
+    schedule = find_schedule(config, name)
+    moment = now.astimezone(UTC)
+    run_workers = workers or InlineWorkers(engine)
+    with session_scope(engine) as session:
+        since_last = schedule.window.since_last
+        previous = _previous_posted_due(session, schedule, moment) if since_last else None
+    start = window_start(schedule, moment, previous)
+    out = []
+    for project in schedule.projects:
+        _, message = _message(config, run_workers, moment, schedule, project, start, moment)
+        channels = [target for target in schedule.targets if target != LEADS_DM]
+        out.append({"project": project, "channels": channels, **message})
+    return out

@@ -23,6 +23,7 @@ from bot.slack.flags import listeners as flags
 from bot.slack.guide import listeners as guide
 from bot.slack.home import listeners as home
 from bot.slack.mentions import listeners as mentions
+from bot.slack.quality import listeners as quality
 from bot.slack.request import drop_controls
 from bot.slack.trees import listeners as trees
 from bot.store.db import is_sqlite, make_engine, require_head
@@ -141,6 +142,7 @@ def _register_listeners(app: App, deps: Deps) -> None:
     guide.register(app, deps)
     home.register(app, deps)
     mentions.register(app, deps)
+    quality.register(app, deps)
     trees.register(app, deps)
 
 

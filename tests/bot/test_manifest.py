@@ -8,16 +8,19 @@ import yaml
 
 from bot.config import SlackConfig
 from bot.slack.flags.listeners import FLAG_COMMAND, SHORTCUT
+from bot.slack.quality.listeners import QUALITY_COMMAND
 
 MANIFEST = Path(__file__).resolve().parents[2] / "slack" / "manifest.yml"
 
 
 def test_manifest_matches_the_listeners() -> None:
     m = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
-    guide, flag = m["features"]["slash_commands"]
+    guide, flag, quality = m["features"]["slash_commands"]
     assert guide["command"] == SlackConfig().command and guide["usage_hint"]
     assert flag["command"] == FLAG_COMMAND and flag["usage_hint"]
-    assert guide["url"].endswith("/slack/events") and flag["url"].endswith("/slack/events")
+    assert quality["command"] == QUALITY_COMMAND and quality["usage_hint"]
+    for command in (guide, flag, quality):
+        assert command["url"].endswith("/slack/events") and len(command["description"]) <= 100
     [shortcut] = m["features"]["shortcuts"]
     assert (shortcut["type"], shortcut["callback_id"]) == ("message", SHORTCUT)
     assert len(shortcut["name"]) <= 24 and len(shortcut["description"]) <= 150
