@@ -55,3 +55,22 @@ def test_wrong_mention_in_a_thread_answers_in_that_thread(bot: Bot) -> None:
     [post] = bot.fake.wait_for("chat.postMessage")
     assert post.params["thread_ts"] == "1700000200.000100"
     assert "9.9.9" in texts(post.param_json("blocks"))
+
+
+@pytest.mark.parametrize("question", ["tree", "tree product-sentiment/sarcasm", "TREE  x"])
+def test_a_tree_walk_is_not_started_in_a_public_thread(bot: Bot, question: str) -> None:
+    from bot.slack.mentions.listeners import TREE_IN_PUBLIC
+
+    n = next(_n)
+    ts = f"1700000300.{n:06d}"
+    event = {
+        "type": "app_mention",
+        "user": "U111",
+        "text": f"<@UBOT> {question}",
+        "ts": ts,
+        "channel": "C111",
+    }
+    assert bot.slack.event(event, f"EvTree{n}")[0] == 200
+    [post] = bot.fake.wait_for("chat.postMessage")
+    assert post.params["thread_ts"] == ts and post.params["text"] == TREE_IN_PUBLIC
+    assert "blocks" not in post.params  # no walk, no buttons

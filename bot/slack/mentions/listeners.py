@@ -16,6 +16,11 @@ from bot.slack.edge import EXPECTED, after_ack, explain_in_thread
 
 # The bot's own mention at the start of an app_mention text.
 _LEADING_MENTION = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>\s*)+")
+# A walk's buttons replace the message they are on: in a thread everyone would see and steer one walk.
+TREE_IN_PUBLIC = (
+    "Decision trees are walked privately, one question at a time: use `/guide tree` to list them and "
+    "`/guide tree SLUG/TREE` to walk one."
+)
 
 
 def strip_mention(text: str) -> str:
@@ -31,6 +36,11 @@ def register(app: App, deps: Deps) -> None:
         # Mentions of others, @here, links: read as Slack means them, not searched as words.
         text = plain_text(strip_mention(event.get("text") or ""))
         thread = event.get("thread_ts") or event["ts"]
+        if text.split()[:1] and text.split()[0].lower() == "tree":
+            client.chat_postMessage(
+                channel=event["channel"], thread_ts=thread, text=TREE_IN_PUBLIC, unfurl_links=False
+            )
+            return
         try:
             result = deps.workers.run(
                 answer_and_remember,
