@@ -34,7 +34,7 @@ from bot.errors import NotFoundError
 from bot.jobs.digest import DigestRequest, EmptyWindowError, digest_job, render
 from bot.jobs.flag_figures import project_taxonomy
 from bot.jobs.workers import InlineWorkers, Workers
-from bot.slack.schedule.builder import empty_window_message
+from bot.slack.schedule.builder import annotator_details, empty_window_message
 from bot.store import schedules as store
 from bot.store.db import session_scope
 from reports.render import render_html
@@ -240,6 +240,7 @@ def _deliver(
             ts = _post(t.client, channel, message, key)
             first = first or (channel, ts)
             if digest is not None:
+                _details(t.client, channel, ts, digest)
                 _attach(t.client, schedule, channel, ts, digest, t.now)
     assert first is not None  # schedules name at least one project, and channels is not empty
     return first
@@ -264,6 +265,15 @@ def _post(client: WebClient, channel: str, message: dict[str, Any], key: str) ->
     except (SlackClientError, OSError) as exc:
         raise DeliveryError(f"chat.postMessage to {channel}: {type(exc).__name__}: {exc}") from exc
     return str(resp["ts"])
+
+
+def _details(client: WebClient, channel: str, ts: str, digest: dict[str, Any]) -> None:
+    """The per-annotator details as replies in the message's thread (logged, not retried, if refused)."""
+    try:
+        for reply in annotator_details(digest):
+            client.chat_postMessage(channel=channel, thread_ts=ts, unfurl_links=False, **reply)
+    except (SlackClientError, OSError):
+        log.warning("digest details to %s (thread %s) failed", channel, ts, exc_info=True)
 
 
 def _attach(

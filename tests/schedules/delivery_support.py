@@ -78,5 +78,10 @@ def history(db_url: str, *args: str) -> list[dict[str, Any]]:
 
 
 def posts(fake: FakeSlack) -> list[Any]:
-    """chat.postMessage calls Slack accepted."""
-    return [c for c in fake.calls("chat.postMessage") if c.ok]
+    """Digest messages Slack accepted (chat.postMessage calls outside a thread)."""
+    return [c for c in fake.calls("chat.postMessage") if c.ok and "thread_ts" not in c.params]
+
+
+def replies(fake: FakeSlack) -> list[Any]:
+    """Thread replies Slack accepted (the per-annotator details under a digest)."""
+    return [c for c in fake.calls("chat.postMessage") if c.ok and "thread_ts" in c.params]

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from bot.fakeslack import FakeSlack
 from bot.scheduler import DigestScheduler, start_scheduler
 from reports.schedule.model import NAME
-from tests.schedules.delivery_support import client, config, history, schedule, seed
+from tests.schedules.delivery_support import client, config, history, posts, schedule, seed
 from tests.support.guidelines import run_cli
 
 DUE = datetime(2027, 3, 22, 8, tzinfo=UTC)
@@ -39,7 +39,7 @@ def test_the_background_scheduler_ticks_on_the_injected_clock_until_stopped(
             sched.stop()
         assert not sched.running
         time.sleep(0.5)  # ticks keep coming? none: the run is posted once and nothing runs after stop()
-        assert len(fake.calls("chat.postMessage")) == 1
+        assert len(posts(fake)) == 1
     [run] = history(db_url)
     assert run["status"] == "posted" and run["claimed_by"] == sched.replica
 

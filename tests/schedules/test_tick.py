@@ -5,6 +5,8 @@ Monday 22 March 2027, 09:00 in Berlin (CET) is 08:00 UTC; the project's annotati
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +16,17 @@ from sqlalchemy import Engine
 
 from bot.fakeslack import FakeSlack
 from bot.jobs.schedule import MAX_ATTEMPTS, tick
-from tests.schedules.delivery_support import CHANNEL, client, config, history, posts, schedule, seed
+from tests.digest_e2e.values_support import ok
+from tests.schedules.delivery_support import (
+    CHANNEL,
+    client,
+    config,
+    history,
+    posts,
+    replies,
+    schedule,
+    seed,
+)
 
 DUE = datetime(2027, 3, 22, 8, tzinfo=UTC)
 KEY = "morning@2027-03-22T08:00Z"
@@ -87,7 +99,7 @@ def test_429_twice_then_200_is_one_post(seeded: str, engine: Engine, fake: FakeS
     fake.fail_next("chat.postMessage", 429, retry_after=1, times=2)
     done = tick(engine, config(schedule()), client(fake), DUE, "a")
     assert done.posted == [KEY]
-    calls = fake.calls("chat.postMessage")
+    calls = [c for c in fake.calls("chat.postMessage") if "thread_ts" not in c.params]
     assert [c.status for c in calls] == [429, 429, 200]
     assert calls[2].time - calls[0].time >= 1.9  # Retry-After: 1 honoured, twice
     assert len(posts(fake)) == 1 and history(seeded)[0]["status"] == "posted"
@@ -179,3 +191,18 @@ def test_since_last_starts_where_the_previous_posted_run_ended(
         second.params["text"]
         == "Quality digest for p: no annotations since 2027-03-22 09:00 (Europe/Berlin)."
     )
+
+
+def test_the_per_annotator_details_follow_in_the_thread(seeded: str, engine: Engine, fake: FakeSlack) -> None:
+    done = tick(engine, config(schedule()), client(fake), DUE, "a")
+    assert done.posted == [KEY]
+    [post] = posts(fake)
+    details = replies(fake)
+    assert details and all(r.params["thread_ts"] == post.reply["ts"] for r in details)
+    shown = "\n".join(
+        b["text"]["text"] for r in details for b in r.param_json("blocks") if b["type"] == "section"
+    )
+    digest = json.loads(ok(seeded, "digest", "--project", "p", "--all", "--format", "json"))
+    for a in digest["annotators"]:  # every annotator of the project has a line (its window's figures)
+        assert re.search(rf"• \*{re.escape(a['annotator'])}\*: [0-9,]+ annotations", shown), shown
+    assert post.seq < min(r.seq for r in details)
