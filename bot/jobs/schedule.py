@@ -86,6 +86,27 @@ class _Tick:
     replica: str
     result: TickResult
 
+    @classmethod
+    def start(
+        cls,
+        engine: Engine,
+        config: Config,
+        client: WebClient,
+        now: datetime,
+        replica: str,
+        workers: Workers | None,
+    ) -> _Tick:
+        """A pass at `now` (as UTC) with an empty result; inline workers when none are given."""
+        return cls(
+            engine,
+            config,
+            client,
+            workers or InlineWorkers(engine),
+            now.astimezone(UTC),
+            replica,
+            TickResult(),
+        )
+
 
 def tick(
     engine: Engine,
@@ -101,15 +122,7 @@ def tick(
     The digests are computed through `workers` (`annobot run`'s worker processes, so a digest never
     holds the GIL the acks need), inline without them.
     """
-    t = _Tick(
-        engine,
-        config,
-        client,
-        workers or InlineWorkers(engine),
-        now.astimezone(UTC),
-        replica_id,
-        TickResult(),
-    )
+    t = _Tick.start(engine, config, client, now, replica_id, workers)
     schedules = config.digests
     if not schedules:
         return t.result
@@ -342,15 +355,7 @@ def post_now(
 ) -> TickResult:
     """Post schedule `name`'s digest now, as its run due at `now` would be, recorded under an on-demand key."""
     schedule = find_schedule(config, name)
-    t = _Tick(
-        engine,
-        config,
-        client,
-        workers or InlineWorkers(engine),
-        now.astimezone(UTC),
-        replica_id,
-        TickResult(),
-    )
+    t = _Tick.start(engine, config, client, now, replica_id, workers)
     _run(t, schedule, on_demand_key(schedule, t.now), t.now, late=False)
     return t.result
 

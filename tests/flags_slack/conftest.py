@@ -15,7 +15,7 @@ from bot.store.flags import list_cases
 from bot.store.models.flags import Flag
 from tests.bot.helpers import Bot
 from tests.support.fakeslack import FakeSlack
-from tests.support.projectbot import fake, make_bot  # noqa: F401  (fixtures)
+from tests.support.projectbot import fake, make_bot, publish_example_guidelines  # noqa: F401  (fixtures)
 
 REVIEWS = ProjectConfig(name="reviews", guideline="product-sentiment", channels=("C111",))
 CONTRACTS = ProjectConfig(name="contracts", guideline="contract-ner", channels=("C222",))

@@ -26,7 +26,7 @@ from bot.store.db import session_scope
 from bot.store.flags import CaseRecord, file_flag, get_case, list_cases
 from reports.flags.input import FlagInput, OtherLabel
 from tests.bot.helpers import Bot
-from tests.support.projectbot import fake, make_bot  # noqa: F401  (fixtures)
+from tests.support.projectbot import fake, make_bot, publish_example_guidelines  # noqa: F401  (fixtures)
 from tests.support.slackreq import view_submission_body
 
 LEAD = "ULEAD1"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,13 +11,11 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.config import ProjectConfig
-from bot.server import make_wsgi_app, serve_in_thread
-from bot.slack.app import create_app
 from bot.store import audit
 from bot.store.db import session_scope
-from tests.bot.helpers import SECRET, Bot, TimedClient, bot_config
+from tests.bot.helpers import Bot
 from tests.schedules.delivery_support import seed
-from tests.support.fakeslack import FakeSlack
+from tests.support.projectbot import fake, make_bot  # noqa: F401  (fixtures; publish_example_guidelines is overridden below)
 
 LEAD = "ULEAD1"
 ANNOTATOR = "U111"  # the requests' default user
@@ -29,27 +25,9 @@ OTHER = ProjectConfig(name="other", guideline="mini", channels=("C222",), leads=
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    """A started FakeSlack."""
-    with FakeSlack() as f:
-        yield f
-
-
-@pytest.fixture
-def make_bot(engine: Engine, fake: FakeSlack) -> Iterator[Callable[..., Bot]]:
-    """Start the HTTP app with these projects configured."""
-    servers = []
-
-    def start(*projects: ProjectConfig) -> Bot:
-        config = dataclasses.replace(bot_config(fake.url), projects=projects)
-        app = create_app(config, client=fake.client(), engine=engine)
-        server, port = serve_in_thread(make_wsgi_app(app, engine))
-        servers.append(server)
-        return Bot(fake, engine, server, port, TimedClient(f"http://127.0.0.1:{port}/slack/events", SECRET))
-
-    yield start
-    for server in servers:
-        server.stop()
+def publish_example_guidelines() -> bool:
+    """The tests seed their own guideline (`mini`): no examples."""
+    return False
 
 
 @pytest.fixture

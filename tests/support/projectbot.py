@@ -1,5 +1,5 @@
 """Fixtures for the bot over real HTTP with projects configured: `fake` and `make_bot` (import them into a
-conftest: `from tests.support.projectbot import fake, make_bot`)."""
+conftest: `from tests.support.projectbot import fake, make_bot, publish_example_guidelines`)."""
 
 from __future__ import annotations
 
@@ -24,10 +24,19 @@ def fake() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def make_bot(engine: Engine, fake: FakeSlack) -> Iterator[Callable[..., Bot]]:
-    """Start the HTTP app with these projects configured (the example guidelines published)."""
+def publish_example_guidelines() -> bool:
+    """Whether make_bot publishes the example guidelines first (a conftest may override it)."""
+    return True
+
+
+@pytest.fixture
+def make_bot(
+    engine: Engine, fake: FakeSlack, publish_example_guidelines: bool
+) -> Iterator[Callable[..., Bot]]:
+    """Start the HTTP app with these projects configured (the example guidelines published, by default)."""
     servers = []
-    publish_examples(engine)
+    if publish_example_guidelines:
+        publish_examples(engine)
 
     def start(*projects: ProjectConfig) -> Bot:
         config = dataclasses.replace(bot_config(fake.url), projects=projects)
