@@ -107,14 +107,20 @@ def _ask_slack(client: WebClient, user: str) -> tuple[str | None, bool] | None:
 def zones(
     engine: Engine, client: WebClient, users: Collection[str], now: datetime
 ) -> dict[str, lead_zones.Zone]:
-    """Each user's cached zone, users.info asked for those missing or expired (one read for all)."""
+    """Each user's cached zone, users.info asked for those missing or expired (one read for all).
+
+    After one failed ask the others due are postponed with it, unasked: an outage costs one call (with
+    the client's bounded retries) per ZONE_ERROR_TTL, not one per lead.
+    """
     with session_scope(engine) as session:
         cached = lead_zones.read(session, users)
+    failed = False
     for user in sorted(set(users)):
         entry = cached.get(user)
         if entry is not None and now < entry.expires_at:
             continue
-        said = _ask_slack(client, user)
+        said = None if failed else _ask_slack(client, user)
+        failed = said is None
         with session_scope(engine) as session:
             if said is None:
                 lead_zones.postpone(session, user, now, now + ZONE_ERROR_TTL)

@@ -284,3 +284,34 @@ def test_any_tz_users_info_returns_is_used_when_valid_else_the_schedules(
         now = MONDAY + timedelta(hours=8)
         dues = [d for d in due_times(zoned, now - LOOKBACK_MIN, now) if now - d <= zoned.grace]
         assert done.posted == [f"morning@{d:%Y-%m-%dT%H:%MZ}/dm:{user}" for d in dues[-1:]]
+
+
+def test_an_outage_costs_one_users_info_call_not_one_per_lead(
+    seeded: str, engine: Engine, fake: FakeSlack
+) -> None:
+    fake.fail_next("users.info", 200, error="fatal_error", times=100)
+    cfg = lead_config(BERLIN, NEW_YORK, GROUPED)
+    done = tick(engine, cfg, client(fake), MONDAY + timedelta(hours=8), "a")
+    assert len(fake.calls("users.info")) == 1
+    assert sorted(done.posted) == sorted(key(MONDAY, 8, u) for u in (BERLIN, NEW_YORK, GROUPED))
+
+
+def test_working_days_and_holidays_are_the_leads_local_days_on_the_schedules_calendar(
+    seeded: str, engine: Engine, fake: FakeSlack
+) -> None:
+    fake.add_user("UTOKYO1", tz="Asia/Tokyo")
+    cfg, slack = lead_config("UTOKYO1", NEW_YORK, holidays="DE"), client(fake)
+    # Monday 09:00 in Tokyo is Sunday 24:00Z: a working day there, whatever the day is in Berlin.
+    sunday = MONDAY - timedelta(days=1)
+    assert tick(engine, cfg, slack, sunday + timedelta(hours=23, minutes=59), "a").posted == []
+    assert tick(engine, cfg, slack, MONDAY, "a").posted == [key(MONDAY, 0, "UTOKYO1")]
+    # Good Friday (26 March 2027) is a German holiday, not a US one: no DM on the schedule's calendar.
+    thursday = MONDAY + timedelta(days=24)
+    posted = {
+        day: [k for h in range(24) for k in tick(engine, cfg, slack, day + timedelta(hours=h), "a").posted]
+        for day in (thursday, thursday + timedelta(days=1))
+    }
+    assert posted == {
+        thursday: [key(thursday, 0, "UTOKYO1"), key(thursday, 13, NEW_YORK)],
+        thursday + timedelta(days=1): [],
+    }
