@@ -20,7 +20,7 @@ from sqlalchemy import Engine, event
 
 from bot.config import Config, ProjectConfig, ReportsConfig
 from bot.fakeslack import FakeSlack
-from bot.jobs.schedule import LOOKBACK_MIN, tick
+from bot.jobs.schedule import LOOKBACK_MIN, post_now, tick
 from bot.jobs.schedule_dm import ZONE_TTL, in_zone, valid_zone
 from bot.store import lead_zones
 from bot.store.db import session_scope
@@ -315,3 +315,13 @@ def test_working_days_and_holidays_are_the_leads_local_days_on_the_schedules_cal
         thursday: [key(thursday, 0, "UTOKYO1"), key(thursday, 13, NEW_YORK)],
         thursday + timedelta(days=1): [],
     }
+
+
+def test_an_on_demand_post_of_a_leads_dm_only_schedule_dms_nobody_and_says_why(
+    seeded: str, engine: Engine, fake: FakeSlack
+) -> None:
+    now = MONDAY + timedelta(hours=10)
+    done = post_now(engine, lead_config(BERLIN), client(fake), "morning", now, "a")
+    assert done.posted == [] and len(done.skipped) == 1 and posts(fake) == []
+    [run] = history(seeded)
+    assert "on-demand posts go to channels only" in run["reason"]
