@@ -19,6 +19,7 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.authz.groups import GroupResolver
 from bot.config import Config
 from bot.jobs.schedule import TickResult, tick
 from bot.jobs.workers import Workers
@@ -59,13 +60,21 @@ class DigestScheduler:
         self.interval, self.clock = interval, clock
         self.replica = replica or replica_id()
         self.workers = workers
+        # Members of the user groups among the leads (leads-dm), cached across this process's ticks.
+        self.members = GroupResolver(client)
         self._scheduler: Any = None
 
     def tick_now(self) -> TickResult | None:
         """One tick at the clock's time; an error is logged (the next tick tries again), never raised."""
         try:
             return tick(
-                self.engine, self.config, self.client, self.clock(), self.replica, workers=self.workers
+                self.engine,
+                self.config,
+                self.client,
+                self.clock(),
+                self.replica,
+                workers=self.workers,
+                members=self.members,
             )
         except Exception:  # the scheduler thread must survive a bad tick; the traceback is logged
             log.exception("digest tick failed")

@@ -216,10 +216,18 @@ def _has_content(params: Mapping[str, Any]) -> bool:
     return any(params.get(k) for k in ("text", "blocks", "attachments", "markdown_text"))
 
 
+def _dm_id(users: str) -> str:
+    # Deterministic DM id per user set, so repeated opens (and posts to a user) give one channel.
+    return "D" + users.replace(",", "").replace("U", "")[:12]
+
+
 def _post_message(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     channel = params.get("channel")
     if not channel:
         return {"ok": False, "error": "channel_not_found"}
+    if str(channel).startswith(("U", "W")):
+        # A user id as channel: Slack opens the app's DM with that user and answers the DM's id.
+        channel = _dm_id(str(channel))
     if not _has_content(params):
         return {"ok": False, "error": "no_text"}
     ts = ws.next_ts()
@@ -336,8 +344,7 @@ def _conversations_open(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]
         return {"ok": True, "channel": {"id": params["channel"]}}
     if not users:
         return {"ok": False, "error": "users_list_not_supplied"}
-    # Deterministic DM id per user set, so repeated opens return the same channel.
-    return {"ok": True, "channel": {"id": "D" + users.replace(",", "").replace("U", "")[:12]}}
+    return {"ok": True, "channel": {"id": _dm_id(users)}}
 
 
 def _get_upload_url(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:

@@ -12,9 +12,10 @@ clock. For each schedule it looks back `lookback(schedule)` = max(grace, LOOKBAC
   claimed again at a later tick, at most MAX_ATTEMPTS times in all, while the run is within the look-back.
 Runs due longer ago than the look-back are never seen, so nothing is recorded for them.
 
-Not built yet: the `leads-dm` target (issue 14 item 6) is left out of the delivery, and a schedule
-with only that target records its runs skipped saying so. A run whose post reached some channels and
-then failed is retried on every channel (the store keeps one message per run).
+The `leads-dm` target is a run per lead at the lead's own local time (bot/jobs/schedule_dm.py plans
+them; `_run_dm` claims and posts each like a channel run). On-demand posts go to the channel targets
+only. A run whose post reached some channels and then failed is retried on every channel (the store
+keeps one message per run).
 """
 
 from __future__ import annotations
@@ -29,10 +30,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 
+from bot.authz.groups import GroupResolver
+from bot.authz.roles import Members
 from bot.config import Config
 from bot.errors import NotFoundError
 from bot.jobs.digest import DigestRequest, EmptyWindowError, digest_job, render
 from bot.jobs.flag_figures import project_taxonomy
+from bot.jobs.schedule_dm import DmRun, is_dm, plan, previous_due
 from bot.jobs.workers import InlineWorkers, Workers
 from bot.slack.schedule.builder import annotator_details, empty_window_message
 from bot.store import schedules as store
@@ -116,11 +120,13 @@ def tick(
     replica_id: str,
     *,
     workers: Workers | None = None,
+    members: Members | None = None,
 ) -> TickResult:
     """One pass over every configured schedule at `now` (aware) as replica `replica_id`.
 
     The digests are computed through `workers` (`annobot run`'s worker processes, so a digest never
-    holds the GIL the acks need), inline without them.
+    holds the GIL the acks need), inline without them. `members` resolves the user groups among the
+    projects' leads (`leads-dm`); a resolver for this tick only without it.
     """
     t = _Tick.start(engine, config, client, now, replica_id, workers)
     schedules = config.digests
@@ -131,6 +137,8 @@ def tick(
         # The one indexed query of a tick, whatever the number of schedules and past runs.
         recorded = store.runs_due_between(session, t.now - horizon, t.now)
     for schedule in schedules:
+        if schedule.targets == (LEADS_DM,):
+            continue  # no channel: its runs are the leads' own, below
         dues = due_times(schedule, t.now - lookback(schedule), t.now)
         keys = {due: run_key(schedule, due) for due in dues}
         fresh = [due for due in dues if keys[due] not in recorded]
@@ -146,6 +154,12 @@ def tick(
             # its lease has run out and attempts remain.
             if run is not None and run.status in ("failed", "claimed") and run.message_ts is None:
                 _run(t, schedule, run.run_key, due, late=run.late)
+    resolver = members or GroupResolver(client)
+    for lead in plan(t.config, schedules, engine, client, t.now, recorded, lookback, resolver):
+        if lead.skip is not None:
+            _skip(t, lead.schedule, lead.key, lead.due, lead.skip)
+        else:
+            _run_dm(t, lead)
     return t.result
 
 
@@ -158,7 +172,8 @@ def _skip(t: _Tick, schedule: Schedule, key: str, due: datetime, reason: str) ->
 def _run(t: _Tick, schedule: Schedule, key: str, due: datetime, *, late: bool) -> None:
     channels = [target for target in schedule.targets if target != LEADS_DM]
     if not channels:
-        _skip(t, schedule, key, due, "only the leads-dm target, whose delivery is not built yet")
+        # Only an on-demand post gets here: leads get their DMs at their own local time, not now.
+        _skip(t, schedule, key, due, "only the leads-dm target: on-demand posts go to channels only")
         return
     with session_scope(t.engine) as session:
         claimed = store.claim(
@@ -195,7 +210,13 @@ def _previous_posted_due(session: Any, schedule: Schedule, due: datetime) -> dat
     """`since-last`: the due instant of the schedule's latest posted run before `due`."""
     for run in store.list_runs(session, schedule.name):
         # An on-demand post is an extra: the scheduled windows run from scheduled posts only.
-        if run.due < due and run.message_ts is not None and not is_on_demand(run.run_key):
+        # A lead's DM run has a window of its own (schedule_dm.previous_due).
+        if (
+            run.due < due
+            and run.message_ts is not None
+            and not is_on_demand(run.run_key)
+            and not is_dm(run.run_key)
+        ):
             return run.due
     return None
 
@@ -317,6 +338,55 @@ def _attach(
         client.files_upload_v2(channel=channel, thread_ts=ts, file_uploads=uploads)
     except (SlackClientError, OSError):
         log.warning("digest attachments to %s (thread %s) failed", channel, ts, exc_info=True)
+
+
+# leads-dm (issue 14 item 6): bot/jobs/schedule_dm.py plans each lead's runs; these claim and post them.
+def _run_dm(t: _Tick, run: DmRun) -> None:
+    """One lead's run, claimed, failed and recorded as `_run` does a channel run."""
+    with session_scope(t.engine) as session:
+        claimed = store.claim(
+            session, run.key, t.replica, t.now, LEASE,
+            schedule=run.schedule.name, due=run.due, late=run.late, max_attempts=MAX_ATTEMPTS,
+        )  # fmt: skip
+        previous = previous_due(session, run) if claimed and run.schedule.window.since_last else None
+    if claimed is None:
+        return
+    try:
+        channel, ts = _deliver_dm(t, run, window_start(run.schedule, run.due, previous))
+    except DeliveryError as exc:
+        with session_scope(t.engine) as session:
+            store.mark_failed(session, run.key, t.replica, t.now, str(exc)[:REASON_MAX])
+        log.warning("digest run %s failed (attempt %d): %s", run.key, claimed.attempts, exc)
+        t.result.failed.append(run.key)
+        return
+    with session_scope(t.engine) as session:
+        if store.mark_posted(session, run.key, t.now, channel, ts):
+            t.result.posted.append(run.key)
+        else:
+            log.error("digest run %s was posted twice: %s %s is a double", run.key, channel, ts)
+
+
+def _deliver_dm(t: _Tick, run: DmRun, start: datetime | None) -> tuple[str, str]:
+    """Each project's digest in the lead's DM, details and attachments in the DM's (D…) threads; the first."""
+    first: tuple[str, str] | None = None
+    for project in run.schedule.projects:
+        digest, message = _message(t.config, t.workers, t.now, run.schedule, project, start, run.due)
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"run_key": run.key}}
+        try:  # the user id as channel: Slack opens the app's DM (chat:write only) and answers its id
+            resp = t.client.chat_postMessage(
+                channel=run.user, text=message["text"], blocks=message["blocks"], metadata=metadata
+            )
+        except (SlackClientError, OSError) as exc:
+            why = f"HTTP {exc.response.status_code}, {exc.response.get('error')}" if isinstance(
+                exc, SlackApiError) else f"{type(exc).__name__}: {exc}"  # fmt: skip
+            raise DeliveryError(f"chat.postMessage to {run.user}: {why}") from exc
+        channel, ts = str(resp.get("channel") or run.user), str(resp["ts"])
+        first = first or (channel, ts)
+        if digest is not None:
+            _details(t.client, channel, ts, digest)
+            _attach(t.client, run.schedule, channel, ts, digest, t.now)
+    assert first is not None  # schedules name at least one project
+    return first
 
 
 # `annobot digests post`: a run of its own, keyed by the instant it was asked for and this suffix, so it

@@ -244,3 +244,21 @@ def runs_due_between(session: Session, after: datetime, until: datetime) -> dict
     """
     stmt = select(DigestRun).where(DigestRun.due > _utc(after), DigestRun.due <= _utc(until))
     return {row.run_key: _run(row) for row in session.scalars(stmt)}
+
+
+def latest_posted_due(session: Session, schedule: str, before: datetime, key_suffix: str) -> datetime | None:
+    """The due instant of the schedule's latest run before `before` with a message and a key ending
+    with `key_suffix` (one lead's DM runs: `since-last`), over the (schedule, due) index."""
+    stmt = (
+        select(DigestRun.due)
+        .where(
+            DigestRun.schedule == schedule,
+            DigestRun.due < _utc(before),
+            DigestRun.message_ts.is_not(None),
+            DigestRun.run_key.endswith(key_suffix, autoescape=True),
+        )
+        .order_by(DigestRun.due.desc())
+        .limit(1)
+    )
+    found = session.scalars(stmt).first()
+    return _read(found)

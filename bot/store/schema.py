@@ -8,6 +8,7 @@ from bot.store.models import (
     flags,  # noqa: F401  (flag_cases, flags, flag_events, flag_decisions)
     guidelines,  # noqa: F401  (guidelines, versions, files, sections, search words)
     items,  # noqa: F401  (items: display data)
+    lead_zones,  # noqa: F401  (lead_zones: the leads' Slack time zones)
     schedules,  # noqa: F401  (digest_runs)
     slack,  # noqa: F401  (slack_events, slack_requests, lookups)
     tree_walks,  # noqa: F401  (tree_steps, tree_shares)

@@ -605,3 +605,11 @@ def test_end_to_end_with_bolt(fake: FakeSlack) -> None:
         status, _, _ = slack.send(slash_command_body("/guide", "x"), timestamp=int(time.time()) - 301)
         assert status == 401
     assert len(fake.calls("auth.test")) == 1
+
+
+def test_a_post_to_a_user_id_answers_the_dm_channel(fake: FakeSlack) -> None:
+    client = fake.client()
+    posted = client.chat_postMessage(channel="U0LEAD1", text="hi")
+    opened = client.conversations_open(users="U0LEAD1")
+    assert posted["channel"] == opened["channel"]["id"] and posted["channel"].startswith("D")
+    assert client.chat_postMessage(channel="C1", text="hi")["channel"] == "C1"
