@@ -13,11 +13,12 @@ Every datetime is stored in UTC (SQLite keeps naive text; comparisons need one z
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -262,3 +263,29 @@ def latest_posted_due(session: Session, schedule: str, before: datetime, key_suf
     )
     found = session.scalars(stmt).first()
     return _read(found)
+
+
+def latest_runs(session: Session, schedules: Sequence[str]) -> dict[str, Run]:
+    """The newest-due run of each named schedule (the App Home's "last result"), in one query.
+
+    The newest due per schedule comes from the (schedule, due) index; of two runs due at the same
+    instant (an on-demand run asked at a scheduled minute) the greatest key is kept.
+    """
+    names = sorted(set(schedules))
+    if not names:
+        return {}
+    newest = (
+        select(DigestRun.schedule, func.max(DigestRun.due).label("due"))
+        .where(DigestRun.schedule.in_(names))
+        .group_by(DigestRun.schedule)
+        .subquery()
+    )
+    stmt = (
+        select(DigestRun)
+        .join(newest, and_(DigestRun.schedule == newest.c.schedule, DigestRun.due == newest.c.due))
+        .order_by(DigestRun.run_key.desc())
+    )
+    found: dict[str, Run] = {}
+    for row in session.scalars(stmt):
+        found.setdefault(row.schedule, _run(row))
+    return found

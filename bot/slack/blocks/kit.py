@@ -40,6 +40,10 @@ MODAL_SUBMIT_MAX = 24
 MODAL_CLOSE_MAX = 24
 PRIVATE_METADATA_MAX = 3000
 CALLBACK_ID_MAX = 255
+# A confirmation dialog (composition object `confirm`): title, text, and its two button labels.
+CONFIRM_TITLE_MAX = 100
+CONFIRM_TEXT_MAX = 300
+CONFIRM_BUTTON_MAX = 30
 # Selects: an option's text and value, options per static select or options answer, placeholders,
 # input labels and hints, and plain_text_input lengths (slack_sdk models; Block Kit reference).
 OPTION_TEXT_MAX = 75
@@ -175,8 +179,12 @@ def button(
     value: str | None,
     style: str | None = None,
     url: str | None = None,
+    confirm: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A button element; label shortened to 75 with "…", over-long ids/values raise ValueError."""
+    """A button element; label shortened to 75 with "…", over-long ids/values raise ValueError.
+
+    `confirm` (from `confirm_dialog`) makes Slack ask before the click is sent.
+    """
     _check_id("action_id", action_id, ACTION_ID_MAX)
     if value is not None and len(value) > BUTTON_VALUE_MAX:
         raise ValueError(f"button value of {len(value)} characters; values are small refs (≤ 2000)")
@@ -195,7 +203,26 @@ def button(
         element["style"] = style
     if url is not None:
         element["url"] = url
+    if confirm is not None:
+        element["confirm"] = confirm
     return element
+
+
+def confirm_dialog(
+    title: str, text: str, ok: str, deny: str = "Cancel", style: str | None = None
+) -> dict[str, Any]:
+    """A `confirm` object from raw texts, each escaped and shortened to Slack's limits."""
+    if style is not None and style not in BUTTON_STYLES:
+        raise ValueError(f"confirm style must be one of {BUTTON_STYLES}, got {style!r}")
+    dialog: dict[str, Any] = {
+        "title": plain_text(title, CONFIRM_TITLE_MAX),
+        "text": plain_text(text, CONFIRM_TEXT_MAX),
+        "confirm": plain_text(ok, CONFIRM_BUTTON_MAX),
+        "deny": plain_text(deny, CONFIRM_BUTTON_MAX),
+    }
+    if style is not None:
+        dialog["style"] = style
+    return dialog
 
 
 def option(text: str, value: str) -> dict[str, Any]:

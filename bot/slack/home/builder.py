@@ -17,6 +17,16 @@ from bot.slack.blocks.kit import Block
 from bot.slack.blocks.mrkdwn import escape
 from bot.slack.blocks.section_link import GUIDE_SHOW_SECTION, section_ref
 
+# The scheduled digests' part, re-exported: the home job builds with this module only.
+from bot.slack.home.schedules import (  # noqa: F401
+    SCHEDULES_SHOWN,
+    DigestsPart,
+    LastRun,
+    ScheduleCard,
+    SendOutcome,
+    digests_blocks,
+)
+
 HOME_HELP = "home_help"
 HOME_DIFF = "home_diff"
 MAX_GUIDELINES = 30
@@ -81,12 +91,15 @@ def home_view(
     guidelines: Sequence[tuple[str, str, str, datetime, list[str]]],
     lookups: Sequence[tuple[str, str | None, str | None, str | None]],
     lead: LeadCases | None = None,
+    digests: DigestsPart | None = None,
 ) -> dict[str, Any]:
     """A Home tab view (≤ 100 blocks).
 
     `guidelines`: (slug, title, current version, published at, all versions);
     `lookups`: (query, slug, version, anchor) of the user's recent questions, newest first;
-    `lead`: a lead's unresolved flag cases (shown first, so they are never the part cut off).
+    `lead`: a lead's unresolved flag cases (shown first, so they are never the part cut off);
+    `digests`: the scheduled digests a lead may preview and send (none for others).
+    The parts are bounded (cases, schedules, guidelines and lookups shown) so that all of them fit.
     """
     blocks: list[Block] = [kit.header("Annotation guidelines")]
     blocks += kit.note("Ask with `/guide QUERY` anywhere, or mention the bot in a channel.")
@@ -94,6 +107,8 @@ def home_view(
     blocks.append(kit.divider())
     if lead is not None:
         blocks += [*lead_blocks(lead), kit.divider()]
+    if digests is not None:
+        blocks += [*digests_blocks(digests), kit.divider()]
     if not guidelines:
         blocks += kit.sections("_No guideline is published yet._")
     for slug, title, version, published_at, versions in guidelines[:MAX_GUIDELINES]:
