@@ -192,3 +192,21 @@ def test_unknown_and_malformed_schedule_names_are_explained(make_home_bot: Any, 
         shown = texts(opened.param_json("view"))
         assert ":warning:" in shown and "went wrong" not in shown and "<!channel>" not in shown
     assert bot.fake.calls("chat.postMessage") == [] and history(db_url) == []
+
+
+def test_a_preview_page_button_updates_its_own_modal(
+    make_home_bot: Any, db_url: str, seeded: datetime
+) -> None:
+    bot = make_home_bot()
+    preview = {"id": "VPREVIEW9", "type": "modal", "callback_id": "home_digest_preview"}
+    click(bot, HOME_DIGEST_PAGE, "morning 0", LEAD, view=preview)
+    [updated] = wait_calls(bot, "views.update", 1)
+    assert updated.params["view_id"] == "VPREVIEW9" and "Quality digest — p" in texts(
+        updated.param_json("view")
+    )
+    # From the Home tab, the same value is refused: a page turns only in a preview.
+    click(bot, HOME_DIGEST_PAGE, "morning 0", LEAD)
+    [opened] = wait_calls(bot, "views.open", 1)
+    assert "not in a preview" in texts(opened.param_json("view"))
+    time.sleep(0.2)
+    assert bot.fake.calls("chat.postMessage") == [] and history(db_url) == []

@@ -33,8 +33,10 @@ from bot.slack.edge import after_ack, show_in_modal, user_message
 from bot.slack.home.builder import HOME_DIFF, HOME_HELP
 from bot.slack.home.schedules import (
     HOME_DIGEST_PAGE,
+    HOME_DIGEST_PAGE_BACK,
     HOME_DIGEST_PREVIEW,
     HOME_DIGEST_SEND,
+    PREVIEW_CALLBACK,
     loading_view,
     parse_page_value,
     preview_pages,
@@ -196,8 +198,10 @@ def register(app: App, deps: Deps) -> None:
         except ValueError as exc:
             raise InputError(STALE) from exc
         view = body.get("view")
-        view_id = view.get("id") if isinstance(view, dict) else None
-        if not isinstance(view_id, str) or not view_id:
+        view = view if isinstance(view, dict) else {}
+        view_id = view.get("id")
+        # Only a preview modal turns its pages: never the Home tab or another modal (values can be forged).
+        if view.get("callback_id") != PREVIEW_CALLBACK or not isinstance(view_id, str) or not view_id:
             raise InputError("this page button is not in a preview: click Preview on the Home tab again")
         show_preview(client, body, name, page, view_id)
 
@@ -227,4 +231,5 @@ def register(app: App, deps: Deps) -> None:
     app.action(HOME_DIFF)(after_ack(deps.background, home_diff))
     app.action(HOME_DIGEST_PREVIEW)(after_ack(deps.background, _explained(digest_preview)))
     app.action(HOME_DIGEST_PAGE)(after_ack(deps.background, _explained(digest_page)))
+    app.action(HOME_DIGEST_PAGE_BACK)(after_ack(deps.background, _explained(digest_page)))
     app.action(HOME_DIGEST_SEND)(after_ack(deps.background, _explained(digest_send)))

@@ -19,7 +19,8 @@ from bot.slack.blocks.mrkdwn import escape, link
 
 HOME_DIGEST_PREVIEW = "home_digest_preview"
 HOME_DIGEST_SEND = "home_digest_send"
-HOME_DIGEST_PAGE = "home_digest_page"
+HOME_DIGEST_PAGE = "home_digest_page"  # Next ›
+HOME_DIGEST_PAGE_BACK = "home_digest_page_back"  # ‹ Previous (an action_id repeats in no actions block)
 # Schedules shown on the Home tab (two blocks each); the rest are counted in a line, never dropped silently.
 SCHEDULES_SHOWN = 10
 PROJECTS_SHOWN = 10
@@ -27,6 +28,7 @@ TARGETS_SHOWN = 10
 NAME_MAX = 80  # a project name, shortened: a schedule's section stays well under 3000 characters
 REASON_MAX = 300
 PREVIEW_TITLE = "Digest preview"
+PREVIEW_CALLBACK = "home_digest_preview"
 LOADING_TEXT = "Computing the digest… nothing is posted."
 # A modal page: the intro and the page buttons leave this many blocks for the digests.
 PAGE_BLOCKS = kit.MAX_BLOCKS_PER_VIEW - 4
@@ -267,14 +269,14 @@ def preview_view(name: str, pages: Sequence[Sequence[Block]], index: int) -> dic
     blocks: list[Block] = [*kit.note(intro), *pages[index]]
     nav = []
     if index > 0:
-        nav.append(kit.button("‹ Previous", HOME_DIGEST_PAGE, f"{name} {index - 1}"))
+        nav.append(kit.button("‹ Previous", HOME_DIGEST_PAGE_BACK, f"{name} {index - 1}"))
     if index + 1 < len(pages):
         nav.append(kit.button("Next ›", HOME_DIGEST_PAGE, f"{name} {index + 1}"))
     if nav:
         blocks += kit.actions(nav, block_id="home-digest-pages")
     if len(pages[index]) == 0:
         blocks += kit.note("_Nothing would be posted._")
-    return kit.modal(PREVIEW_TITLE, blocks, close="Close", callback_id="home_digest_preview")
+    return kit.modal(PREVIEW_TITLE, blocks, close="Close", callback_id=PREVIEW_CALLBACK)
 
 
 def loading_view() -> dict[str, Any]:
