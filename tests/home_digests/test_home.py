@@ -123,7 +123,8 @@ def test_send_now_posts_once_records_an_on_demand_run_and_refreshes_the_home(
     bot = make_home_bot()
     open_home(bot, LEAD)
     click(bot, HOME_DIGEST_SEND, "morning", LEAD)
-    view = published(bot, LEAD, 2)
+    assert "Sending *morning* now…" in texts(published(bot, LEAD, 2)["blocks"])
+    view = published(bot, LEAD, 3)
     [post] = bot.fake.calls("chat.postMessage")[:1]
     assert post.params["channel"] == CHANNEL and "Quality digest for p" in post.params["text"]
     assert len([c for c in bot.fake.calls("chat.postMessage") if not c.params.get("thread_ts")]) == 1
@@ -210,3 +211,17 @@ def test_a_preview_page_button_updates_its_own_modal(
     assert "not in a preview" in texts(opened.param_json("view"))
     time.sleep(0.2)
     assert bot.fake.calls("chat.postMessage") == [] and history(db_url) == []
+
+
+def test_a_refused_send_now_shows_the_reason_and_the_failed_run(
+    make_home_bot: Any, db_url: str, seeded: datetime
+) -> None:
+    bot = make_home_bot()
+    bot.fake.fail_next("chat.postMessage", 200, error="not_in_channel")
+    click(bot, HOME_DIGEST_SEND, "morning", LEAD)
+    view = published(bot, LEAD, 2)
+    shown = texts(view["blocks"])
+    assert ":x: Send now of *morning* failed" in shown and "not_in_channel" in shown
+    assert "Last run: :x: failed (on demand)" in shown
+    [run] = history(db_url)
+    assert run["status"] == "failed" and is_on_demand(run["run_key"]) and "not_in_channel" in run["reason"]

@@ -37,6 +37,7 @@ from bot.slack.home.schedules import (
     HOME_DIGEST_PREVIEW,
     HOME_DIGEST_SEND,
     PREVIEW_CALLBACK,
+    SendOutcome,
     loading_view,
     parse_page_value,
     preview_pages,
@@ -125,7 +126,7 @@ def register(app: App, deps: Deps) -> None:
             if deps.authorizer.may(user_id, Action.DIGEST_POST, p.name).allowed
         )
 
-    def publish(client: WebClient, context: Any, user_id: str, outcome: Any = None) -> None:
+    def publish(client: WebClient, context: Any, user_id: str, outcome: SendOutcome | None = None) -> None:
         # Which queues to show: a look, not an action, so nothing is audited (`/flag queue` is).
         leads = [
             p.name
@@ -218,6 +219,8 @@ def register(app: App, deps: Deps) -> None:
         denied = [d for d in decisions if not d.allowed]
         if denied:
             raise DeniedError(denial_message(denied[0]))
+        # The digest and its uploads take a while: the tab says so until the result replaces it.
+        publish(client, context, user_id, SendOutcome(schedule.name, "sending"))
         done = post_now(
             deps.engine, deps.config, client, schedule.name, datetime.now(UTC), replica, workers=deps.workers
         )

@@ -77,7 +77,7 @@ class SendOutcome:
     """What a Send now click did, shown above the schedules after the Home tab is published again."""
 
     schedule: str
-    status: str  # posted, late-posted, failed, skipped, busy
+    status: str  # sending (shown while it posts), posted, late-posted, failed, skipped, busy
     channel: str | None = None
     ts: str | None = None
     reason: str | None = None
@@ -212,6 +212,8 @@ def outcome_text(outcome: SendOutcome, workspace_url: str | None) -> str:
         where = link(url, "the message") if url else "the channel"
         place = f" in {_channel(outcome.channel)}" if outcome.channel else ""
         return f":white_check_mark: Sent {name} now: {where}{place}."
+    if outcome.status == "sending":
+        return f":hourglass_flowing_sand: Sending {name} now… this tab shows the result when it is posted."
     if outcome.status == "busy":
         return f":hourglass_flowing_sand: {name} was not sent: a Send now of it is already running."
     reason = kit.shorten(outcome.reason or "no reason recorded", REASON_MAX)
