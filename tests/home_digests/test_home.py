@@ -225,3 +225,12 @@ def test_a_refused_send_now_shows_the_reason_and_the_failed_run(
     assert "Last run: :x: failed (on demand)" in shown
     [run] = history(db_url)
     assert run["status"] == "failed" and is_on_demand(run["run_key"]) and "not_in_channel" in run["reason"]
+
+
+def test_more_schedules_than_the_tab_holds_are_counted(make_home_bot: Any) -> None:
+    many = tuple(schedule(name=f"s{i:02d}") for i in range(13))
+    bot = make_home_bot(digests=many)
+    view = open_home(bot, LEAD)
+    assert buttons(view["blocks"], HOME_DIGEST_PREVIEW) == [f"s{i:02d}" for i in range(10)]
+    assert "…and 3 more: `annobot digests history`" in texts(view["blocks"])
+    assert len(view["blocks"]) <= 100

@@ -126,7 +126,7 @@ def register(app: App, deps: Deps) -> None:
             if deps.authorizer.may(user_id, Action.DIGEST_POST, p.name).allowed
         )
 
-    def publish(client: WebClient, context: Any, user_id: str, outcome: SendOutcome | None = None) -> None:
+    def publish(client: WebClient, user_id: str, outcome: SendOutcome | None = None) -> None:
         # Which queues to show: a look, not an action, so nothing is audited (`/flag queue` is).
         leads = [
             p.name
@@ -158,7 +158,7 @@ def register(app: App, deps: Deps) -> None:
         event = body["event"]
         if event.get("tab", "home") != "home":
             return
-        publish(client, context, event["user"])
+        publish(client, event["user"])
 
     def home_help(respond: Respond, client: WebClient, context: Any, body: dict[str, Any]) -> None:
         show_in_modal(client, body, help_answer().pages)
@@ -178,7 +178,10 @@ def register(app: App, deps: Deps) -> None:
         may_preview(user_id, schedule)
         if view_id is None:
             # The trigger lasts 3 s and a digest may take longer: open now, fill in when computed.
-            opened = client.views_open(trigger_id=body["trigger_id"], view=loading_view())
+            trigger = body.get("trigger_id")
+            if not isinstance(trigger, str) or not trigger:
+                raise InputError("this click carries no trigger_id to open the preview with")
+            opened = client.views_open(trigger_id=trigger, view=loading_view())
             view_id = str(opened["view"]["id"])
         try:
             messages = preview(
@@ -219,15 +222,19 @@ def register(app: App, deps: Deps) -> None:
         denied = [d for d in decisions if not d.allowed]
         if denied:
             raise DeniedError(denial_message(denied[0]))
-        # The digest and its uploads take a while: the tab says so until the result replaces it.
-        publish(client, context, user_id, SendOutcome(schedule.name, "sending"))
+        # The digest and its uploads take a while: the tab says so until the result replaces it (a
+        # tab Slack did not take is no reason not to send).
+        try:
+            publish(client, user_id, SendOutcome(schedule.name, "sending"))
+        except SlackApiError:
+            log.warning("the Home tab of %s was not updated before a send now", user_id, exc_info=True)
         done = post_now(
             deps.engine, deps.config, client, schedule.name, datetime.now(UTC), replica, workers=deps.workers
         )
         key = next(iter(done.posted + done.failed + done.skipped), None)
         outcome = deps.workers.run(send_outcome, schedule.name, key)
         log.info("send now of %s by %s: %s", schedule.name, user_id, outcome.status)
-        publish(client, context, user_id, outcome)
+        publish(client, user_id, outcome)
 
     app.event("app_home_opened")(after_ack(deps.background, publish_home))
     app.action(HOME_HELP)(after_ack(deps.background, home_help))
