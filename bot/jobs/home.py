@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot.jobs.schedule import is_on_demand
+from bot.jobs.schedule_dm import DM_KEY
 from bot.slack.home.builder import (
     CASES_SHOWN,
     SCHEDULES_SHOWN,
@@ -26,7 +27,7 @@ from bot.store.flags import list_cases
 from bot.store.guidelines import list_guidelines
 from bot.store.lookups import recent_lookups
 from bot.store.schedules import Run, get_run, latest_runs
-from reports.schedule.model import Schedule
+from reports.schedule.model import LEADS_DM, Schedule
 from reports.schedule.upcoming import next_due
 
 
@@ -74,13 +75,19 @@ def _last(run: Run | None) -> LastRun | None:
     )
 
 
-def _digests_part(session: Session, request: DigestsRequest, now: datetime) -> DigestsPart | None:
+def _digests_part(
+    session: Session, user_id: str, request: DigestsRequest, now: datetime
+) -> DigestsPart | None:
     visible = visible_schedules(digest_schedules(session, request.configured), request.postable)
     if not visible:
         return None
     shown = visible[:SCHEDULES_SHOWN]  # the others are counted, not computed
-    # One query for the last result of every schedule shown.
-    runs = latest_runs(session, [s.name for s in shown])
+    names = [s.name for s in shown]
+    # One query for the last channel run of every schedule shown, one for the user's own DM runs
+    # (another lead's DM is theirs: neither shown nor linked).
+    runs = latest_runs(session, names, without_key_part=DM_KEY)
+    dm_names = [s.name for s in shown if LEADS_DM in s.targets]
+    own = latest_runs(session, dm_names, key_suffix=f"{DM_KEY}{user_id}") if dm_names else {}
     cards = []
     for s in shown:
         not_led = tuple(p for p in s.projects if p not in request.postable)
@@ -93,6 +100,8 @@ def _digests_part(session: Session, request: DigestsRequest, now: datetime) -> D
                 timezone=s.timezone,
                 next_due=next_due(s, now),
                 last=_last(runs.get(s.name)),
+                dm=LEADS_DM in s.targets,
+                last_dm=_last(own.get(s.name)),
                 may_send=not not_led,
                 not_led=not_led,
             )
@@ -120,7 +129,7 @@ def home_view_job(
         cases = []
         for project in lead_projects:
             cases += list_cases(session, project=project, status=("open", "assigned"))
-        part = _digests_part(session, digests, moment) if digests is not None else None
+        part = _digests_part(session, user_id, digests, moment) if digests is not None else None
     cases.sort(key=lambda c: (c.opened_at, c.id))
     lead = None
     if lead_projects:

@@ -265,24 +265,38 @@ def latest_posted_due(session: Session, schedule: str, before: datetime, key_suf
     return _read(found)
 
 
-def latest_runs(session: Session, schedules: Sequence[str]) -> dict[str, Run]:
+def latest_runs(
+    session: Session,
+    schedules: Sequence[str],
+    *,
+    key_suffix: str | None = None,
+    without_key_part: str | None = None,
+) -> dict[str, Run]:
     """The newest-due run of each named schedule (the App Home's "last result"), in one query.
 
-    The newest due per schedule comes from the (schedule, due) index; of two runs due at the same
-    instant (an on-demand run asked at a scheduled minute) the greatest key is kept.
+    Only runs whose key ends with `key_suffix` (one lead's DM runs) and does not contain
+    `without_key_part` (the channel runs, not the leads' DMs) count. The newest due per schedule
+    comes from the (schedule, due) index; of two runs due at the same instant (an on-demand run asked
+    at a scheduled minute) the greatest key is kept.
     """
     names = sorted(set(schedules))
     if not names:
         return {}
+    keys = []
+    if key_suffix is not None:
+        keys.append(DigestRun.run_key.endswith(key_suffix, autoescape=True))
+    if without_key_part is not None:
+        keys.append(~DigestRun.run_key.contains(without_key_part, autoescape=True))
     newest = (
         select(DigestRun.schedule, func.max(DigestRun.due).label("due"))
-        .where(DigestRun.schedule.in_(names))
+        .where(DigestRun.schedule.in_(names), *keys)
         .group_by(DigestRun.schedule)
         .subquery()
     )
     stmt = (
         select(DigestRun)
         .join(newest, and_(DigestRun.schedule == newest.c.schedule, DigestRun.due == newest.c.due))
+        .where(*keys)
         .order_by(DigestRun.run_key.desc())
     )
     found: dict[str, Run] = {}

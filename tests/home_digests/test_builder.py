@@ -81,12 +81,26 @@ def test_message_links_are_built_only_from_well_formed_parts() -> None:
     for url, channel, ts in [
         (None, "C1AB", "1.2"),
         ("http://acme.slack.com/", "C1AB", "1.2"),
-        (URL, "D1AB", "1.2"),
+        (URL, "U1AB", "1.2"),
         (URL, "C1AB|x", "1.2"),
         (URL, "C1AB", "1.2>"),
         (URL, None, "1.2"),
     ]:
         assert message_url(url, channel, ts) is None
+
+
+def test_a_leads_dm_schedule_shows_the_viewers_own_dm_run() -> None:
+    due = datetime(2027, 3, 26, 8, tzinfo=UTC)
+    mine = LastRun("posted", due, False, due, "D0LEAD1", "1.2")
+    text = card_text(_card(targets=("leads-dm",), dm=True, last_dm=mine), NOW, URL)
+    assert "→ each lead's DM" in text and "Last run: _never run_" in text
+    assert (
+        "Your DM: :white_check_mark: posted" in text
+        and "<https://acme.slack.com/archives/D0LEAD1/p12|the message>" in text
+    )
+    assert "<#D0LEAD1>" not in text
+    assert "Your DM: _never run_" in card_text(_card(targets=("leads-dm",), dm=True), NOW, URL)
+    assert "Your DM" not in card_text(_card(), NOW, URL)
 
 
 def test_a_posted_run_without_a_workspace_url_has_no_link() -> None:

@@ -234,3 +234,24 @@ def test_more_schedules_than_the_tab_holds_are_counted(make_home_bot: Any) -> No
     assert buttons(view["blocks"], HOME_DIGEST_PREVIEW) == [f"s{i:02d}" for i in range(10)]
     assert "…and 3 more: `annobot digests history`" in texts(view["blocks"])
     assert len(view["blocks"]) <= 100
+
+
+def test_a_leads_dm_schedule_shows_the_leads_own_dm_and_no_one_elses(
+    make_home_bot: Any, engine: Engine
+) -> None:
+    dms = schedule(name="dms", targets=["leads-dm"])
+    bot = make_home_bot(digests=(dms,))
+    due = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=1)
+    with session_scope(engine) as session:
+        for user, channel, ts, at in [
+            (LEAD, "D0LEAD1", "1700000001.000100", due),
+            ("ULEAD2", "D0LEAD2", "1700000002.000100", due + timedelta(hours=2)),
+        ]:
+            key = f"dms@{at:%Y-%m-%dT%H:%MZ}/dm:{user}"
+            store.claim(session, key, "a", at, timedelta(minutes=10), schedule="dms", due=at)
+            store.mark_posted(session, key, at, channel, ts)
+    shown = texts(open_home(bot, LEAD)["blocks"])
+    assert "each lead's DM" in shown and "Last run: _never run_" in shown
+    assert "Your DM: :white_check_mark: posted" in shown
+    assert "https://annobot-test.slack.com/archives/D0LEAD1/p1700000001000100" in shown
+    assert "D0LEAD2" not in shown

@@ -63,3 +63,27 @@ def test_latest_runs_gives_each_schedules_newest_run(engine: Engine) -> None:
     assert (runs["evening"].status, runs["evening"].reason) == ("skipped", "missed")
     with session_scope(engine) as session:
         assert store.latest_runs(session, []) == {}
+
+
+def test_latest_runs_keeps_channel_runs_and_a_leads_own_dm_runs_apart(engine: Engine) -> None:
+    due = datetime(2027, 3, 22, 8, 0, tzinfo=UTC)
+    lease = timedelta(minutes=10)
+    keys = {
+        "channel": f"morning@{due:%Y-%m-%dT%H:%MZ}",
+        "mine": f"morning@{due:%Y-%m-%dT%H:%MZ}/dm:ULEAD1",  # the same due instant as the channel run
+        "theirs": f"morning@{due + timedelta(hours=1):%Y-%m-%dT%H:%MZ}/dm:ULEAD2",
+        "like": f"morning@{due:%Y-%m-%dT%H:%MZ}/dm:ULEAD1X",  # ends otherwise: not ULEAD1's
+    }
+    with session_scope(engine) as session:
+        for name, key in keys.items():
+            at = due + timedelta(hours=1) if name == "theirs" else due
+            store.claim(session, key, "a", at, lease, schedule="morning", due=at)
+    with session_scope(engine) as session:
+        channel = store.latest_runs(session, ["morning"], without_key_part="/dm:")
+        mine = store.latest_runs(session, ["morning"], key_suffix="/dm:ULEAD1")
+        everything = store.latest_runs(session, ["morning"])
+        nobody = store.latest_runs(session, ["morning"], key_suffix="/dm:U%")
+    assert channel["morning"].run_key == keys["channel"]
+    assert mine["morning"].run_key == keys["mine"]
+    assert everything["morning"].run_key == keys["theirs"]
+    assert nobody == {}  # a LIKE wildcard in the suffix matches itself only

@@ -34,6 +34,7 @@ LOADING_TEXT = "Computing the digest… nothing is posted."
 PAGE_BLOCKS = kit.MAX_BLOCKS_PER_VIEW - 4
 
 _CHANNEL = re.compile(r"[CG][A-Z0-9]{2,30}")
+_CONVERSATION = re.compile(r"[CDG][A-Z0-9]{2,30}")  # a message link may point into the viewer's DM
 _TS = re.compile(r"[0-9]{1,12}\.[0-9]{1,8}")
 _LEADS_DM = "leads-dm"
 _PAGE = re.compile(r"[0-9]{1,4}")
@@ -70,6 +71,8 @@ class ScheduleCard:
     last: LastRun | None
     may_send: bool
     not_led: tuple[str, ...] = ()
+    dm: bool = False  # a leads-dm target: the viewer's own DM run is shown too
+    last_dm: LastRun | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,11 @@ def message_url(workspace_url: str | None, channel: str | None, ts: str | None) 
     from the workspace URL auth.test gave; None when a part is missing or malformed."""
     if not workspace_url or not channel or not ts:
         return None
-    if not workspace_url.startswith("https://") or not _CHANNEL.fullmatch(channel) or not _TS.fullmatch(ts):
+    if (
+        not workspace_url.startswith("https://")
+        or not _CONVERSATION.fullmatch(channel)
+        or not _TS.fullmatch(ts)
+    ):
         return None
     return f"{workspace_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
 
@@ -145,25 +152,24 @@ def _next(card: ScheduleCard, now: datetime) -> str:
     return f"Next run: {escape(_local(card.next_due, card.timezone))} ({relative(card.next_due - now)})"
 
 
-def _last(card: ScheduleCard, workspace_url: str | None) -> str:
-    run = card.last
+def _last(run: LastRun | None, zone: str, workspace_url: str | None, label: str = "Last run") -> str:
     if run is None:
-        return "Last run: _never run_"
-    kind = "on demand" if run.on_demand else f"due {escape(_local(run.due, card.timezone))}"
+        return f"{label}: _never run_"
+    kind = "on demand" if run.on_demand else f"due {escape(_local(run.due, zone))}"
     if run.status in ("posted", "late-posted"):
-        when = _local(run.posted_at or run.due, card.timezone)
+        when = _local(run.posted_at or run.due, zone)
         late = " late" if run.status == "late-posted" else ""
         url = message_url(workspace_url, run.channel, run.ts)
         where = link(url, "the message") if url else "a message"
-        place = f" in {_channel(run.channel)}" if run.channel else ""
-        return f"Last run: :white_check_mark: posted{late} {escape(when)} ({kind}): {where}{place}"
+        place = f" in {_channel(run.channel)}" if run.channel and _CHANNEL.fullmatch(run.channel) else ""
+        return f"{label}: :white_check_mark: posted{late} {escape(when)} ({kind}): {where}{place}"
     reason = kit.shorten(run.reason or "no reason recorded", REASON_MAX)
     if run.status == "failed":
         tries = f", attempt {run.attempts}" if run.attempts > 1 else ""
-        return f"Last run: :x: failed ({kind}{tries}): {reason}"
+        return f"{label}: :x: failed ({kind}{tries}): {reason}"
     if run.status == "skipped":
-        return f"Last run: :fast_forward: skipped ({kind}): {reason}"
-    return f"Last run: :hourglass_flowing_sand: being posted ({kind})"
+        return f"{label}: :fast_forward: skipped ({kind}): {reason}"
+    return f"{label}: :hourglass_flowing_sand: being posted ({kind})"
 
 
 def card_text(card: ScheduleCard, now: datetime, workspace_url: str | None) -> str:
@@ -175,7 +181,8 @@ def card_text(card: ScheduleCard, now: datetime, workspace_url: str | None) -> s
         f"*{escape(card.name)}* · {projects} → {targets}\n"
         f"`{cron}` {escape(card.timezone)}\n"
         f"{_next(card, now)}\n"
-        f"{_last(card, workspace_url)}"
+        f"{_last(card.last, card.timezone, workspace_url)}"
+        + (f"\n{_last(card.last_dm, card.timezone, workspace_url, 'Your DM')}" if card.dm else "")
     )
 
 
