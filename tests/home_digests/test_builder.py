@@ -26,6 +26,7 @@ from bot.slack.home.schedules import (
     preview_pages,
     preview_view,
     relative,
+    send_confirm,
 )
 from tests.bot.helpers import buttons, texts
 
@@ -101,6 +102,12 @@ def test_a_leads_dm_schedule_shows_the_viewers_own_dm_run() -> None:
     assert "<#D0LEAD1>" not in text
     assert "Your DM: _never run_" in card_text(_card(targets=("leads-dm",), dm=True), NOW, URL)
     assert "Your DM" not in card_text(_card(), NOW, URL)
+    # Send now posts to channels: none for a DM-only schedule, and the dialog says the DMs are left out.
+    dm_only = digests_blocks(DigestsPart((_card(targets=("leads-dm",), dm=True),), 0, NOW))
+    assert buttons(dm_only, "home_digest_send") == [] and "only to the leads' DMs" in texts(dm_only)
+    both = _card(targets=("C0DIGEST1", "leads-dm"), dm=True)
+    dialog = send_confirm(both)["text"]["text"]
+    assert "#C0DIGEST1 (not to the leads' DMs)" in dialog
 
 
 def test_a_posted_run_without_a_workspace_url_has_no_link() -> None:

@@ -186,12 +186,17 @@ def card_text(card: ScheduleCard, now: datetime, workspace_url: str | None) -> s
     )
 
 
+def _channels(card: ScheduleCard) -> list[str]:
+    # On-demand posts go to the channel targets only: each lead's DM comes at their own local time.
+    return [t for t in card.targets if t != _LEADS_DM]
+
+
 def send_confirm(card: ScheduleCard) -> dict[str, Any]:
     """The dialog Slack shows before a Send now click is sent."""
-    targets = ", ".join("each lead's DM" if t == _LEADS_DM else "#" + t for t in card.targets)
+    dms = " (not to the leads' DMs)" if card.dm or _LEADS_DM in card.targets else ""
     text = (
-        f"Posts the digest of {', '.join(card.projects)} to {targets} now, recorded as an on-demand run. "
-        "The scheduled runs still post."
+        f"Posts the digest of {', '.join(card.projects)} to {', '.join('#' + c for c in _channels(card))}"
+        f"{dms} now, recorded as an on-demand run. The scheduled runs still post."
     )
     return kit.confirm_dialog(f"Send {card.name} now?", text, "Send now", style="primary")
 
@@ -200,7 +205,8 @@ def card_blocks(card: ScheduleCard, now: datetime, workspace_url: str | None) ->
     """A schedule's section and its Preview / Send now buttons (the values carry only the name)."""
     blocks = [kit.section(card_text(card, now, workspace_url))]
     buttons = [kit.button("Preview", HOME_DIGEST_PREVIEW, card.name)]
-    if card.may_send:
+    sendable = card.may_send and bool(_channels(card))
+    if sendable:
         buttons.append(
             kit.button("Send now", HOME_DIGEST_SEND, card.name, style="primary", confirm=send_confirm(card))
         )
@@ -208,6 +214,8 @@ def card_blocks(card: ScheduleCard, now: datetime, workspace_url: str | None) ->
     if not card.may_send:
         others = _listed(card.not_led, PROJECTS_SHOWN, _project)
         blocks += kit.note(f"Send now needs a lead of each of its projects; you do not lead {others}.")
+    elif not sendable:
+        blocks += kit.note("Send now posts to channels; this schedule sends only to the leads' DMs.")
     return blocks
 
 
