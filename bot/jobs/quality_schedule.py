@@ -53,6 +53,12 @@ _MENTION = re.compile(r"<#([CG][A-Z0-9]{2,30})(?:\|[^<>]*)?>")
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _GRACE = re.compile(r"(\d{1,3}(?:\.\d{1,2})?)h?")
 _SWITCH = {"on": True, "yes": True, "true": True, "off": False, "no": False, "false": False}
+_TYPED = {
+    "grace_hours": "grace",
+    "holidays_subdivision": "holidays",
+    "working_days_only": "working-days",
+    "projects": "project",
+}
 VERBS = ("list", "add", "pause", "resume", "remove")
 # How far ahead `list` looks for a schedule's next run (a cron of one day a year still shows).
 NEXT_HORIZON = (timedelta(days=8), timedelta(days=400))
@@ -257,7 +263,8 @@ def add_schedule(
     try:
         schedule = schedule_from_mapping(data, config.reports.timezone)
     except ScheduleError as exc:
-        raise InputError(f"{exc}. Usage: {SCHEDULE_USAGE}") from None
+        # Named as the lead typed it (`grace=`), not as the mapping calls it (`grace_hours`).
+        raise _field_error(_TYPED.get(exc.key, exc.key), exc.message) from None
     if any(s.name == name for s in config.digests):
         raise ConflictError(f"'name' {name!r} is a schedule of the config file: choose another name")
     fields = {k: v for k, v in data.items() if k != "name"}
