@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from bot.config import Config, ReportsConfig
 from bot.fakeslack import FakeSlack
@@ -137,3 +137,29 @@ def test_annobot_digests_post_dry_run_finds_a_slack_added_schedule(
 def test_a_config_without_digests_ticks_nothing_and_fails_nothing(engine: Engine, fake: FakeSlack) -> None:
     cfg = dataclasses.replace(_config(), projects=())
     assert tick(engine, cfg, client(fake), T0, "r1").posted == []
+
+
+def test_a_tick_reads_the_schedules_once_and_the_runs_once_however_many_schedules(
+    engine: Engine, fake: FakeSlack
+) -> None:
+    def statements(count: int) -> list[str]:
+        with session_scope(engine) as session:
+            for i in range(len(stored(engine)), count):
+                fields = {"projects": ["p"], "targets": [TARGET], "cron": "0 9 * * *", "timezone": "UTC"}
+                digest_schedules.add_schedule(session, f"s{i}", fields, LEAD, T0)
+        seen: list[str] = []
+
+        def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            seen.append(statement.split()[0].upper() + " " + statement.split("FROM")[-1].split()[0])
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            # 08:30: nothing is due yet (09:00) and nothing before T0 is theirs: only the two reads run.
+            done = tick(engine, _config(), client(fake), T0 + timedelta(minutes=90), "r1")
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert done.posted == done.skipped == done.failed == []
+        return seen
+
+    one, many = statements(1), statements(50)
+    assert one == many == ["SELECT digest_schedules", "SELECT digest_runs"]
