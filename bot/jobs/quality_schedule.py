@@ -161,11 +161,7 @@ def parse_projects(tokens: Sequence[Token], projects: Sequence[str]) -> tuple[st
     """NAME and PROJECT[,…] of `add NAME PROJECT …`: what the role is decided on, before the rest."""
     if len(tokens) < 2:
         raise InputError(f"name the schedule and its project. Usage: {SCHEDULE_USAGE}")
-    name = tokens[0].text
-    if not NAME.fullmatch(name):
-        raise _field_error(
-            "name", f"must be a slug of 1-40 characters (a-z, 0-9, _ and -), got {_shown(name)!r}"
-        )
+    name = tokens[0].text  # checked after the role: a non-lead learns nothing about the rest
     wanted = tuple(dict.fromkeys(p for p in tokens[1].text.split(",") if p))
     configured = ", ".join(projects) or "none"
     if not wanted:
@@ -256,9 +252,13 @@ def add_schedule(
     """`add …`: refused (audited) unless the user leads every project; else stored with its audit row."""
     projects = [p.name for p in config.projects]
     name, wanted = parse_projects(tokens, projects)
-    detail = f"add schedule {name}"
+    detail = f"add schedule {_shown(name)}"
     decisions = _decide(authorizer, user, wanted)
     _refuse_unless_allowed(engine, decisions, detail)
+    if not NAME.fullmatch(name):
+        raise _field_error(
+            "name", f"must be a slug of 1-40 characters (a-z, 0-9, _ and -), got {_shown(name)!r}"
+        )
     data = parse_add(tokens, name, wanted, config.reports.timezone)
     try:
         schedule = schedule_from_mapping(data, config.reports.timezone)

@@ -23,6 +23,14 @@ from reports.schedule.errors import ScheduleError
 from reports.schedule.model import Schedule, schedule_from_mapping
 
 log = logging.getLogger("annobot.schedule")
+_warned: set[str] = set()  # each left-out schedule is logged once per process, not at every tick
+
+
+def _warn_once(name: str, message: str, *args: object) -> None:
+    if name not in _warned:
+        _warned.add(name)
+        log.warning(message, *args)
+
 
 Source = Literal["config", "slack"]
 # Recorded as the reason of a run due while its schedule was paused.
@@ -62,12 +70,14 @@ def all_schedules(session: Session, config: Config) -> list[ScheduleEntry]:
     taken = {s.name for s in config.digests}
     for row in stored.list_schedules(session):
         if row.name in taken:
-            log.warning("schedule %r added from Slack is hidden: the config defines one so named", row.name)
+            _warn_once(
+                row.name, "schedule %r added from Slack is hidden: the config defines one so named", row.name
+            )
             continue
         try:
             schedule = from_stored(row, config.reports.timezone)
         except ScheduleError as exc:
-            log.warning("schedule %r added from Slack is off: %s", row.name, exc)
+            _warn_once(row.name, "schedule %r added from Slack is off: %s", row.name, exc)
             continue
         entries.append(ScheduleEntry(schedule, "slack", row.paused, row.active_since, row.created_by))
     return entries

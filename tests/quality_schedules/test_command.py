@@ -90,6 +90,7 @@ def test_config_schedules_are_read_only(make_bot: Any) -> None:
     [
         'add sneaky p "0 9 * * 1-5" Europe/Berlin C0QA12345',
         "add sneaky p not even a cron",  # refused before the rest is read: no hint about it
+        'add Sneaky! p "0 9 * * 1-5" C0QA12345',  # nor about the name
         'add sneaky p,q "0 9 * * *" C0QA12345',
     ],
 )
@@ -103,7 +104,7 @@ def test_a_non_lead_add_changes_nothing_and_is_audited(make_bot: Any, text: str)
     assert after["audit_events"] == before["audit_events"] + (2 if "p,q" in text else 1)
     rows = audit_rows(bot.engine, ANNOTATOR)
     assert all((r.action, r.allowed, r.role_had) == ("digest.schedule", False, "annotator") for r in rows)
-    assert all(r.detail == "add schedule sneaky" for r in rows)
+    assert all(r.detail.lower().startswith("add schedule sneaky") for r in rows)
 
 
 def test_a_lead_of_one_project_cannot_schedule_another(make_bot: Any) -> None:
