@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.errors import ConflictError
@@ -57,6 +58,10 @@ def _stored(row: DigestSchedule) -> StoredSchedule:
     )
 
 
+def _insert(session: Session) -> Any:
+    return sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+
+
 def list_schedules(session: Session) -> list[StoredSchedule]:
     """Every stored schedule by name: the tick's one read of this (small) table."""
     return [_stored(r) for r in session.scalars(select(DigestSchedule).order_by(DigestSchedule.name))]
@@ -73,22 +78,34 @@ def add_schedule(
 ) -> StoredSchedule:
     """Store a new schedule, active from `now`; ConflictError when the name is taken."""
     now = _utc(now)
-    row = DigestSchedule(
+    values = {
+        "name": name,
+        "fields": fields,
+        "paused": False,
+        "active_since": now,
+        "created_by": created_by,
+        "created_at": now,
+        "updated_at": now,
+    }
+    # ON CONFLICT DO NOTHING, not a savepoint (whose RELEASE commits on pysqlite): a concurrent add of
+    # the name inserts nothing here, and the caller's transaction (its audit row) stays usable.
+    inserted = session.execute(
+        _insert(session)(DigestSchedule)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["name"])
+        .returning(DigestSchedule.id)
+    ).scalar_one_or_none()
+    if inserted is None:
+        raise ConflictError(f"a schedule named {name!r} exists already")
+    return StoredSchedule(
         name=name,
-        fields=fields,
+        fields=dict(fields),
         paused=False,
         active_since=now,
         created_by=created_by,
         created_at=now,
         updated_at=now,
     )
-    try:
-        # A savepoint: the unique name refuses a concurrent add without spoiling the caller's transaction.
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        raise ConflictError(f"a schedule named {name!r} exists already") from None
-    return _stored(row)
 
 
 def set_paused(session: Session, name: str, paused: bool, now: datetime) -> bool:
