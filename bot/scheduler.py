@@ -1,7 +1,7 @@
 """The one place the shell schedules work: an APScheduler 3.x BackgroundScheduler calling the digest tick.
 
-`annobot run` starts it when the config has `[[digests]]` and stops it on shutdown; nothing is built at
-import time. The clock is injected (tests pass a fake one and call `tick_now` themselves). APScheduler
+`annobot run` always starts it (leads may add schedules from Slack at any time; a tick with none reads
+one small table and returns) and stops it on shutdown; nothing is built at import time. The clock is injected (tests pass a fake one and call `tick_now` themselves). APScheduler
 only triggers the ticks: which runs are due, late or skipped is decided by `bot.jobs.schedule.tick`
 from the store, so a tick APScheduler drops (`misfire_grace_time`) loses nothing.
 """
@@ -97,7 +97,7 @@ class DigestScheduler:
         scheduler.start()
         self._scheduler = scheduler
         log.info(
-            "digest scheduler %s: %d schedule(s), a tick every %s",
+            "digest scheduler %s: %d schedule(s) in the config (and any added from Slack), a tick every %s",
             self.replica,
             len(self.config.digests),
             self.interval,
@@ -122,8 +122,6 @@ def start_scheduler(
     client: WebClient,
     interval: timedelta = TICK_INTERVAL,
     workers: Workers | None = None,
-) -> DigestScheduler | None:
-    """The started scheduler when the config has `[[digests]]`, else None (nothing to schedule)."""
-    if not config.digests:
-        return None
+) -> DigestScheduler:
+    """The started scheduler, with or without `[[digests]]` (schedules may be added from Slack)."""
     return DigestScheduler(engine, config, client, interval=interval, workers=workers).start()

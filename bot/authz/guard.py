@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from bot.authz.explain import denial_message
 from bot.authz.groups import GroupResolver
@@ -50,19 +51,24 @@ class Authorizer:
         return decide(user, action, project, leads, managers, self._members)
 
 
+def audit_decision(session: Session, decision: Decision, detail: str = "") -> None:
+    """Write the decision to the audit table in the caller's transaction (with the change it allows)."""
+    audit.record(
+        session,
+        user_id=decision.user,
+        action=decision.action.value,
+        project=decision.project,
+        allowed=decision.allowed,
+        role_needed=decision.role_needed.label,
+        role_had=decision.role_had.label,
+        detail=detail,
+    )
+
+
 def record_decision(engine: Engine, decision: Decision, detail: str = "") -> None:
     """Write the decision to the audit table in its own transaction."""
     with session_scope(engine) as session:
-        audit.record(
-            session,
-            user_id=decision.user,
-            action=decision.action.value,
-            project=decision.project,
-            allowed=decision.allowed,
-            role_needed=decision.role_needed.label,
-            role_had=decision.role_had.label,
-            detail=detail,
-        )
+        audit_decision(session, decision, detail)
 
 
 def authorize(

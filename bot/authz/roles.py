@@ -44,8 +44,9 @@ class Action(StrEnum):
 
 
 # The least role each action needs. Filing and looking at hot spots is everyone's; working the queue
-# (assign, comment, adjudicate, add to gold) and posting a digest to a channel is a lead's; what changes the whole team's material or
-# channels (guideline releases, scheduled digests) and reading the audit trail is a manager's.
+# (assign, comment, adjudicate, add to gold), posting a digest to a channel and managing the project's
+# digest schedules from Slack (issue 14) is a lead's; what changes the whole team's material
+# (guideline releases) and reading the audit trail is a manager's.
 MIN_ROLE: dict[Action, Role] = {
     Action.FLAG_FILE: Role.ANNOTATOR,
     Action.FLAG_STATS: Role.ANNOTATOR,
@@ -54,7 +55,7 @@ MIN_ROLE: dict[Action, Role] = {
     Action.FLAG_ADJUDICATE: Role.LEAD,
     Action.GOLD_ADD: Role.LEAD,
     Action.DIGEST_POST: Role.LEAD,
-    Action.DIGEST_SCHEDULE: Role.MANAGER,
+    Action.DIGEST_SCHEDULE: Role.LEAD,
     Action.GUIDELINE_PUBLISH: Role.MANAGER,
     Action.AUDIT_VIEW: Role.MANAGER,
 }
@@ -68,7 +69,7 @@ PHRASE: dict[Action, str] = {
     Action.FLAG_ADJUDICATE: "adjudicate flags",
     Action.GOLD_ADD: "add items to the gold set",
     Action.DIGEST_POST: "post digests to a channel",
-    Action.DIGEST_SCHEDULE: "schedule digests",
+    Action.DIGEST_SCHEDULE: "manage digest schedules",
     Action.GUIDELINE_PUBLISH: "publish guidelines",
     Action.AUDIT_VIEW: "read the audit log",
 }

@@ -24,7 +24,7 @@ from bot.jobs.workers import Workers, make_workers
     type=click.IntRange(min=1),
     default=60,
     show_default=True,
-    help="Seconds between scheduler ticks for [[digests]] (the scheduler runs only when there are any).",
+    help="Seconds between digest scheduler ticks ([[digests]] and schedules added with /quality schedule).",
 )
 @click.pass_obj
 def run(state: CliState, port: int | None, digest_tick: int) -> None:
@@ -32,7 +32,8 @@ def run(state: CliState, port: int | None, digest_tick: int) -> None:
 
     Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment.
 
-    With [[digests]] in the config, a scheduler posts them (exactly once across replicas on one database).
+    A scheduler posts the digests of [[digests]] and of schedules leads add with /quality schedule add
+    (exactly once across replicas on one database).
 
     Example: SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... annobot run --port 3000
     """

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.jobs.schedule import is_on_demand
 from bot.jobs.schedule_dm import DM_KEY
+from bot.jobs.schedule_source import combine
 from bot.slack.home.builder import (
     CASES_SHOWN,
     SCHEDULES_SHOWN,
@@ -31,14 +32,15 @@ from reports.schedule.model import LEADS_DM, Schedule
 from reports.schedule.upcoming import next_due
 
 
-def digest_schedules(session: Session, configured: Sequence[Schedule]) -> tuple[Schedule, ...]:
+def digest_schedules(
+    session: Session, configured: Sequence[Schedule], default_timezone: str
+) -> tuple[Schedule, ...]:
     """The schedules the Home tab lists and its Preview / Send now buttons act on.
 
-    Today the config's `[[digests]]` (`configured`, read-only from Slack). The one place that says
-    which schedules exist for the Home tab: schedules managed from Slack and kept in the store join
-    here, read through `session`.
+    The config's `[[digests]]` (`configured`, read-only from Slack), then those added with
+    `/quality schedule add` (bot/jobs/schedule_source.py, the one accessor of schedules).
     """
-    return tuple(configured)
+    return tuple(e.schedule for e in combine(session, configured, default_timezone))
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class DigestsRequest:
     postable: frozenset[str]
     workspace_url: str | None = None
     outcome: SendOutcome | None = None
+    default_timezone: str = "UTC"  # of schedules added from Slack without one
 
 
 def visible_schedules(schedules: Sequence[Schedule], postable: Collection[str]) -> list[Schedule]:
@@ -78,7 +81,9 @@ def _last(run: Run | None) -> LastRun | None:
 def _digests_part(
     session: Session, user_id: str, request: DigestsRequest, now: datetime
 ) -> DigestsPart | None:
-    visible = visible_schedules(digest_schedules(session, request.configured), request.postable)
+    visible = visible_schedules(
+        digest_schedules(session, request.configured, request.default_timezone), request.postable
+    )
     if not visible:
         return None
     shown = visible[:SCHEDULES_SHOWN]  # the others are counted, not computed
@@ -145,10 +150,12 @@ def home_view_job(
     )
 
 
-def home_schedule(engine: Engine, configured: Sequence[Schedule], name: str) -> Schedule | None:
+def home_schedule(
+    engine: Engine, configured: Sequence[Schedule], name: str, default_timezone: str = "UTC"
+) -> Schedule | None:
     """The Home tab's schedule `name` (`digest_schedules`), or None."""
     with session_scope(engine) as session:
-        schedules = digest_schedules(session, configured)
+        schedules = digest_schedules(session, configured, default_timezone)
     return next((s for s in schedules if s.name == name), None)
 
 

@@ -1,4 +1,9 @@
-"""One scheduler pass over the `[[digests]]` schedules: claim each due run once, post it, record it.
+"""One scheduler pass over the digest schedules: claim each due run once, post it, record it.
+
+The schedules are the config's `[[digests]]` and those leads added from Slack (`/quality schedule`),
+read through `bot.jobs.schedule_source.all_schedules`. Runs of a Slack-added schedule due before it
+was added, or before it was last resumed, are not its to post (nothing is recorded for them); runs due
+while it is paused are recorded skipped, so a resume never posts a backlog late.
 
 `tick` is what the scheduler (bot/scheduler.py) calls every minute, and what tests call with a fake
 clock. For each schedule it looks back `lookback(schedule)` = max(grace, LOOKBACK_MIN) from `now`:
@@ -33,10 +38,10 @@ from sqlalchemy import Engine
 from bot.authz.groups import GroupResolver
 from bot.authz.roles import Members
 from bot.config import Config
-from bot.errors import NotFoundError
 from bot.jobs.digest import DigestRequest, EmptyWindowError, digest_job, render
 from bot.jobs.flag_figures import project_taxonomy
 from bot.jobs.schedule_dm import DmRun, is_dm, plan, previous_due
+from bot.jobs.schedule_source import PAUSED_REASON, all_schedules, find_entry
 from bot.jobs.workers import InlineWorkers, Workers
 from bot.slack.schedule.builder import annotator_details, empty_window_message
 from bot.store import schedules as store
@@ -129,19 +134,26 @@ def tick(
     projects' leads (`leads-dm`); a resolver for this tick only without it.
     """
     t = _Tick.start(engine, config, client, now, replica_id, workers)
-    schedules = config.digests
-    if not schedules:
-        return t.result
-    horizon = max(lookback(s) for s in schedules)
     with session_scope(engine) as session:
-        # The one indexed query of a tick, whatever the number of schedules and past runs.
+        # One read of the small digest_schedules table (config + Slack-added schedules) ...
+        entries = all_schedules(session, config)
+        if not entries:
+            return t.result
+        horizon = max(lookback(e.schedule) for e in entries)
+        # ... and the one indexed query over digest_runs, whatever the number of schedules and past runs.
         recorded = store.runs_due_between(session, t.now - horizon, t.now)
-    for schedule in schedules:
+    for entry in entries:
+        schedule = entry.schedule
         if schedule.targets == (LEADS_DM,):
             continue  # no channel: its runs are the leads' own, below
-        dues = due_times(schedule, t.now - lookback(schedule), t.now)
+        dues = entry.live(due_times(schedule, t.now - lookback(schedule), t.now))
         keys = {due: run_key(schedule, due) for due in dues}
         fresh = [due for due in dues if keys[due] not in recorded]
+        if entry.paused:
+            # Recorded skipped as they fall due, so that resuming never posts them late.
+            for due in fresh:
+                _skip(t, schedule, keys[due], due, PAUSED_REASON)
+            continue
         for decision in catch_up(schedule, fresh, t.now):
             key = keys[decision.due]
             if decision.action is Action.SKIP:
@@ -155,9 +167,14 @@ def tick(
             if run is not None and run.status in ("failed", "claimed") and run.message_ts is None:
                 _run(t, schedule, run.run_key, due, late=run.late)
     resolver = members or GroupResolver(client)
+    by_name = {e.schedule.name: e for e in entries}
+    schedules = [e.schedule for e in entries]
     for lead in plan(t.config, schedules, engine, client, t.now, recorded, lookback, resolver):
-        if lead.skip is not None:
-            _skip(t, lead.schedule, lead.key, lead.due, lead.skip)
+        entry = by_name[lead.schedule.name]
+        if entry.live((lead.due,)) == ():
+            continue  # due before the schedule was added or last resumed: not its to post
+        if lead.skip is not None or entry.paused:
+            _skip(t, lead.schedule, lead.key, lead.due, lead.skip or PAUSED_REASON)
         else:
             _run_dm(t, lead)
     return t.result
@@ -404,13 +421,10 @@ def is_on_demand(key: str) -> bool:
     return key.endswith(ON_DEMAND)
 
 
-def find_schedule(config: Config, name: str) -> Schedule:
-    """The configured schedule `name`; NotFoundError naming the configured ones."""
-    for schedule in config.digests:
-        if schedule.name == name:
-            return schedule
-    names = ", ".join(s.name for s in config.digests) or "none"
-    raise NotFoundError(f"no schedule named {name!r} in [[digests]] (configured: {names})")
+def find_schedule(engine: Engine, config: Config, name: str) -> Schedule:
+    """The schedule `name` of the config or added from Slack (paused too); NotFoundError naming them."""
+    with session_scope(engine) as session:
+        return find_entry(session, config, name).schedule
 
 
 def post_now(
@@ -424,7 +438,7 @@ def post_now(
     workers: Workers | None = None,
 ) -> TickResult:
     """Post schedule `name`'s digest now, as its run due at `now` would be, recorded under an on-demand key."""
-    schedule = find_schedule(config, name)
+    schedule = find_schedule(engine, config, name)
     t = _Tick.start(engine, config, client, now, replica_id, workers)
     _run(t, schedule, on_demand_key(schedule, t.now), t.now, late=False)
     return t.result
@@ -434,7 +448,7 @@ def preview(
     engine: Engine, config: Config, name: str, now: datetime, *, workers: Workers | None = None
 ) -> list[dict[str, Any]]:
     """What `post_now` would post, per project: {project, channels, text, blocks}; nothing is recorded."""
-    schedule = find_schedule(config, name)
+    schedule = find_schedule(engine, config, name)
     moment = now.astimezone(UTC)
     run_workers = workers or InlineWorkers(engine)
     with session_scope(engine) as session:

@@ -26,7 +26,7 @@ EXPECTED = {
     Action.FLAG_ADJUDICATE: Role.LEAD,
     Action.GOLD_ADD: Role.LEAD,
     Action.DIGEST_POST: Role.LEAD,
-    Action.DIGEST_SCHEDULE: Role.MANAGER,
+    Action.DIGEST_SCHEDULE: Role.LEAD,
     Action.GUIDELINE_PUBLISH: Role.MANAGER,
     Action.AUDIT_VIEW: Role.MANAGER,
 }

@@ -255,3 +255,22 @@ def test_a_leads_dm_schedule_shows_the_leads_own_dm_and_no_one_elses(
     assert "Your DM: :white_check_mark: posted" in shown
     assert "https://annobot-test.slack.com/archives/D0LEAD1/p1700000001000100" in shown
     assert "D0LEAD2" not in shown
+
+
+def test_a_schedule_added_from_slack_is_listed_and_sent_like_a_config_one(
+    make_home_bot: Any, engine: Engine
+) -> None:
+    """The Home tab reads the one accessor of schedules: `/quality schedule add`'s are there too."""
+    from bot.store import digest_schedules as stored
+
+    bot = make_home_bot(digests=(MORNING,))
+    fields = {"projects": [P.name], "targets": [CHANNEL], "cron": "15 6 * * *", "timezone": "Asia/Tokyo"}
+    with session_scope(engine) as session:
+        stored.add_schedule(session, "tokyo", fields, LEAD, datetime.now(UTC))
+    view = open_home(bot, LEAD)
+    tokyo = next(
+        b["text"]["text"] for b in view["blocks"] if b.get("text", {}).get("text", "").startswith("*tokyo*")
+    )
+    assert "`15 6 * * *` Asia/Tokyo" in tokyo and "06:15" in tokyo
+    assert "tokyo" in buttons(view["blocks"], HOME_DIGEST_SEND)
+    assert "tokyo" in buttons(view["blocks"], HOME_DIGEST_PREVIEW)

@@ -135,7 +135,7 @@ def test_users_info_is_asked_once_per_lead_per_ttl_and_the_cache_is_shared(
     assert len(fake.calls("users.info")) == 4  # refreshed once the day is over
 
 
-def test_a_tick_with_cached_zones_and_nothing_due_reads_the_store_twice(
+def test_a_tick_with_cached_zones_and_nothing_due_reads_the_store_three_times(
     seeded: str, engine: Engine, fake: FakeSlack
 ) -> None:
     cfg, slack = lead_config(BERLIN, NEW_YORK), client(fake)
@@ -151,8 +151,10 @@ def test_a_tick_with_cached_zones_and_nothing_due_reads_the_store_twice(
         tick(engine, cfg, slack, MONDAY + timedelta(hours=6, minutes=1), "a")
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert len(statements) == 2, statements  # the runs of the look-back, the zones of all leads
-    assert "digest_runs" in statements[0] and "lead_zones" in statements[1]
+    # The (small) table of Slack-added schedules, the runs of the look-back, the zones of all leads.
+    assert len(statements) == 3, statements
+    assert "digest_schedules" in statements[0]
+    assert "digest_runs" in statements[1] and "lead_zones" in statements[2]
 
 
 def test_users_info_failing_falls_back_to_the_cached_zone_or_the_schedules(

@@ -133,7 +133,13 @@ def register(app: App, deps: Deps) -> None:
             for p in deps.config.projects
             if deps.authorizer.may(user_id, Action.FLAG_QUEUE, p.name).allowed
         ]
-        digests = DigestsRequest(deps.config.digests, postable(user_id), workspace.get(client), outcome)
+        digests = DigestsRequest(
+            deps.config.digests,
+            postable(user_id),
+            workspace.get(client),
+            outcome,
+            deps.config.reports.timezone,
+        )
         view = deps.workers.run(home_view_job, user_id, leads, datetime.now(UTC), digests)
         client.views_publish(user_id=user_id, view=view)
 
@@ -141,7 +147,7 @@ def register(app: App, deps: Deps) -> None:
         """The Home tab's schedule a button names; InputError for anything else (values can be forged)."""
         if not NAME.fullmatch(name):
             raise InputError(STALE)
-        schedule = deps.workers.run(home_schedule, deps.config.digests, name)
+        schedule = deps.workers.run(home_schedule, deps.config.digests, name, deps.config.reports.timezone)
         if schedule is None:
             raise NotFoundError(f"no schedule is named {name!r} any more: open the Home tab again")
         return schedule

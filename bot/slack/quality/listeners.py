@@ -1,4 +1,5 @@
-"""`/quality` and its **Post to channel** button: thin, the digest is computed by bot/jobs/quality.py."""
+"""`/quality` and its **Post to channel** button: thin, the digest is computed by bot/jobs/quality.py;
+`/quality schedule …` is answered by bot/jobs/quality_schedule.py (roles, store, audit)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.jobs.answer import Answer
 from bot.jobs.digest import DigestRequest
 from bot.jobs.flag_figures import project_taxonomy
 from bot.jobs.quality import help_answer, parse_quality_text, quality_answer, quality_message
+from bot.jobs.quality_schedule import schedule_answer
 from bot.slack.blocks.mrkdwn import plain_text
 from bot.slack.deps import Deps
 from bot.slack.edge import after_ack
@@ -55,6 +57,14 @@ def register(app: App, deps: Deps) -> None:
 
     def quality_command(respond: Respond, client: WebClient, context: Any, body: dict[str, Any]) -> None:
         now = datetime.now(UTC)
+        raw = body.get("text") or ""
+        head, _, rest = raw.strip().partition(" ")
+        if head.lower() == "schedule":
+            # The raw text: channel mentions (<#C…|name>) are the targets; the job decodes entities.
+            user = body.get("user_id") or ""
+            answer = schedule_answer(deps.engine, deps.authorizer, deps.config, user, rest, now)
+            _ephemeral(respond, answer)
+            return
         query = parse_quality_text(
             plain_text(body.get("text") or ""), names, now, deps.config.reports.timezone
         )
