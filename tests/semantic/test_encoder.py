@@ -154,3 +154,16 @@ def test_importing_loads_nothing_and_encoding_never_imports_the_weights_package(
         check=True,
     )
     assert run.stdout == "[]\nFalse\n", run.stdout
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(2, 256), max_size=200), st.integers(1, 40))
+def test_batches_cover_every_text_once_with_bounded_padding(lengths: list[int], batch_size: int) -> None:
+    batches = encoder._batches(lengths, batch_size)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for batch in batches:
+        width = lengths[batch[0]]
+        assert all(lengths[i] <= width for i in batch)  # the first is the longest: the batch's width
+        assert len(batch) <= batch_size
+        assert len(batch) == 1 or len(batch) * width <= encoder.BATCH_TOKENS
+        assert all(4 * lengths[i] >= 3 * width for i in batch)  # padding under a quarter
