@@ -107,7 +107,7 @@ class Encoder:
         lengths = [len(e.ids) for e in encodings]
         # One BLAS thread: the matrices of a query are small enough that a second thread costs more than
         # it gives, and with the cores busy (answer workers are one process per core) OpenBLAS threads
-        # that spin for each other made a query 10 times slower here (bench/embeddings.py).
+        # that spin for each other made a query 9 times slower here (bench/embeddings.py).
         with self.blas.limit(limits=1, user_api="blas"):
             for chunk in _batches(lengths, batch_size):
                 width = lengths[chunk[0]]
