@@ -1,0 +1,1 @@
+"""Sentence embeddings (optional extra `annobot[semantic]`): see bot/semantic/encoder.py."""
