@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import signal
 import sys
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from bot.jobs.workers import Workers, make_workers
 
 # Faster than this, a 10-minute lease is under a second of real time: a drill would test the machine.
 MAX_CLOCK_SPEED = 3600.0
+MIN_CLOCK_SPEED = 0.01
 
 
 class Moment(click.ParamType):
@@ -34,6 +36,13 @@ class Moment(click.ParamType):
             except ValueError:
                 self.fail(f"not an ISO 8601 date and time: {value!r}", param, ctx)
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _a_number(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    # FloatRange lets "nan" through (every comparison with it is false).
+    if math.isnan(value):
+        raise click.BadParameter("not a number: nan", ctx, param)
+    return value
 
 
 @click.command("run")
@@ -64,7 +73,8 @@ class Moment(click.ParamType):
 )
 @click.option(
     "--clock-speed",
-    type=click.FloatRange(min=0, min_open=True, max=MAX_CLOCK_SPEED),
+    type=click.FloatRange(min=MIN_CLOCK_SPEED, max=MAX_CLOCK_SPEED),
+    callback=_a_number,
     default=1.0,
     show_default=True,
     help="Drills and tests only: simulated seconds per real second of the digest scheduler's clock"
@@ -95,7 +105,14 @@ def run(
     from bot.server import make_wsgi_app, serve
     from bot.slack.app import create_app, make_client
 
-    clock = scheduler_clock(clock_start, clock_anchor, clock_speed)
+    try:
+        clock = scheduler_clock(clock_start, clock_anchor, clock_speed)
+        clock()
+    except OverflowError:
+        raise click.BadParameter(
+            "puts the simulated clock outside the years 1 to 9999",
+            param_hint="'--clock-start'/'--clock-anchor'",
+        ) from None
     config = state.config
     engine = state.engine()
     # Not started yet: a configuration error in create_app stops start-up before any process spawns.
