@@ -117,6 +117,10 @@ K1 = 1.2
 B = 0.75
 # Field weights: a word in the title says far more about a section than one in its body.
 WEIGHTS = (10.0, 3.0, 1.0)  # title, path, body
+# An alias is another title the author gave the section ("snark" for Sarcasm): it weighs like a
+# title word. It is not length-normalised: a section with five aliases is no less that section for
+# each of them, and how many other sections declare aliases must not change its weight.
+ALIAS_WEIGHT = WEIGHTS[0]
 
 
 @dataclass(frozen=True)
@@ -133,15 +137,17 @@ def bm25f(
     df: Mapping[str, int],
     corpus: CorpusStats,
 ) -> float:
-    """Score one section (its fields as stem lists) for the query stems."""
+    """Score one section for the query stems: `fields` are its title, path, body and aliases as stem
+    lists (the aliases may be left out)."""
+    texts, aliases = fields[:3], fields[3] if len(fields) > 3 else ()
     norms = [
         1 - B + B * (len(f) / avg if avg > 0 else 1.0)
-        for f, avg in zip(fields, corpus.avg_lengths, strict=True)
+        for f, avg in zip(texts, corpus.avg_lengths, strict=True)
     ]
     score = 0.0
     for term in dict.fromkeys(query):
-        tf = 0.0
-        for weight, field, norm in zip(WEIGHTS, fields, norms, strict=True):
+        tf = ALIAS_WEIGHT * aliases.count(term)
+        for weight, field, norm in zip(WEIGHTS, texts, norms, strict=True):
             n_term = field.count(term)
             if n_term:
                 tf += weight * n_term / norm
