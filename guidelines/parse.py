@@ -428,7 +428,9 @@ def _parse_markdown(text: str, skip: int, name: str, shown: str) -> list[_Draft]
         body = "\n".join(_trim_blank_lines(lines[end:body_end]))
         path = tuple(t for _, t in stack)
         drafts.append(
-            _Draft(anchor, title, level, path, body, name, start + 1, aliases=aliases, alias_lines=alias_lines)
+            _Draft(
+                anchor, title, level, path, body, name, start + 1, aliases=aliases, alias_lines=alias_lines
+            )
         )
 
     for token in tokens:

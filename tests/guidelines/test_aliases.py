@@ -109,11 +109,15 @@ def test_the_second_of_two_equal_aliases_is_the_one_reported() -> None:
 
 
 def test_a_control_character_in_an_alias_is_refused_with_its_line() -> None:
-    assert _error("# Rules\n\n## Sarcasm\n\nAliases: sn\x07ark\n").startswith("g/t/rules.md:5: control character U+0007")
+    assert _error("# Rules\n\n## Sarcasm\n\nAliases: sn\x07ark\n").startswith(
+        "g/t/rules.md:5: control character U+0007"
+    )
 
 
 def test_aliases_render_back_to_the_same_sections() -> None:
-    doc = _doc("# Rules\n\n## Sarcasm {#sarcasm}\nAliases: snark, ironic\n\nBody.\n\n## Empty\n\nAliases: void\n")
+    doc = _doc(
+        "# Rules\n\n## Sarcasm {#sarcasm}\nAliases: snark, ironic\n\nBody.\n\n## Empty\n\nAliases: void\n"
+    )
     again = parse_guideline_text({"rules.md": render_markdown(doc)}, TOML)
     assert [(s.anchor, s.aliases, s.body) for s in again.sections] == [
         (s.anchor, s.aliases, s.body) for s in doc.sections
@@ -129,7 +133,9 @@ def test_aliases_are_content_an_edit_changes_the_hash() -> None:
 
 def test_diff_reports_alias_changes_as_a_change_of_the_section() -> None:
     old = _doc("# Rules\n\nBody.\n\n## Sarcasm\n\nAliases: snark, irony\n\nSame.\n")
-    new = _doc("# Rules\n\nAliases: rulebook\n\nBody.\n\n## Sarcasm\n\nAliases: snark, Sarcastic praise\n\nSame.\n")
+    new = _doc(
+        "# Rules\n\nAliases: rulebook\n\nBody.\n\n## Sarcasm\n\nAliases: snark, Sarcastic praise\n\nSame.\n"
+    )
     diff = diff_guidelines("t", "1.0.0", old.sections, "1.1.0", new.sections)
     assert [(e.anchor, e.kind, e.aliases_added, e.aliases_removed, e.unified_diff) for e in diff.entries] == [
         ("rules", "changed", ("rulebook",), (), ""),

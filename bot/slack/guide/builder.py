@@ -171,6 +171,7 @@ def section_blocks(
     body_markdown: str,
     *,
     shared_by: str | None = None,
+    aliases: Sequence[str] = (),
 ) -> list[Block]:
     """A whole guideline section; may exceed 50 blocks when long (paginate with `kit.paginate`)."""
     title = section_path[-1] if section_path and section_path[-1].strip() else anchor
@@ -178,6 +179,8 @@ def section_blocks(
     meta = [f"*{_one_line(guideline_title)}*", f"{_code(f'{slug}@{version}')} {_code('#' + anchor)}"]
     if len(section_path) > 1:
         meta.append(" › ".join(_one_line(p) for p in section_path))
+    if aliases:
+        meta.append(f"also called: {_one_line(', '.join(aliases))}")
     if version != current_version:
         meta.append(f"current is {_code('v' + current_version)}")
     if shared_by:
