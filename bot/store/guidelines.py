@@ -56,7 +56,7 @@ def publish(
 ) -> PublishResult:
     """Store a new immutable version; identical content is a no-op, conflicting content refused."""
     from guidelines.plaintext import markdown_to_plain
-    from guidelines.search.ranking import stems
+    from guidelines.search.ranking import ALIAS_SEPARATOR, alias_stems, stems
 
     meta = doc.meta
     new_version = parse_version(meta.version)
@@ -119,8 +119,8 @@ def publish(
     for s in doc.sections:
         plain = markdown_to_plain(s.body)
         alias_text = "\n".join(s.aliases)
-        fields = (stems(s.title), stems(" ".join(s.path[:-1])), stems(plain), stems(alias_text))
-        counts.update(set().union(*fields))
+        fields = (stems(s.title), stems(" ".join(s.path[:-1])), stems(plain), alias_stems(s.aliases))
+        counts.update(set().union(*fields) - {ALIAS_SEPARATOR})
         # Aliases are not length-normalised (guidelines.search.ranking.bm25f): no corpus total for them.
         totals = [t + len(f) for t, f in zip(totals, fields[:3], strict=True)]
         rows.append(

@@ -159,3 +159,23 @@ def test_examples_declare_aliases_in_the_newest_version_only(slug: str) -> None:
     assert {e.anchor: e.aliases_added for e in diff.entries if e.aliases_added} == {
         a: al for a, al in aliased.items() if old.section(a) is not None
     }
+
+
+def test_an_alias_weighs_like_a_title_only_when_the_query_has_all_its_words() -> None:
+    from guidelines.search.ranking import CorpusStats, alias_stems, bm25f, stems
+
+    corpus = CorpusStats(100, (2.0, 2.0, 20.0))
+    df = {"content": 5, "farm": 5, "snark": 1}
+    title, body = stems("Spam pages"), stems("Spam pages exist to attract traffic.")
+    field = alias_stems(["content farm", "snark", "the"])  # "the" alone has no searchable word
+    assert field == ["content", "farm", ",", "snark"]
+
+    def score(query: str, aliases: list[str]) -> float:
+        return bm25f([title, [], body, aliases], stems(query), df, corpus)
+
+    assert score("farm animals", field) == score("farm animals", [])  # half an alias is no alias
+    assert score("content farm", field) > score("content farm", [])
+    # A matched alias counts as the same word in a title of average length.
+    assert bm25f([[], [], [], ["snark"]], ["snark"], df, corpus) == bm25f(
+        [["snark", "x"], [], [], []], ["snark"], df, corpus
+    )

@@ -66,7 +66,7 @@ ALIAS_QUERIES = {
     "typos": ("query-relevance", "misspelled-queries"),
     "NSFW": ("query-relevance", "adult-and-harmful-content"),
     "dead link": ("query-relevance", "broken-pages"),
-    "blacked out": ("contract-ner", "redacted-text"),
+    "censored": ("contract-ner", "redacted-text"),
     "choice of law": ("contract-ner", "law-vs-venue"),
 }
 

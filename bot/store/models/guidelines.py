@@ -94,8 +94,8 @@ class Section(Base):
     # The section's aliases as declared (`Aliases:` line), and the same one per line for the index.
     aliases: Mapped[list[str]] = mapped_column(default=list)
     alias_text: Mapped[str] = mapped_column(Text, default="")
-    # Stems of title, path, body and aliases separated by tabs, computed once at publish so ranking
-    # a query does no text processing (versions published before aliases have three fields).
+    # Stems of title, path, body and aliases separated by tabs (the aliases' stems with a "," between
+    # two aliases), computed once at publish so ranking a query does no text processing.
     stems: Mapped[str] = mapped_column(Text, default="")
     file: Mapped[str] = mapped_column(String(500))
     line: Mapped[int]

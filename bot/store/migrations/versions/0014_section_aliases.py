@@ -21,88 +21,136 @@ down_revision = "0013"
 branch_labels = None
 depends_on = None
 
-_TOKENIZE = "tokenize='porter unicode61 remove_diacritics 2'"
+# The FTS5 tables and their triggers as 0001 made them, then with the alias column appended (so
+# `snippet(sections_fts, 2, …)` still quotes the body).
+_FTS5_BEFORE = [
+    """CREATE VIRTUAL TABLE sections_fts USING fts5(
+        title, path_text, plain, content='sections', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2')""",
+    """CREATE VIRTUAL TABLE sections_title_fts USING fts5(
+        title, content='sections', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2')""",
+    """CREATE TRIGGER sections_fts_ai AFTER INSERT ON sections BEGIN
+        INSERT INTO sections_fts(rowid, title, path_text, plain)
+        VALUES (new.id, new.title, new.path_text, new.plain);
+        INSERT INTO sections_title_fts(rowid, title) VALUES (new.id, new.title);
+    END""",
+    """CREATE TRIGGER sections_fts_ad AFTER DELETE ON sections BEGIN
+        INSERT INTO sections_fts(sections_fts, rowid, title, path_text, plain)
+        VALUES ('delete', old.id, old.title, old.path_text, old.plain);
+        INSERT INTO sections_title_fts(sections_title_fts, rowid, title) VALUES ('delete', old.id, old.title);
+    END""",
+    """CREATE TRIGGER sections_fts_au AFTER UPDATE ON sections BEGIN
+        INSERT INTO sections_fts(sections_fts, rowid, title, path_text, plain)
+        VALUES ('delete', old.id, old.title, old.path_text, old.plain);
+        INSERT INTO sections_fts(rowid, title, path_text, plain)
+        VALUES (new.id, new.title, new.path_text, new.plain);
+        INSERT INTO sections_title_fts(sections_title_fts, rowid, title) VALUES ('delete', old.id, old.title);
+        INSERT INTO sections_title_fts(rowid, title) VALUES (new.id, new.title);
+    END""",
+]
+_FTS5_AFTER = [
+    """CREATE VIRTUAL TABLE sections_fts USING fts5(
+        title, path_text, plain, alias_text, content='sections', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2')""",
+    """CREATE VIRTUAL TABLE sections_title_fts USING fts5(
+        title, alias_text, content='sections', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2')""",
+    """CREATE TRIGGER sections_fts_ai AFTER INSERT ON sections BEGIN
+        INSERT INTO sections_fts(rowid, title, path_text, plain, alias_text)
+        VALUES (new.id, new.title, new.path_text, new.plain, new.alias_text);
+        INSERT INTO sections_title_fts(rowid, title, alias_text) VALUES (new.id, new.title, new.alias_text);
+    END""",
+    """CREATE TRIGGER sections_fts_ad AFTER DELETE ON sections BEGIN
+        INSERT INTO sections_fts(sections_fts, rowid, title, path_text, plain, alias_text)
+        VALUES ('delete', old.id, old.title, old.path_text, old.plain, old.alias_text);
+        INSERT INTO sections_title_fts(sections_title_fts, rowid, title, alias_text)
+        VALUES ('delete', old.id, old.title, old.alias_text);
+    END""",
+    """CREATE TRIGGER sections_fts_au AFTER UPDATE ON sections BEGIN
+        INSERT INTO sections_fts(sections_fts, rowid, title, path_text, plain, alias_text)
+        VALUES ('delete', old.id, old.title, old.path_text, old.plain, old.alias_text);
+        INSERT INTO sections_fts(rowid, title, path_text, plain, alias_text)
+        VALUES (new.id, new.title, new.path_text, new.plain, new.alias_text);
+        INSERT INTO sections_title_fts(sections_title_fts, rowid, title, alias_text)
+        VALUES ('delete', old.id, old.title, old.alias_text);
+        INSERT INTO sections_title_fts(rowid, title, alias_text) VALUES (new.id, new.title, new.alias_text);
+    END""",
+]
+# External-content tables are filled from `sections` itself.
+_FTS5_REBUILD = [
+    "INSERT INTO sections_fts(sections_fts) VALUES ('rebuild')",
+    "INSERT INTO sections_title_fts(sections_title_fts) VALUES ('rebuild')",
+]
+_FTS5_DROP = [
+    "DROP TRIGGER IF EXISTS sections_fts_ai",
+    "DROP TRIGGER IF EXISTS sections_fts_ad",
+    "DROP TRIGGER IF EXISTS sections_fts_au",
+    "DROP TABLE IF EXISTS sections_fts",
+    "DROP TABLE IF EXISTS sections_title_fts",
+]
 
-
-def _fts5_ddl(alias: bool) -> list[str]:
-    """The FTS5 tables and their triggers, with or without the alias column (without: as 0001 made them)."""
-    cols = "title, path_text, plain" + (", alias_text" if alias else "")
-    new = "new.title, new.path_text, new.plain" + (", new.alias_text" if alias else "")
-    old = "old.title, old.path_text, old.plain" + (", old.alias_text" if alias else "")
-    tcols = "title" + (", alias_text" if alias else "")
-    tnew = "new.title" + (", new.alias_text" if alias else "")
-    told = "old.title" + (", old.alias_text" if alias else "")
-    return [
-        f"CREATE VIRTUAL TABLE sections_fts USING fts5({cols}, content='sections', content_rowid='id', {_TOKENIZE})",
-        f"CREATE VIRTUAL TABLE sections_title_fts USING fts5({tcols}, content='sections', content_rowid='id', "
-        f"{_TOKENIZE})",
-        f"""CREATE TRIGGER sections_fts_ai AFTER INSERT ON sections BEGIN
-            INSERT INTO sections_fts(rowid, {cols}) VALUES (new.id, {new});
-            INSERT INTO sections_title_fts(rowid, {tcols}) VALUES (new.id, {tnew});
-        END""",
-        f"""CREATE TRIGGER sections_fts_ad AFTER DELETE ON sections BEGIN
-            INSERT INTO sections_fts(sections_fts, rowid, {cols}) VALUES ('delete', old.id, {old});
-            INSERT INTO sections_title_fts(sections_title_fts, rowid, {tcols}) VALUES ('delete', old.id, {told});
-        END""",
-        f"""CREATE TRIGGER sections_fts_au AFTER UPDATE ON sections BEGIN
-            INSERT INTO sections_fts(sections_fts, rowid, {cols}) VALUES ('delete', old.id, {old});
-            INSERT INTO sections_fts(rowid, {cols}) VALUES (new.id, {new});
-            INSERT INTO sections_title_fts(sections_title_fts, rowid, {tcols}) VALUES ('delete', old.id, {told});
-            INSERT INTO sections_title_fts(rowid, {tcols}) VALUES (new.id, {tnew});
-        END""",
-        # External-content tables are filled from `sections` itself.
-        "INSERT INTO sections_fts(sections_fts) VALUES ('rebuild')",
-        "INSERT INTO sections_title_fts(sections_title_fts) VALUES ('rebuild')",
-    ]
-
-
-def _pg_ddl(alias: bool) -> list[str]:
-    """The generated tsvectors and their GIN indexes, with or without the aliases."""
-    aliases = "coalesce(alias_text, '')"
-    extra = f" ||\n        setweight(to_tsvector('english'::regconfig, {aliases}), 'A')" if alias else ""
-    title = (
-        f"to_tsvector('english'::regconfig, coalesce(title, '') || ' ' || {aliases})"
-        if alias
-        else "to_tsvector('english'::regconfig, coalesce(title, ''))"
-    )
-    return [
-        f"""ALTER TABLE sections ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+# The generated tsvectors and their GIN indexes as 0001 made them, then with the aliases (weight A,
+# as titles; the titles-only vector holds them too).
+_PG_BEFORE = [
+    """ALTER TABLE sections ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') ||
         setweight(to_tsvector('english'::regconfig, coalesce(path_text, '')), 'B') ||
-        setweight(to_tsvector('english'::regconfig, coalesce(plain, '')), 'D'){extra}) STORED""",
-        "CREATE INDEX ix_sections_search_vector ON sections USING gin (search_vector)",
-        f"ALTER TABLE sections ADD COLUMN title_vector tsvector GENERATED ALWAYS AS ({title}) STORED",
-        "CREATE INDEX ix_sections_title_vector ON sections USING gin (title_vector)",
-    ]
+        setweight(to_tsvector('english'::regconfig, coalesce(plain, '')), 'D')) STORED""",
+    "CREATE INDEX ix_sections_search_vector ON sections USING gin (search_vector)",
+    """ALTER TABLE sections ADD COLUMN title_vector tsvector GENERATED ALWAYS AS (
+        to_tsvector('english'::regconfig, coalesce(title, ''))) STORED""",
+    "CREATE INDEX ix_sections_title_vector ON sections USING gin (title_vector)",
+]
+_PG_AFTER = [
+    """ALTER TABLE sections ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') ||
+        setweight(to_tsvector('english'::regconfig, coalesce(path_text, '')), 'B') ||
+        setweight(to_tsvector('english'::regconfig, coalesce(plain, '')), 'D') ||
+        setweight(to_tsvector('english'::regconfig, coalesce(alias_text, '')), 'A')) STORED""",
+    "CREATE INDEX ix_sections_search_vector ON sections USING gin (search_vector)",
+    """ALTER TABLE sections ADD COLUMN title_vector tsvector GENERATED ALWAYS AS (
+        to_tsvector('english'::regconfig, coalesce(title, '')) ||
+        to_tsvector('english'::regconfig, coalesce(alias_text, ''))) STORED""",
+    "CREATE INDEX ix_sections_title_vector ON sections USING gin (title_vector)",
+]
+_PG_DROP = [
+    "DROP INDEX IF EXISTS ix_sections_search_vector",
+    "DROP INDEX IF EXISTS ix_sections_title_vector",
+    "ALTER TABLE sections DROP COLUMN IF EXISTS title_vector",
+    "ALTER TABLE sections DROP COLUMN IF EXISTS search_vector",
+]
+
+
+def _sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
+def _run(statements: list[str]) -> None:
+    for ddl in statements:
+        op.execute(ddl)
 
 
 def _drop_search_index() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        for trigger in ("sections_fts_ai", "sections_fts_ad", "sections_fts_au"):
-            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-        op.execute("DROP TABLE IF EXISTS sections_fts")
-        op.execute("DROP TABLE IF EXISTS sections_title_fts")
+    _run(_FTS5_DROP if _sqlite() else _PG_DROP)
+
+
+def _create_search_index(aliases: bool) -> None:
+    if _sqlite():
+        _run([*(_FTS5_AFTER if aliases else _FTS5_BEFORE), *_FTS5_REBUILD])
     else:
-        op.execute("DROP INDEX IF EXISTS ix_sections_search_vector")
-        op.execute("DROP INDEX IF EXISTS ix_sections_title_vector")
-        op.execute("ALTER TABLE sections DROP COLUMN IF EXISTS title_vector")
-        op.execute("ALTER TABLE sections DROP COLUMN IF EXISTS search_vector")
-
-
-def _create_search_index(alias: bool) -> None:
-    for ddl in _fts5_ddl(alias) if op.get_bind().dialect.name == "sqlite" else _pg_ddl(alias):
-        op.execute(ddl)
+        _run(_PG_AFTER if aliases else _PG_BEFORE)
 
 
 def upgrade() -> None:
     """Apply."""
     _drop_search_index()
-    # Plain ADD COLUMN on both backends: a batch rebuild of `sections` on SQLite would drop the
-    # triggers the index needs. The server defaults fill the rows stored before.
+    # Plain ADD COLUMN on both backends (no table rebuild); the server defaults fill the rows stored
+    # before, which have no aliases.
     op.add_column("sections", sa.Column("aliases", sa.JSON(), nullable=False, server_default="[]"))
     op.add_column("sections", sa.Column("alias_text", sa.Text(), nullable=False, server_default=""))
     op.execute(sa.text("UPDATE sections SET stems = stems || :tab").bindparams(tab="\t"))
-    _create_search_index(alias=True)
+    _create_search_index(aliases=True)
 
 
 def downgrade() -> None:
@@ -117,4 +165,4 @@ def downgrade() -> None:
     with op.batch_alter_table("sections") as batch:
         batch.drop_column("alias_text")
         batch.drop_column("aliases")
-    _create_search_index(alias=False)
+    _create_search_index(aliases=False)
