@@ -118,8 +118,8 @@ B = 0.75
 # Field weights: a word in the title says far more about a section than one in its body.
 WEIGHTS = (10.0, 3.0, 1.0)  # title, path, body
 # An alias is another title the author gave the section ("snark" for Sarcasm): its words weigh like
-# title words, but only when the query has every word of the alias. One word of "blacked out" in
-# "ordered black, got blue" is not the alias, and would put Redacted text first. Aliases are not
+# title words, but only when the query has every word of the alias: "copy" in "the saved copy" is
+# not the alias "copy-paste", and would put the spam section first. Aliases are not
 # length-normalised: a section with five aliases is no less that section for each of them, and how
 # many other sections declare aliases must not change its weight.
 ALIAS_WEIGHT = WEIGHTS[0]
