@@ -149,6 +149,14 @@ def section_answer(session: Session, ref: str, *, shared_by: str | None = None) 
     row, section = get_section(session, slug, anchor, version)
     current = get_version(session, slug).version if not row.is_current else row.version
     blocks = section_blocks(
-        row.title, slug, row.version, current, tuple(section.path), anchor, section.body, shared_by=shared_by
+        row.title,
+        slug,
+        row.version,
+        current,
+        tuple(section.path),
+        anchor,
+        section.body,
+        shared_by=shared_by,
+        aliases=tuple(section.aliases),
     )
     return Answer(kit.paginate(blocks), kit.fallback_text(f"{section.title} ({slug}@{row.version})"))

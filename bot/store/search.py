@@ -63,7 +63,7 @@ def _ids(sql: str) -> TextClause:
 
 
 _DETAILS = _ids("""
-    SELECT s.id, s.anchor, s.title, s.path, s.stems, s.position,
+    SELECT s.id, s.anchor, s.title, s.path, s.aliases, s.stems, s.position,
            g.slug, g.title AS guideline_title, v.version,
            (SELECT cv.version FROM guideline_versions cv
              WHERE cv.guideline_id = g.id AND cv.is_current) AS current_version
@@ -79,8 +79,9 @@ def _versions(sql: str) -> TextClause:
     return text(sql).bindparams(bindparam("versions", expanding=True))
 
 
-# SQLite: FTS5 over title, path and body (bm25 weights 10, 3, 1), or over titles alone.
-FTS_SECTIONS, FTS_WEIGHTS, FTS_TITLES = "sections_fts", ", 10.0, 3.0, 1.0", "sections_title_fts"
+# SQLite: FTS5 over title, path, body and aliases (bm25 weights 10, 3, 1, 10), or over titles and
+# aliases alone.
+FTS_SECTIONS, FTS_WEIGHTS, FTS_TITLES = "sections_fts", ", 10.0, 3.0, 1.0, 10.0", "sections_title_fts"
 # Only ids and ranks go through the sort: FTS5's auxiliary functions cannot sit beside a window
 # function, and details are fetched for the few rows shown.
 _SQLITE_RANKED = """
@@ -138,7 +139,7 @@ POSTGRES_SNIPPETS = {  # by has excluded words
 
 
 class _SQLite:
-    """FTS5 with bm25 (title 10, path 3, body 1)."""
+    """FTS5 with bm25 (title 10, path 3, body 1, aliases 10)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -153,7 +154,7 @@ class _SQLite:
 
 
 class _Postgres:
-    """A weighted tsvector (title A, path B, body D) ranked with ts_rank, length-normalised."""
+    """A weighted tsvector (title A, path B, body D, aliases A) ranked with ts_rank, length-normalised."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -251,6 +252,7 @@ def search_sections(
                 title=d.title,
                 # JSON arrives parsed from psycopg but as text from sqlite3 through text().
                 path=tuple(json.loads(d.path) if isinstance(d.path, str) else d.path),
+                aliases=tuple(json.loads(d.aliases) if isinstance(d.aliases, str) else d.aliases),
                 snippet=" ".join((snippets.get(d.id) or "").split()),
                 score=round(score, 6),
             )

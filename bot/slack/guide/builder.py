@@ -21,6 +21,7 @@ from bot.slack.blocks.section_link import GUIDE_SHARE_SECTION, GUIDE_SHOW_SECTIO
 # change); they should import bot.slack.blocks.section_link, then this line goes.
 from bot.slack.blocks.section_link import parse_section_ref as parse_section_ref
 from bot.slack.blocks.tree_link import walk_button
+from guidelines.diff import alias_change_line
 from guidelines.model import GuidelineDiff, SearchHit
 
 MAX_HITS_SHOWN = 10
@@ -77,6 +78,7 @@ def _hit_blocks(hit: SearchHit, tree_id: str | None = None) -> list[Block]:
     lines = [
         f"*{_one_line(hit.guideline_title)}* {_code('v' + hit.version)}",
         f"{path}  {_code('#' + hit.anchor)}",
+        f"also called: {_one_line(', '.join(hit.aliases))}" if hit.aliases else "",
         snippet_to_mrkdwn(hit.snippet),
     ]
     blocks = [kit.divider(), *kit.sections("\n".join(line for line in lines if line.strip()))]
@@ -169,6 +171,7 @@ def section_blocks(
     body_markdown: str,
     *,
     shared_by: str | None = None,
+    aliases: Sequence[str] = (),
 ) -> list[Block]:
     """A whole guideline section; may exceed 50 blocks when long (paginate with `kit.paginate`)."""
     title = section_path[-1] if section_path and section_path[-1].strip() else anchor
@@ -176,6 +179,8 @@ def section_blocks(
     meta = [f"*{_one_line(guideline_title)}*", f"{_code(f'{slug}@{version}')} {_code('#' + anchor)}"]
     if len(section_path) > 1:
         meta.append(" › ".join(_one_line(p) for p in section_path))
+    if aliases:
+        meta.append(f"also called: {_one_line(', '.join(aliases))}")
     if version != current_version:
         meta.append(f"current is {_code('v' + current_version)}")
     if shared_by:
@@ -210,6 +215,8 @@ def diff_blocks(diff: GuidelineDiff) -> list[Block]:
             kit.divider(),
             *kit.sections(f"*{entry.kind.capitalize()}* {_code('#' + entry.anchor)} {title}"),
         ]
+        if entry.aliases_added or entry.aliases_removed:
+            blocks += kit.sections(_one_line(alias_change_line(entry.aliases_added, entry.aliases_removed)))
         if entry.unified_diff.strip():
             blocks += kit.sections(f"```\n{code_safe(entry.unified_diff.rstrip())}\n```")
     return blocks
