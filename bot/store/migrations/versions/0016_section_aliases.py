@@ -1,7 +1,7 @@
 """sections.aliases: the words annotators use for a section, stored and searched with it (issue 15 item 4)
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-03
 
 A section may declare aliases (`Aliases: snark, sarcastic praise` under its heading). They are kept
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
