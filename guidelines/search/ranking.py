@@ -150,3 +150,21 @@ def bm25f(
             idf = math.log(1 + (corpus.sections - n + 0.5) / (n + 0.5))
             score += idf * tf * (K1 + 1) / (K1 + tf)
     return score
+
+
+# --- context -------------------------------------------------------------
+
+# Boost mode multiplies a context section's score by this (bench/lookup_quality.py --context-boost);
+# the default is a strict partition (boost None): see BENCHMARKS.md "with channel context".
+DEFAULT_BOOST = 2.0
+
+
+def context_key(score: float, in_context: bool, boost: float | None = None) -> tuple[int, float]:
+    """A sort key (ascending) for a section scored `score`: with `boost` None a strict partition,
+    every matching section of the context guideline before every other; else their scores times `boost`.
+
+    Outside any context (`in_context` False for all) both order by score alone.
+    """
+    if boost is None:
+        return (0 if in_context else 1, -score)
+    return (0, -score * boost if in_context else -score)
