@@ -16,6 +16,7 @@ from guidelines.search.ranking import (
     ParsedQuery,
     bm25f,
     context_key,
+    keep_one_other,
     parse_query,
     stem,
     to_fts5,
@@ -246,7 +247,7 @@ def search_sections(
     details = list(session.execute(_DETAILS, {"ids": [r["id"] for r in candidates]}))
     corpus = _corpus(session)
     query_stems = [stem(w) for w in (*plan.terms, *(w for p in plan.phrases for w in p))]
-    scored = sorted(
+    ranked = sorted(
         ((bm25f([f.split() for f in d.stems.split("\t")], query_stems, df, corpus), d) for d in details),
         # Ties break on stable document order, never on row ids, which differ between databases.
         key=lambda sd: (
@@ -255,7 +256,8 @@ def search_sections(
             sd[1].version,
             sd[1].position,
         ),
-    )[:limit]
+    )
+    scored = keep_one_other(ranked, lambda sd: sd[1].slug == context, limit) if context else ranked[:limit]
     snippets = engine.snippets(plan, [d.id for _, d in scored])
     hits = []
     for score, d in scored:

@@ -255,6 +255,7 @@ def help_blocks() -> list[Block]:
         [
             "`/guide QUERY` — search the current guidelines, e.g. `/guide sarcasm with emoji`",
             "`/guide QUERY @1.0.0` — search one published version instead of the current one",
+            "`/guide SLUG: QUERY` — rank guideline SLUG's sections first, e.g. `/guide contract-ner: dates`",
             "`/guide diff SLUG V1 V2` — what changed in guideline SLUG between versions V1 and V2",
             "`/guide tree` — the decision trees for hard cases; `/guide tree SLUG/TREE[@VERSION]` walks one",
             "`/guide help` — this message",
@@ -264,5 +265,9 @@ def help_blocks() -> list[Block]:
     return [
         kit.header("How to use /guide"),
         *kit.sections(usage),
-        *kit.note("Answers come from the published guidelines; buttons show or share a whole section."),
+        *kit.note(
+            "Answers come from the published guidelines; buttons show or share a whole section. In a "
+            "project's channel its guideline comes first; in a thread, that of the last answer; in a DM, "
+            "that of your last question."
+        ),
     ]
