@@ -2,13 +2,16 @@
 
 Usage: .venv/bin/python bench/lookup_quality.py [--backend sqlite|postgresql|both] [--json]
        [--pg URL] [--questions FILE] [--per-kind N] [--failures N]
-       [--context project|none|both] [--context-boost X]
+       [--context project|none|both|other] [--context-boost X | --partition]
 
 `--context project` (the default) asks each question in a channel of its `project` (each project is
 added to the store with its guideline and one channel, as `annobot projects add` does), so the
-channel's guideline is assumed as `/guide` assumes it there (bot/store/guide_context.py); with
-`--context-boost X` that guideline's scores are multiplied by X instead of its sections coming first.
-`--context none` asks with no channel: the 'before' figures. `both` measures each.
+channel's guideline is assumed as `/guide` assumes it there (bot/store/guide_context.py) and boosted
+as `/guide` boosts it (guidelines.search.context.boost_for); `--context-boost X` multiplies its scores
+by X instead, `--partition` puts all its matching sections first.
+`--context none` asks with no channel: the 'before' figures. `both` measures each. `--context other`
+asks each question in the channel of the next project (sorted by name) instead of its own: what the
+context costs when an annotator asks about another project's guideline.
 
 Publishes every version of the example guidelines (oldest first) into a fresh store: a SQLite file in
 a temporary folder and/or a throwaway PostgreSQL database (created and dropped here, like the test
@@ -43,7 +46,7 @@ from sqlalchemy import Engine, create_engine, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.jobs.guide import parse_guide_text  # noqa: E402
+from bot.jobs.guide import NOWHERE, parse_guide_text  # noqa: E402
 from bot.store.closest import closest_sections  # noqa: E402
 from bot.store.db import make_engine, session_scope, upgrade_to_head  # noqa: E402
 from bot.store.guide_context import Place, assumed_guideline  # noqa: E402
@@ -52,6 +55,7 @@ from bot.store.models.guidelines import Guideline, GuidelineVersion, Section  # 
 from bot.store.projects import add_project  # noqa: E402
 from bot.store.search import search_sections  # noqa: E402
 from guidelines.parse import load_guideline  # noqa: E402
+from guidelines.search.context import CONTEXT_BOOST, boost_for  # noqa: E402
 
 QUESTIONS = ROOT / "bench" / "lookup_questions.toml"
 EXAMPLES = ROOT / "examples" / "guidelines"
@@ -173,17 +177,26 @@ def add_projects(engine: Engine, questions: Sequence[Question]) -> None:
             add_project(session, name, guideline, [project_channel(name)])
 
 
+def asked_in(question: Question, mode: str, projects: Sequence[str]) -> Place:
+    """Where a question is asked in context `mode`: its project's channel, the next project's, or nowhere."""
+    if mode == "none" or not question.project:
+        return Place()
+    if mode == "other":
+        return Place.of(project_channel(projects[(projects.index(question.project) + 1) % len(projects)]))
+    return Place.of(project_channel(question.project))
+
+
 def annobot_ranking(
-    engine: Engine, question: Question, *, context: bool = False, boost: float | None = None
+    engine: Engine, question: Question, *, place: Place = NOWHERE, boost: float | str | None = "bot"
 ) -> list[str]:
     """What `/guide QUESTION` answers, as "slug#anchor" best first: the hits, else the "did you mean" titles.
 
-    With `context`, asked in the channel of the question's project (if it has one).
+    Asked in `place` (a channel of a project, or nowhere); `boost` "bot" weighs the assumed guideline
+    as `/guide` does, a number or None (strict partition) overrides it.
     """
     req = parse_guide_text(question.text)
     if req.kind != "search":
         return []
-    place = Place.of(project_channel(question.project)) if context and question.project else Place()
     with session_scope(engine) as session:
         assumed = assumed_guideline(session, user_id="", place=place, named=req.named)
         query = req.named_query if assumed and assumed.why == "named" else req.query
@@ -193,7 +206,7 @@ def annobot_ranking(
             version=req.version,
             limit=DEPTH,
             context=assumed.slug if assumed else None,
-            context_boost=boost,
+            context_boost=(boost_for(assumed) if assumed else None) if boost == "bot" else boost,  # type: ignore[arg-type]
         )
         if result.hits:
             return [f"{h.guideline}#{h.anchor}" for h in result.hits]
@@ -284,7 +297,7 @@ def run(
     questions: Sequence[Question],
     pg: str = PG_SERVER,
     contexts: Sequence[str] = ("project",),
-    boost: float | None = None,
+    boost: float | str | None = "bot",
 ) -> list[dict]:
     """annobot on each backend in each context mode, then the baseline (from the first backend's sections)."""
     results, sections = [], None
@@ -292,13 +305,14 @@ def run(
         store = sqlite_store() if backend == "sqlite" else postgres_store(pg)
         with store as engine:
             add_projects(engine, questions)
+            projects = sorted({q.project for q in questions if q.project})
             for mode in contexts:
-                name = f"annobot/{backend}" + ("+channel" if mode == "project" else "")
+                name = f"annobot/{backend}" + {"project": "+channel", "other": "+other-channel"}.get(mode, "")
                 results.append(
                     evaluate(
                         name,
-                        lambda q, e=engine, c=mode == "project": annobot_ranking(
-                            e, q, context=c, boost=boost
+                        lambda q, e=engine, m=mode, p=projects: annobot_ranking(
+                            e, q, place=asked_in(q, m, p), boost=boost
                         ),
                         questions,
                     )
@@ -345,6 +359,11 @@ def failures(result: dict, questions: Sequence[Question], limit: int) -> str:
     return "\n".join(lines)
 
 
+def boost_for_label(boost: float | str) -> str:
+    """The boost a run uses, for the table's head."""
+    return f"{CONTEXT_BOOST:g} as /guide" if boost == "bot" else f"{boost:g}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure and print (a table, or JSON with --json)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -357,7 +376,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--failures", type=int, default=0, help="list up to N missed questions per system")
     ap.add_argument(
         "--context",
-        choices=("project", "none", "both"),
+        choices=("project", "none", "both", "other"),
         default="project",
         help="ask in the channel of each question's project (default), with no channel ('before'), or both",
     )
@@ -366,6 +385,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=float,
         default=None,
         help="multiply the channel guideline's scores by X instead of ranking its sections first",
+    )
+    ap.add_argument(
+        "--partition",
+        action="store_true",
+        help="rank every matching section of the channel guideline first (a strict partition)",
     )
     ap.add_argument("--json", action="store_true", help="print the figures and every question's rank as JSON")
     args = ap.parse_args(argv)
@@ -376,11 +400,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.context_boost is not None and args.context_boost <= 0:
         ap.error("--context-boost must be positive")
     contexts = ("none", "project") if args.context == "both" else (args.context,)
-    results = run(backends, questions, args.pg, contexts, args.context_boost)
+    if args.partition and args.context_boost is not None:
+        ap.error("--partition and --context-boost exclude each other")
+    boost = None if args.partition else ("bot" if args.context_boost is None else args.context_boost)
+    results = run(backends, questions, args.pg, contexts, boost)
     if args.json:
         print(json.dumps({"questions": len(questions), "depth": DEPTH, "results": results}, indent=1))
         return 0
-    mode = "strict partition" if args.context_boost is None else f"boost x{args.context_boost:g}"
+    mode = "strict partition" if boost is None else f"boost x{boost_for_label(boost)}"
     print(
         f"{len(questions)} questions; top-1 and top-3 in %, MRR@{DEPTH}; baseline is SQLite FTS5 only;"
         f" +channel: asked in the project's channel ({mode})"

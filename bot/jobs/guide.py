@@ -36,6 +36,7 @@ from bot.store.guidelines import diff_versions, get_section, get_version, versio
 from bot.store.lookups import record_lookup
 from bot.store.search import search_sections
 from bot.store.trees import trees_citing_sections
+from guidelines.search.context import boost_for
 
 log = logging.getLogger("annobot.slack")
 NOWHERE = Place()  # a question with no channel (console, tests): only a named guideline is assumed
@@ -128,7 +129,12 @@ def answer(
     assumed = assumed_guideline(session, user_id=user_id, place=place, named=req.named, projects=projects)
     query = req.named_query if assumed and assumed.why == "named" else req.query
     result = search_sections(
-        session, query, version=req.version, limit=max_results, context=assumed.slug if assumed else None
+        session,
+        query,
+        version=req.version,
+        limit=max_results,
+        context=assumed.slug if assumed else None,
+        context_boost=boost_for(assumed) if assumed else None,
     )
     suggestions = [] if result.hits else closest_sections(session, query)
     # Then the blocks.

@@ -225,7 +225,8 @@ def search_sections(
     """Sections of current (or the pinned) versions, best first; any query text is safe.
 
     `context` (a guideline slug) ranks that guideline's matching sections first (`context_boost`
-    None), or multiplies their scores by `context_boost`; the others follow.
+    None), or multiplies their scores by `context_boost`; with either, when its sections would fill
+    the answer, the best of another guideline's keeps the last place.
     """
     parsed = parse_query(query)
     limit = max(1, min(limit, MAX_LIMIT))

@@ -155,14 +155,11 @@ def bm25f(
 
 # --- context -------------------------------------------------------------
 
-# Boost mode multiplies a context section's score by this (bench/lookup_quality.py --context-boost);
-# the default is a strict partition (boost None): see BENCHMARKS.md "with channel context".
-DEFAULT_BOOST = 2.0
-
 
 def context_key(score: float, in_context: bool, boost: float | None = None) -> tuple[int, float]:
     """A sort key (ascending) for a section scored `score`: with `boost` None a strict partition,
-    every matching section of the context guideline before every other; else their scores times `boost`.
+    every matching section of the context guideline before every other; else their scores times `boost`
+    (guidelines.search.context.boost_for says which).
 
     Outside any context (`in_context` False for all) both order by score alone.
     """

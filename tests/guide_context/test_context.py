@@ -17,22 +17,33 @@ def test_in_a_project_channel_its_guideline_comes_first_and_others_are_labelled(
     blocks = guide(bot, BOTH, channel="CREVIEWS")
     assert first_refs(blocks) == ["product-sentiment#decision-order"]
     shown = texts(blocks)
-    assert f"Assumed *{PS}*: in <#CREVIEWS>, project reviews-q4's guideline" in shown
-    # Its sections fill the answer but the last place: the best of another guideline's, labelled.
+    assert (
+        f"Assumed *{PS}*: in <#CREVIEWS>, project reviews-q4's guideline (its sections weigh more;" in shown
+    )
+    # The others are still there, after it, and say where they come from.
     found = slugs(blocks)
-    assert found == ["product-sentiment"] * 4 + ["contract-ner"]
-    assert f"from *{CN}*" in shown and f"from *{PS}*" not in shown
+    assert {"contract-ner", "query-relevance"} <= set(found)
+    assert f"from *{CN}*" in shown and f"from *{QR}*" in shown
+    assert f"from *{PS}*" not in shown
 
     assert first_refs(guide(bot, BOTH, channel="CSEARCH", name="s")) == ["query-relevance#decision-order"]
 
 
-def test_an_other_guideline_s_clear_answer_stays_in_view(make_bot: Any) -> None:
+def test_when_the_channel_guideline_fills_the_answer_another_keeps_the_last_place(make_bot: Any) -> None:
     bot = make_bot(*PROJECTS)
-    # "dates" matches query-relevance sections (freshness) as well as contract-ner's Date rule.
-    blocks = guide(bot, "dates", channel="CSEARCH")
-    assert slugs(blocks)[:4] == ["query-relevance"] * 4
-    assert first_refs(blocks, 5)[4] == "contract-ner#date"
+    blocks = guide(bot, "edge cases", channel="CREVIEWS")
+    assert slugs(blocks) == ["product-sentiment"] * 4 + ["contract-ner"]
+    assert first_refs(blocks, 5)[4] == "contract-ner#edge-cases"
     assert f"from *{CN}*" in texts(blocks)
+
+
+def test_a_clearly_better_section_of_another_guideline_still_comes_first(make_bot: Any) -> None:
+    bot = make_bot(*PROJECTS)
+    # Hard examples is a product-sentiment title; query-relevance only mentions the words.
+    blocks = guide(bot, "hard examples", channel="CSEARCH")
+    assert first_refs(blocks) == ["product-sentiment#hard-examples"]
+    assert "query-relevance" in slugs(blocks)
+    assert f"from *{PS}*" in texts(blocks) and f"Assumed *{QR}*" in texts(blocks)
 
 
 def test_no_project_no_assumption(make_bot: Any) -> None:
@@ -125,7 +136,9 @@ def test_a_named_guideline_wins_over_the_channel(make_bot: Any) -> None:
     blocks = guide(bot, f"contract-ner: {BOTH}", channel="CREVIEWS")
     assert first_refs(blocks) == ["contract-ner#decision-order"]
     shown = texts(blocks)
-    assert f"Assumed *{CN}*: you named it" in shown
+    assert f"Assumed *{CN}*: you named it (its sections first;" in shown
+    # Named: all its matching sections first, the best of the others in the last place.
+    assert slugs(blocks) == ["contract-ner"] * 4 + ["product-sentiment"]
     assert f"Results for *{BOTH}*" in shown  # the slug is not searched as a word
     assert f"from *{PS}*" in shown
     # Case does not matter; a pinned version still applies.

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from bot.jobs.guide import parse_guide_text
 from bot.store.guide_context import Place
+from guidelines.search.context import CONTEXT_BOOST, WHY, Assumed, boost_for
 from guidelines.search.ranking import context_key, keep_one_other
 
 SCORED = st.lists(st.tuples(st.floats(0, 50), st.booleans()), max_size=30)
@@ -77,3 +78,11 @@ def test_place_keeps_only_slack_shaped_ids(channel: str, thread: str) -> None:
     assert place.channel in ("", channel) and place.thread_ts in ("", thread)
     assert len(place.channel) <= 32 and len(place.thread_ts) <= 25
     assert not place.thread_ts or place.channel
+
+
+def test_a_named_guideline_comes_first_outright_a_guessed_one_is_weighted() -> None:
+    named = Assumed("g", "G", "named")
+    assert boost_for(named) is None
+    for why in ("thread", "project", "dm"):
+        assert boost_for(Assumed("g", "G", why)) == CONTEXT_BOOST > 1
+    assert set(WHY) == {"named", "thread", "project", "dm"}

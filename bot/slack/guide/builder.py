@@ -89,7 +89,9 @@ def assumed_line(assumed: Assumed) -> str:
         why = f"in {_channel(assumed.channel)}, project {_one_line(assumed.project)}'s guideline"
     else:
         why = "in this DM, the guideline of your last question"
-    return f"{title}: {why} (its sections first; other guidelines' are marked _from …_)"
+    # A named guideline comes first outright; a guessed one is weighted up (guidelines.search.context).
+    rank = "its sections first" if assumed.why == "named" else "its sections weigh more"
+    return f"{title}: {why} ({rank}; other guidelines' are marked _from …_)"
 
 
 def _hit_blocks(hit: SearchHit, tree_id: str | None = None, other: bool = False) -> list[Block]:
@@ -267,7 +269,7 @@ def help_blocks() -> list[Block]:
         *kit.sections(usage),
         *kit.note(
             "Answers come from the published guidelines; buttons show or share a whole section. In a "
-            "project's channel its guideline comes first; in a thread, that of the last answer; in a DM, "
+            "project's channel its guideline weighs more; in a thread, that of the last answer; in a DM, "
             "that of your last question."
         ),
     ]
