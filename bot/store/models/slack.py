@@ -49,7 +49,7 @@ class Lookup(Base):
     guideline: Mapped[str | None] = mapped_column(String(64))
     anchor: Mapped[str | None] = mapped_column(String(200))
     # Where it was asked (a channel or DM id; the thread an answer went to): the next question in the
-    # same thread assumes this answer's guideline. None for rows from before migration 0014.
+    # same thread assumes this answer's guideline. None for rows from before migration 0016.
     channel: Mapped[str | None] = mapped_column(String(32))
     thread_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
