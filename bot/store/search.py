@@ -237,7 +237,7 @@ def search_sections(
     plan, title_only = _plan(parsed, df)
     versions = _version_ids(session, guideline, version)
     candidates = engine.ranked(plan, title_only, {"versions": versions}, CANDIDATES) if versions else []
-    if context and candidates:
+    if context and candidates and guideline in (None, context):
         # The context guideline's own best candidates too, even where other guidelines fill the 30.
         mine = _version_ids(session, context, version)
         seen = {r["id"] for r in candidates}
