@@ -31,15 +31,20 @@ from bot.slack.guide.builder import (
 )
 from bot.store.closest import closest_sections
 from bot.store.db import session_scope
+from bot.store.guide_context import Place, ProjectChannels, assumed_guideline
 from bot.store.guidelines import diff_versions, get_section, get_version, version_exists
 from bot.store.lookups import record_lookup
 from bot.store.search import search_sections
 from bot.store.trees import trees_citing_sections
+from guidelines.search.context import boost_for
 
 log = logging.getLogger("annobot.slack")
+NOWHERE = Place()  # a question with no channel (console, tests): only a named guideline is assumed
 
 # `QUERY @1.0.0` (or `@v1.0.0`) at the very end pins a version; a mention like `<@U1>` never matches.
 _PIN = re.compile(r"(?:^|\s)@v?(\d+(?:\.\d+){0,2}(?:[-+][0-9A-Za-z.+-]+)?)\s*$")
+# `SLUG: QUESTION` names the guideline to rank first (if SLUG is one; else it is part of the question).
+_NAMED = re.compile(r"([A-Za-z0-9][A-Za-z0-9_-]{0,63}):\s+(\S.*)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,9 @@ class GuideRequest:
     slug: str = ""
     old: str = ""
     new: str = ""
+    # `SLUG: QUESTION`: the slug and the question without it (used if SLUG is a guideline).
+    named: str = ""
+    named_query: str = ""
 
 
 def _version(token: str) -> str:
@@ -71,11 +79,19 @@ def parse_guide_text(text: str) -> GuideRequest:
             raise InputError("usage: /guide diff SLUG V1 V2, e.g. /guide diff product-sentiment 1.0.0 1.1.0")
         return GuideRequest("diff", slug=tokens[1], old=_version(tokens[2]), new=_version(tokens[3]))
     pin = _PIN.search(stripped)
-    if pin:
-        query = stripped[: pin.start()].strip()
-        if query:
-            return GuideRequest("search", query=query, version=pin.group(1))
-    return GuideRequest("search", query=stripped)
+    version = None
+    if pin and stripped[: pin.start()].strip():
+        stripped, version = stripped[: pin.start()].strip(), pin.group(1)
+    named = _NAMED.fullmatch(stripped)
+    if named:
+        return GuideRequest(
+            "search",
+            query=stripped,
+            version=version,
+            named=named.group(1),
+            named_query=named.group(2).strip(),
+        )
+    return GuideRequest("search", query=stripped, version=version)
 
 
 def help_answer() -> Answer:
@@ -83,8 +99,20 @@ def help_answer() -> Answer:
     return Answer([help_blocks()], "How to use /guide")
 
 
-def answer(session: Session, text: str, *, user_id: str, max_results: int = 5) -> Answer:
-    """The reply to a `/guide` text or a mention; searches are remembered for the user's App Home."""
+def answer(
+    session: Session,
+    text: str,
+    *,
+    user_id: str,
+    max_results: int = 5,
+    place: Place = NOWHERE,
+    projects: tuple[ProjectChannels, ...] = (),
+) -> Answer:
+    """The reply to a `/guide` text or a mention; searches are remembered for the user's App Home.
+
+    A search ranks the assumed guideline first: named with `SLUG: QUESTION`, else the one of the
+    thread's last answer, the channel's project, or in a DM the user's last question.
+    """
     req = parse_guide_text(text)
     if req.kind == "help":
         return help_answer()
@@ -98,36 +126,62 @@ def answer(session: Session, text: str, *, user_id: str, max_results: int = 5) -
     # Every read first: the pinned version, the hits, and near misses when nothing matched.
     if req.version and not version_exists(session, req.version):
         raise InputError(f"no guideline has a published version {req.version}")
-    result = search_sections(session, req.query, version=req.version, limit=max_results)
-    suggestions = [] if result.hits else closest_sections(session, req.query)
+    assumed = assumed_guideline(session, user_id=user_id, place=place, named=req.named, projects=projects)
+    query = req.named_query if assumed and assumed.why == "named" else req.query
+    result = search_sections(
+        session,
+        query,
+        version=req.version,
+        limit=max_results,
+        context=assumed.slug if assumed else None,
+        context_boost=boost_for(assumed) if assumed else None,
+    )
+    suggestions = [] if result.hits else closest_sections(session, query)
     # Then the blocks.
     top = result.hits[0] if result.hits else None
-    lookup = (user_id, req.query, top.guideline if top else None, top.anchor if top else None)
+    lookup = (user_id, query, top.guideline if top else None, top.anchor if top else None)
     if not result.hits:
-        blocks = no_match_blocks(req.query, suggestions)
-        return Answer([blocks], kit.fallback_text("No guideline section matched", req.query), lookup)
+        blocks = no_match_blocks(query, suggestions)
+        return Answer([blocks], kit.fallback_text("No guideline section matched", query), lookup)
     shown = result.hits[:MAX_HITS_SHOWN]
     trees = trees_citing_sections(session, [(h.guideline, h.version, h.anchor) for h in shown])
     blocks = search_results_blocks(
-        req.query, result.hits, pinned=req.version, total=result.total, trees=trees
+        query, result.hits, pinned=req.version, total=result.total, trees=trees, assumed=assumed
     )
-    return Answer([blocks], kit.fallback_text("Guideline answers", req.query), lookup)
+    return Answer([blocks], kit.fallback_text("Guideline answers", query), lookup)
 
 
-def answer_and_remember(engine: Engine, text: str, *, user_id: str, max_results: int = 5) -> Answer:
+def answer_and_remember(
+    engine: Engine,
+    text: str,
+    *,
+    user_id: str,
+    max_results: int = 5,
+    channel: str = "",
+    thread_ts: str = "",
+    projects: tuple[ProjectChannels, ...] = (),
+) -> Answer:
     """`answer` in a read transaction, then the lookup in a short write transaction of its own.
+
+    `channel` and `thread_ts` say where it was asked and where the answer goes (malformed ids count
+    as absent); `projects` are the config's, as plain data.
 
     Separate so that a reader never upgrades to a writer: on SQLite that upgrade fails at once
     ("database is locked") when another request wrote meanwhile, instead of waiting its turn.
     """
+    place = Place.of(channel, thread_ts)
     with session_scope(engine) as session:
-        result = answer(session, text, user_id=user_id, max_results=max_results)
+        result = answer(
+            session, text, user_id=user_id, max_results=max_results, place=place, projects=projects
+        )
     if result.step is not None:
         remember_step(engine, result.step, user_id)
     if result.lookup and user_id:
         try:
             with session_scope(engine) as session:
-                record_lookup(session, *result.lookup)
+                record_lookup(
+                    session, *result.lookup, channel=place.channel or None, thread_ts=place.thread_ts or None
+                )
         except SQLAlchemyError:
             # The answer matters more than the history line: log and still answer.
             log.exception("could not record a lookup")

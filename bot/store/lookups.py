@@ -24,10 +24,46 @@ class RecentLookup:
 
 
 def record_lookup(
-    session: Session, user_id: str, query: str, guideline: str | None = None, anchor: str | None = None
+    session: Session,
+    user_id: str,
+    query: str,
+    guideline: str | None = None,
+    anchor: str | None = None,
+    *,
+    channel: str | None = None,
+    thread_ts: str | None = None,
 ) -> None:
-    """Remember a question for the user's App Home."""
-    session.add(Lookup(user_id=user_id, query=query, guideline=guideline, anchor=anchor))
+    """Remember a question for the user's App Home, and where it was asked and answered."""
+    session.add(
+        Lookup(
+            user_id=user_id,
+            query=query,
+            guideline=guideline,
+            anchor=anchor,
+            channel=channel,
+            thread_ts=thread_ts,
+        )
+    )
+
+
+def last_user_guideline(session: Session, user_id: str) -> str | None:
+    """The guideline of the user's latest question that found a section, anywhere."""
+    return session.scalars(
+        select(Lookup.guideline)
+        .where(Lookup.user_id == user_id, Lookup.guideline.is_not(None))
+        .order_by(Lookup.created_at.desc(), Lookup.id.desc())
+        .limit(1)
+    ).first()
+
+
+def last_thread_guideline(session: Session, channel: str, thread_ts: str) -> str | None:
+    """The guideline of the latest answer that found a section in this thread, by anyone."""
+    return session.scalars(
+        select(Lookup.guideline)
+        .where(Lookup.channel == channel, Lookup.thread_ts == thread_ts, Lookup.guideline.is_not(None))
+        .order_by(Lookup.created_at.desc(), Lookup.id.desc())
+        .limit(1)
+    ).first()
 
 
 def recent_lookups(session: Session, user_id: str, limit: int = RECENT_LOOKUPS) -> list[RecentLookup]:

@@ -15,6 +15,8 @@ from guidelines.search.ranking import (
     CorpusStats,
     ParsedQuery,
     bm25f,
+    context_key,
+    keep_one_other,
     parse_query,
     stem,
     to_fts5,
@@ -218,8 +220,15 @@ def search_sections(
     guideline: str | None = None,
     version: str | None = None,
     limit: int = 10,
+    context: str | None = None,
+    context_boost: float | None = None,
 ) -> SearchResult:
-    """Sections of current (or the pinned) versions, best first; any query text is safe."""
+    """Sections of current (or the pinned) versions, best first; any query text is safe.
+
+    `context` (a guideline slug) ranks that guideline's matching sections first (`context_boost`
+    None), or multiplies their scores by `context_boost`; with either, when its sections would fill
+    the answer, the best of another guideline's keeps the last place.
+    """
     parsed = parse_query(query)
     limit = max(1, min(limit, MAX_LIMIT))
     if parsed.is_empty:
@@ -229,16 +238,28 @@ def search_sections(
     plan, title_only = _plan(parsed, df)
     versions = _version_ids(session, guideline, version)
     candidates = engine.ranked(plan, title_only, {"versions": versions}, CANDIDATES) if versions else []
+    if context and candidates and guideline in (None, context):
+        # The context guideline's own best candidates too, even where other guidelines fill the 30.
+        mine = _version_ids(session, context, version)
+        seen = {r["id"] for r in candidates}
+        extra = engine.ranked(plan, title_only, {"versions": mine}, CANDIDATES) if mine else []
+        candidates += [r for r in extra if r["id"] not in seen]
     if not candidates:
         return SearchResult([], 0, plan, title_only)
     details = list(session.execute(_DETAILS, {"ids": [r["id"] for r in candidates]}))
     corpus = _corpus(session)
     query_stems = [stem(w) for w in (*plan.terms, *(w for p in plan.phrases for w in p))]
-    scored = sorted(
+    ranked = sorted(
         ((bm25f([f.split() for f in d.stems.split("\t")], query_stems, df, corpus), d) for d in details),
         # Ties break on stable document order, never on row ids, which differ between databases.
-        key=lambda sd: (-round(sd[0], 9), sd[1].slug, sd[1].version, sd[1].position),
-    )[:limit]
+        key=lambda sd: (
+            *context_key(round(sd[0], 9), sd[1].slug == context, context_boost),
+            sd[1].slug,
+            sd[1].version,
+            sd[1].position,
+        ),
+    )
+    scored = keep_one_other(ranked, lambda sd: sd[1].slug == context, limit) if context else ranked[:limit]
     snippets = engine.snippets(plan, [d.id for _, d in scored])
     hits = []
     for score, d in scored:

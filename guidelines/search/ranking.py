@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 import snowballstemmer
 
@@ -184,3 +185,31 @@ def bm25f(
             idf = math.log(1 + (corpus.sections - n + 0.5) / (n + 0.5))
             score += idf * tf * (K1 + 1) / (K1 + tf)
     return score
+
+
+# --- context -------------------------------------------------------------
+
+
+def context_key(score: float, in_context: bool, boost: float | None = None) -> tuple[int, float]:
+    """A sort key (ascending) for a section scored `score`: with `boost` None a strict partition,
+    every matching section of the context guideline before every other; else their scores times `boost`
+    (guidelines.search.context.boost_for says which).
+
+    Outside any context (`in_context` False for all) both order by score alone.
+    """
+    if boost is None:
+        return (0 if in_context else 1, -score)
+    return (0, -score * boost if in_context else -score)
+
+
+_T = TypeVar("_T")
+
+
+def keep_one_other(ranked: Sequence[_T], in_context: Callable[[_T], bool], limit: int) -> list[_T]:
+    """The first `limit` of `ranked` (context sections first); when they are all the context
+    guideline's, the best section of another guideline takes the last place: others stay in view."""
+    top = list(ranked[:limit])
+    if limit < 2 or len(ranked) <= limit or not all(in_context(x) for x in top):
+        return top
+    other = next((x for x in ranked[limit:] if not in_context(x)), None)
+    return top if other is None else [*top[:-1], other]

@@ -23,6 +23,7 @@ from bot.slack.blocks.section_link import parse_section_ref as parse_section_ref
 from bot.slack.blocks.tree_link import walk_button
 from guidelines.diff import alias_change_line
 from guidelines.model import GuidelineDiff, SearchHit
+from guidelines.search.context import Assumed
 
 MAX_HITS_SHOWN = 10
 MAX_SUGGESTIONS = 10
@@ -30,6 +31,7 @@ MAX_SUGGESTIONS = 10
 QUERY_ECHO_MAX = 500
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 _DIFF_KINDS = ("added", "removed", "changed", "renamed")
 
 
@@ -72,11 +74,34 @@ def _fit(head: list[Block], groups: Sequence[list[Block]], reserve: list[Block])
 # --- search ------------------------------------------------------------------------------------
 
 
-def _hit_blocks(hit: SearchHit, tree_id: str | None = None) -> list[Block]:
+def _channel(channel_id: str) -> str:
+    # A well-formed id renders as #name in Slack; anything else is not linked.
+    return f"<#{channel_id}>" if _CHANNEL_ID.fullmatch(channel_id) else "this channel"
+
+
+def assumed_line(assumed: Assumed) -> str:
+    """Which guideline the answer ranks first and why, escaped: "in #channel: project X's guideline"."""
+    title = f"Assumed *{_one_line(assumed.title)}*"
+    if assumed.why == "named":
+        why = "you named it"
+    elif assumed.why == "thread":
+        why = "in this thread, the guideline of its last answer"
+    elif assumed.why == "project":
+        why = f"in {_channel(assumed.channel)}, project {_one_line(assumed.project)}'s guideline"
+    else:
+        why = "in this DM, the guideline of your last question"
+    # A named guideline comes first outright; a guessed one is weighted up (guidelines.search.context).
+    rank = "its sections first" if assumed.why == "named" else "its sections weigh more"
+    return f"{title}: {why} ({rank}; other guidelines' are marked _from …_)"
+
+
+def _hit_blocks(hit: SearchHit, tree_id: str | None = None, other: bool = False) -> list[Block]:
     ref = section_ref(hit.guideline, hit.version, hit.anchor)
     path = " › ".join(_one_line(p) for p in hit.path) or _one_line(hit.title)
+    # With a guideline assumed, a section of another one says so.
+    source = f"from *{_one_line(hit.guideline_title)}*" if other else f"*{_one_line(hit.guideline_title)}*"
     lines = [
-        f"*{_one_line(hit.guideline_title)}* {_code('v' + hit.version)}",
+        f"{source} {_code('v' + hit.version)}",
         f"{path}  {_code('#' + hit.anchor)}",
         f"also called: {_one_line(', '.join(hit.aliases))}" if hit.aliases else "",
         snippet_to_mrkdwn(hit.snippet),
@@ -104,13 +129,17 @@ def search_results_blocks(
     pinned: str | None,
     total: int,
     trees: Mapping[tuple[str, str, str], Sequence[str]] | None = None,
+    assumed: Assumed | None = None,
 ) -> list[Block]:
     """Ranked guideline answers for `/guide QUERY`, at most 50 blocks; a hit whose section a tree cites
-    (`trees`: (slug, version, anchor) → tree ids) gets a Walk the tree button."""
+    (`trees`: (slug, version, anchor) → tree ids) gets a Walk the tree button. With a guideline
+    `assumed`, the answer says which and why, and labels the sections of other guidelines."""
     trees = trees or {}
     intro = f"Results for *{_query_echo(query)}*"
     if pinned:
         intro += f" · pinned to {_code('v' + pinned)}"
+    if assumed:
+        intro += f"\n{assumed_line(assumed)}"
     blocks = [kit.header("Guideline answers"), *kit.note(intro)]
     if not hits:
         return [*blocks, *kit.sections("Nothing in the guidelines matched.")]
@@ -118,7 +147,11 @@ def search_results_blocks(
     shown = _fit(
         blocks,
         [
-            _hit_blocks(h, _first(trees.get((h.guideline, h.version, h.anchor))))
+            _hit_blocks(
+                h,
+                _first(trees.get((h.guideline, h.version, h.anchor))),
+                other=assumed is not None and h.guideline != assumed.slug,
+            )
             for h in hits[:MAX_HITS_SHOWN]
         ],
         _more(max(total, len(hits))),
@@ -231,6 +264,7 @@ def help_blocks() -> list[Block]:
         [
             "`/guide QUERY` — search the current guidelines, e.g. `/guide sarcasm with emoji`",
             "`/guide QUERY @1.0.0` — search one published version instead of the current one",
+            "`/guide SLUG: QUERY` — rank guideline SLUG's sections first, e.g. `/guide contract-ner: dates`",
             "`/guide diff SLUG V1 V2` — what changed in guideline SLUG between versions V1 and V2",
             "`/guide tree` — the decision trees for hard cases; `/guide tree SLUG/TREE[@VERSION]` walks one",
             "`/guide help` — this message",
@@ -240,5 +274,9 @@ def help_blocks() -> list[Block]:
     return [
         kit.header("How to use /guide"),
         *kit.sections(usage),
-        *kit.note("Answers come from the published guidelines; buttons show or share a whole section."),
+        *kit.note(
+            "Answers come from the published guidelines; buttons show or share a whole section. In a "
+            "project's channel its guideline weighs more; in a thread, that of the last answer; in a DM, "
+            "that of your last question."
+        ),
     ]
