@@ -1,8 +1,8 @@
 """lookups.channel and lookups.thread_ts: where a question was asked, so a thread's next `@annobot` assumes
 the guideline its last answer came from (issue 15 item 3)
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-03
 
 Both nullable: rows from before say nothing about their place. Indexed by (channel, thread_ts) for the
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
