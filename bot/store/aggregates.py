@@ -1,0 +1,212 @@
+"""The hourly aggregates of reports/digest/hours.py in the store: kept by every writer, read by the digest.
+
+Every function of bot/store/annotations.py that inserts, replaces or deletes annotations or gold runs
+inside `maintained(...)`: the touched items' rows (and gold) are read before and after the write, both
+are aggregated, and the difference is added to the tables, in the writer's transaction. A rating's
+contributions depend on its item's labels only, so the items touched are all that can change. A load
+into an empty project aggregates the project afterwards instead (`rebuild`). On PostgreSQL the writers
+of one project take a transaction-level advisory lock first, so two concurrent writers never read the
+same "before".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from reports.digest.hours import (
+    ANNOTATOR_COLUMNS,
+    PAIR_COLUMNS,
+    add_tables,
+    canonical,
+    empty_annotators,
+    empty_pairs,
+    hour_tables,
+)
+
+_LOCK = "SELECT pg_advisory_xact_lock(7214, hashtext(:p))"  # 7214: this module's lock namespace
+_HOUR_SQLITE = "CAST(strftime('%s', a.created_at) AS INTEGER) / 3600"
+_HOUR_POSTGRES = "CAST(floor(extract(epoch FROM a.created_at) / 3600) AS BIGINT)"
+_TOUCHED_SQLITE = "CREATE TEMP TABLE IF NOT EXISTS annobot_touched (task TEXT, item TEXT)"
+_TOUCHED_POSTGRES = (
+    "CREATE TEMP TABLE IF NOT EXISTS annobot_touched (task TEXT, item TEXT) ON COMMIT DELETE ROWS"
+)
+_CLEAR_TOUCHED = "DELETE FROM annobot_touched"
+_ADD_TOUCHED = "INSERT INTO annobot_touched (task, item) VALUES (:task, :item)"
+_TOUCHED_FROM_STAGE = "INSERT INTO annobot_touched (task, item) SELECT DISTINCT task, item FROM annobot_stage"
+_ROWS = (
+    "SELECT a.task, a.item, a.annotator, a.label, {hour} AS hour FROM annotations a{join}"
+    " WHERE a.project = :p AND a.span_key = ''{task}"
+)
+_TOUCHED_JOIN = " JOIN annobot_touched t ON t.task = a.task AND t.item = a.item"
+_GOLD = "SELECT g.task, g.item, g.label FROM gold g{join} WHERE g.project = :p"
+_GOLD_JOIN = " JOIN annobot_touched t ON t.task = g.task AND t.item = g.item"
+_TASKS = "SELECT DISTINCT task FROM annotations WHERE project = :p"
+_UPSERT_HOURS = """
+INSERT INTO annotation_hours (project, hour, task, annotator, n, gold_n, gold_err, loo_n, loo_err)
+VALUES (:project, :hour, :task, :annotator, :n, :gold_n, :gold_err, :loo_n, :loo_err)
+ON CONFLICT (project, hour, task, annotator) DO UPDATE SET
+  n = annotation_hours.n + excluded.n, gold_n = annotation_hours.gold_n + excluded.gold_n,
+  gold_err = annotation_hours.gold_err + excluded.gold_err, loo_n = annotation_hours.loo_n + excluded.loo_n,
+  loo_err = annotation_hours.loo_err + excluded.loo_err
+"""
+_UPSERT_PAIRS = """
+INSERT INTO label_pair_hours (project, hour, task, label, other, m, s)
+VALUES (:project, :hour, :task, :label, :other, :m, :s)
+ON CONFLICT (project, hour, task, label, other, m) DO UPDATE SET s = label_pair_hours.s + excluded.s
+"""
+_DROP_EMPTY_HOUR = (
+    "DELETE FROM annotation_hours WHERE project = :project AND hour = :hour AND task = :task"
+    " AND annotator = :annotator AND n = 0"
+)
+_DROP_EMPTY_PAIR = (
+    "DELETE FROM label_pair_hours WHERE project = :project AND hour = :hour AND task = :task"
+    " AND label = :label AND other = :other AND m = :m AND s = 0"
+)
+_DELETE_HOURS = "DELETE FROM annotation_hours WHERE project = :p"
+_DELETE_PAIRS = "DELETE FROM label_pair_hours WHERE project = :p"
+_READ_HOURS = (
+    "SELECT task, annotator, hour, n, gold_n, gold_err, loo_n, loo_err FROM annotation_hours"
+    " WHERE project = :p AND hour >= :first AND hour < :stop"
+)
+_READ_PAIRS = (
+    "SELECT task, hour, label, other, m, s FROM label_pair_hours"
+    " WHERE project = :p AND hour >= :first AND hour < :stop"
+)
+_PROJECTS = "SELECT name FROM projects ORDER BY name"
+# Open ends of a range of hours (epoch hours fit easily).
+_FAR = 1 << 40
+
+
+def _hour(conn: Connection) -> str:
+    return _HOUR_SQLITE if conn.dialect.name == "sqlite" else _HOUR_POSTGRES
+
+
+def lock(conn: Connection, project: str) -> None:
+    """Serialise the aggregate upkeep of one project's writers (PostgreSQL; SQLite has one writer)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(_LOCK), {"p": project})
+
+
+def _touched_table(conn: Connection) -> None:
+    conn.exec_driver_sql(_TOUCHED_SQLITE if conn.dialect.name == "sqlite" else _TOUCHED_POSTGRES)
+    conn.exec_driver_sql(_CLEAR_TOUCHED)
+
+
+def _frame(conn: Connection, sql: str, params: dict[str, Any], columns: Iterable[str]) -> pd.DataFrame:
+    rows = conn.execute(text(sql), params).all()
+    return pd.DataFrame.from_records(rows, columns=list(columns), nrows=len(rows))
+
+
+def _state(
+    conn: Connection, project: str, touched: bool, task: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows, gold) of the touched items (or of the project / one task of it) as the aggregates read them."""
+    params: dict[str, Any] = {"p": project}
+    where = ""
+    if task is not None:
+        where, params["t"] = " AND a.task = :t", task
+    sql = _ROWS.format(hour=_hour(conn), join=_TOUCHED_JOIN if touched else "", task=where)
+    rows = _frame(conn, sql, params, ("task", "item", "annotator", "label", "hour"))
+    gold_sql = _GOLD.format(join=_GOLD_JOIN if touched else "") + (" AND g.task = :t" if task else "")
+    gold = _frame(conn, gold_sql, params, ("task", "item", "label"))
+    return rows, gold
+
+
+def _records(table: pd.DataFrame, project: str) -> list[dict[str, Any]]:
+    out = table.to_dict("records")
+    for r in out:
+        r["project"] = project
+        for k, v in r.items():
+            if isinstance(v, np.integer):
+                r[k] = int(v)
+    return out
+
+
+def _add(conn: Connection, project: str, annotators: pd.DataFrame, pairs: pd.DataFrame) -> None:
+    """Add the (signed) tables to the store's; rows that reach zero are removed."""
+    if len(annotators):
+        recs = _records(annotators, project)
+        conn.execute(text(_UPSERT_HOURS), recs)
+        gone = [r for r in recs if r["n"] < 0]
+        if gone:
+            conn.execute(text(_DROP_EMPTY_HOUR), gone)
+    if len(pairs):
+        recs = _records(pairs, project)
+        conn.execute(text(_UPSERT_PAIRS), recs)
+        gone = [r for r in recs if r["s"] < 0]
+        if gone:
+            conn.execute(text(_DROP_EMPTY_PAIR), gone)
+
+
+@contextmanager
+def maintained(
+    conn: Connection, project: str, items: Iterable[tuple[str, str]] | None = None
+) -> Iterator[None]:
+    """Keep the aggregates right across a write to the items (task, item); None: the staged rows' items."""
+    lock(conn, project)
+    _touched_table(conn)
+    if items is None:
+        conn.exec_driver_sql(_TOUCHED_FROM_STAGE)
+    else:
+        keys = [{"task": t, "item": i} for t, i in set(items)]
+        if keys:
+            conn.execute(text(_ADD_TOUCHED), keys)
+    before = hour_tables(*_state(conn, project, touched=True))
+    yield
+    after = hour_tables(*_state(conn, project, touched=True))
+    _add(
+        conn,
+        project,
+        add_tables(after[0], before[0], "annotators", -1),
+        add_tables(after[1], before[1], "pairs", -1),
+    )
+    conn.exec_driver_sql(_CLEAR_TOUCHED)
+
+
+def rebuild(conn: Connection, project: str) -> tuple[int, int]:
+    """Recompute one project's aggregates from its rows and gold, task by task; (hour rows, pair rows)."""
+    lock(conn, project)
+    conn.execute(text(_DELETE_HOURS), {"p": project})
+    conn.execute(text(_DELETE_PAIRS), {"p": project})
+    n_hours = n_pairs = 0
+    for (task,) in conn.execute(text(_TASKS), {"p": project}).all():
+        annotators, pairs = hour_tables(*_state(conn, project, touched=False, task=task))
+        if len(annotators):
+            conn.execute(text(_UPSERT_HOURS), _records(annotators, project))
+        if len(pairs):
+            conn.execute(text(_UPSERT_PAIRS), _records(pairs, project))
+        n_hours, n_pairs = n_hours + len(annotators), n_pairs + len(pairs)
+    return n_hours, n_pairs
+
+
+def rebuild_all(conn: Connection, project: str | None = None) -> dict[str, tuple[int, int]]:
+    """Rebuild the aggregates of one project or of every project; per project (hour rows, pair rows)."""
+    names = [project] if project is not None else [r[0] for r in conn.execute(text(_PROJECTS)).all()]
+    return {name: rebuild(conn, name) for name in names}
+
+
+def _bounds(first: int | None, stop: int | None) -> dict[str, int]:
+    return {"first": -_FAR if first is None else first, "stop": _FAR if stop is None else stop}
+
+
+def read_hours(conn: Connection, project: str, first: int | None, stop: int | None) -> pd.DataFrame:
+    """The annotator-hour rows of hours [first, stop) (None: open), in the pure module's form."""
+    table = _frame(conn, _READ_HOURS, {"p": project, **_bounds(first, stop)}, ANNOTATOR_COLUMNS)
+    return canonical(table, "annotators") if len(table) else empty_annotators()
+
+
+def read_pairs(conn: Connection, project: str, first: int | None, stop: int | None) -> pd.DataFrame:
+    """The label-pair-hour rows of hours [first, stop) (None: open), in the pure module's form."""
+    table = _frame(conn, _READ_PAIRS, {"p": project, **_bounds(first, stop)}, PAIR_COLUMNS)
+    return canonical(table, "pairs") if len(table) else empty_pairs()
+
+
+def from_rows(conn: Connection, project: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The project's aggregates computed from every row (the row path the stored tables must equal)."""
+    return hour_tables(*_state(conn, project, touched=False))
