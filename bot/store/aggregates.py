@@ -39,13 +39,18 @@ _TOUCHED_POSTGRES = (
 _CLEAR_TOUCHED = "DELETE FROM annobot_touched"
 _ADD_TOUCHED = "INSERT INTO annobot_touched (task, item) VALUES (:task, :item)"
 _TOUCHED_FROM_STAGE = "INSERT INTO annobot_touched (task, item) SELECT DISTINCT task, item FROM annobot_stage"
+# With the touched items: CROSS JOIN keeps SQLite's join order (each touched item, then the unique key's
+# index of annotations or gold); without it SQLite scans the project's rows once per touched item.
 _ROWS = (
-    "SELECT a.task, a.item, a.annotator, a.label, {hour} AS hour FROM annotations a{join}"
-    " WHERE a.project = :p AND a.span_key = ''{task}"
+    "SELECT a.task, a.item, a.annotator, a.label, {hour} AS hour FROM {source}"
+    " WHERE a.project = :p AND a.span_key = ''{where}"
 )
-_TOUCHED_JOIN = " JOIN annobot_touched t ON t.task = a.task AND t.item = a.item"
-_GOLD = "SELECT g.task, g.item, g.label FROM gold g{join} WHERE g.project = :p"
-_GOLD_JOIN = " JOIN annobot_touched t ON t.task = g.task AND t.item = g.item"
+_TOUCHED_ROWS = "annobot_touched t CROSS JOIN annotations a"
+_TOUCHED_WHERE = " AND a.task = t.task AND a.item = t.item"
+_GOLD = "SELECT g.task, g.item, g.label FROM {source} WHERE g.project = :p{where}"
+_TOUCHED_GOLD = "annobot_touched t CROSS JOIN gold g"
+_TOUCHED_GOLD_WHERE = " AND g.task = t.task AND g.item = t.item"
+_ANALYZE_AT = 1000  # touched items from which PostgreSQL gets statistics of the temporary table
 _TASKS = "SELECT DISTINCT task FROM annotations WHERE project = :p"
 _UPSERT_HOURS = """
 INSERT INTO annotation_hours (project, hour, task, annotator, n, gold_n, gold_err, loo_n, loo_err)
@@ -108,12 +113,14 @@ def _state(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows, gold) of the touched items (or of the project / one task of it) as the aggregates read them."""
     params: dict[str, Any] = {"p": project}
-    where = ""
+    where, gold_where = (_TOUCHED_WHERE, _TOUCHED_GOLD_WHERE) if touched else ("", "")
     if task is not None:
-        where, params["t"] = " AND a.task = :t", task
-    sql = _ROWS.format(hour=_hour(conn), join=_TOUCHED_JOIN if touched else "", task=where)
+        params["t"] = task
+        where, gold_where = where + " AND a.task = :t", gold_where + " AND g.task = :t"
+    source = _TOUCHED_ROWS if touched else "annotations a"
+    sql = _ROWS.format(hour=_hour(conn), source=source, where=where)
     rows = _frame(conn, sql, params, ("task", "item", "annotator", "label", "hour"))
-    gold_sql = _GOLD.format(join=_GOLD_JOIN if touched else "") + (" AND g.task = :t" if task else "")
+    gold_sql = _GOLD.format(source=_TOUCHED_GOLD if touched else "gold g", where=gold_where)
     gold = _frame(conn, gold_sql, params, ("task", "item", "label"))
     return rows, gold
 
@@ -152,11 +159,14 @@ def maintained(
     lock(conn, project)
     _touched_table(conn)
     if items is None:
-        conn.exec_driver_sql(_TOUCHED_FROM_STAGE)
+        many = conn.exec_driver_sql(_TOUCHED_FROM_STAGE).rowcount >= _ANALYZE_AT
     else:
         keys = [{"task": t, "item": i} for t, i in set(items)]
         if keys:
             conn.execute(text(_ADD_TOUCHED), keys)
+        many = len(keys) >= _ANALYZE_AT
+    if many and conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ANALYZE annobot_touched")  # temporary tables get no autovacuum statistics
     before = hour_tables(*_state(conn, project, touched=True))
     yield
     after = hour_tables(*_state(conn, project, touched=True))

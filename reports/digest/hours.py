@@ -117,20 +117,26 @@ def hour_tables(rows: pd.DataFrame, gold: pd.DataFrame | None) -> tuple[pd.DataF
             .to_numpy()
         )
         hour, order_key = ns // HOUR_NS, ns
-    unit, _ = pd.factorize(pd.MultiIndex.from_arrays([task, item]))
+    # Integer codes throughout: (task, item) tuples would cost more than everything else together.
+    task_code, task_names = pd.factorize(task)
+    item_code, item_names = pd.factorize(item)
+    task_names, item_names = pd.Index(task_names, dtype=object), pd.Index(item_names, dtype=object)
+    pair_key = task_code.astype(np.int64) * len(item_names) + item_code
+    unit, _ = pd.factorize(pair_key)
     ann_code, ann_names = pd.factorize(annotator)
     # The store holds one item-level label per (task, item, annotator); frames may repeat one: keep the latest.
     rater = unit.astype(np.int64) * max(len(ann_names), 1) + ann_code
-    if len(np.unique(rater)) < len(rater):
+    ordered = np.sort(rater)  # sorting beats hashing 10^6 integers
+    if (ordered[1:] == ordered[:-1]).any():
         order = np.argsort(order_key, kind="stable")
         keep = np.sort(order[~pd.Series(rater[order]).duplicated(keep="last").to_numpy()])
-        task, item, annotator, label, hour = task[keep], item[keep], annotator[keep], label[keep], hour[keep]
-        unit = unit[keep]
+        task, label, hour, unit = task[keep], label[keep], hour[keep], unit[keep]
+        task_code, ann_code, pair_key = task_code[keep], ann_code[keep], pair_key[keep]
     lab_code, lab_names = pd.factorize(label)
     k = len(lab_names)
     ul_key = unit.astype(np.int64) * k + lab_code
-    ul, ul_inv, ul_cnt = np.unique(ul_key, return_inverse=True, return_counts=True)
-    ul_inv = ul_inv.reshape(-1)
+    ul_inv, ul = pd.factorize(ul_key)
+    ul_cnt = np.bincount(ul_inv, minlength=len(ul))
     own = ul_cnt[ul_inv]
     n_units = int(unit.max()) + 1
     m = np.bincount(unit, minlength=n_units)[unit]
@@ -150,30 +156,38 @@ def hour_tables(rows: pd.DataFrame, gold: pd.DataFrame | None) -> tuple[pd.DataF
     no_others = m < 2
     compared = ~no_others & ~tie
     disagree = compared & ~agree
+    has_gold = gold_err = np.zeros(len(task), dtype=bool)
     if gold is not None and len(gold):
-        gkey = pd.MultiIndex.from_arrays(
-            [gold["task"].astype(str).to_numpy(dtype=object), gold["item"].astype(str).to_numpy(dtype=object)]
-        )
-        gold_label = pd.Series(gold["label"].astype(str).to_numpy(dtype=object), index=gkey)
-        gold_label = gold_label[~gold_label.index.duplicated(keep="last")]
-        found = gold_label.reindex(pd.MultiIndex.from_arrays([task, item])).to_numpy(dtype=object)
-        has_gold = pd.notna(found)
-        gold_err = has_gold & (found != label)
-    else:
-        has_gold = gold_err = np.zeros(len(task), dtype=bool)
+        g_task = task_names.get_indexer(gold["task"].astype(str).to_numpy(dtype=object))
+        g_item = item_names.get_indexer(gold["item"].astype(str).to_numpy(dtype=object))
+        ok = (g_task >= 0) & (g_item >= 0)
+        g_key = g_task[ok].astype(np.int64) * len(item_names) + g_item[ok]
+        g_label = gold["label"].astype(str).to_numpy(dtype=object)[ok]
+        last = ~pd.Series(g_key).duplicated(keep="last").to_numpy()
+        at = pd.Index(g_key[last]).get_indexer(pair_key)
+        has_gold = at >= 0
+        gold_err = has_gold & (g_label[last][np.maximum(at, 0)] != label)
+    counts = np.stack(
+        [np.ones(len(task), dtype=np.int64), has_gold, gold_err, compared, disagree], axis=1
+    ).astype(np.int64)
+    n_ann = max(len(ann_names), 1)
+    hour_code, hour_values = pd.factorize(hour)
+    key = (task_code.astype(np.int64) * n_ann + ann_code) * len(hour_values) + hour_code
+    inv, keys = pd.factorize(key)
+    # Sums of 0/1 columns: float64 weights are exact far beyond any count here.
+    sums = np.stack(
+        [np.bincount(inv, weights=counts[:, j], minlength=len(keys)) for j in range(len(COUNTS))], axis=1
+    ).astype(np.int64)
+    hc = keys % len(hour_values)
+    rest = keys // len(hour_values)
     ann = pd.DataFrame(
         {
-            "task": task,
-            "annotator": annotator,
-            "hour": hour,
-            "n": 1,
-            "gold_n": has_gold.astype(np.int64),
-            "gold_err": gold_err.astype(np.int64),
-            "loo_n": compared.astype(np.int64),
-            "loo_err": disagree.astype(np.int64),
+            "task": np.asarray(task_names, dtype=object)[rest // n_ann],
+            "annotator": np.asarray(ann_names, dtype=object)[rest % n_ann],
+            "hour": np.asarray(hour_values, dtype=np.int64)[hc],
+            **{c: sums[:, j] for j, c in enumerate(COUNTS)},
         }
     )
-    ann = ann.groupby(["task", "annotator", "hour"], sort=False, as_index=False)[list(COUNTS)].sum()
     return canonical(ann, "annotators"), canonical(
         _pairs(task, hour, lab_code, lab_names, unit, m, ul, ul_cnt, k), "pairs"
     )
@@ -194,29 +208,48 @@ def _pairs(
     pairable = m >= 2
     if not pairable.any():
         return empty_pairs()
-    raters = pd.DataFrame(
-        {"unit": unit[pairable], "hour": hour[pairable], "c": lab_code[pairable], "m": m[pairable]}
-    )
-    raters["task"] = task[pairable]
-    grouped = raters.groupby(["unit", "hour", "c"], sort=False).agg(
-        w=("m", "size"), m=("m", "first"), task=("task", "first")
-    )
-    grouped = grouped.reset_index()
-    labels_of = pd.DataFrame({"unit": ul // k, "other": ul % k, "cnt": ul_cnt})
-    both = grouped.merge(labels_of, on="unit", how="inner")
-    s = both["w"].to_numpy() * (both["cnt"].to_numpy() - (both["other"].to_numpy() == both["c"].to_numpy()))
+    unit, hour, c, m, task = unit[pairable], hour[pairable], lab_code[pairable], m[pairable], task[pairable]
+    hour_code, hour_values = pd.factorize(hour)
+    # Ratings grouped by (item, hour, label): w of them, each paired with every label entry of its item.
+    g_inv, g_key = pd.factorize((unit.astype(np.int64) * len(hour_values) + hour_code) * k + c)
+    w = np.bincount(g_inv, minlength=len(g_key))
+    first = np.zeros(len(g_key), dtype=np.int64)
+    first[g_inv[::-1]] = np.arange(len(g_inv))[::-1]  # a row of each group
+    g_unit, g_c = g_key // k // len(hour_values), g_key % k
+    # The items' label entries sorted by item: entries of item u are at start[u] : start[u] + count[u].
+    e_unit, e_lab = ul // k, ul % k
+    order = np.argsort(e_unit, kind="stable")
+    e_unit, e_lab, e_cnt = e_unit[order], e_lab[order], ul_cnt[order]
+    n_units = int(max(e_unit.max(), g_unit.max())) + 1
+    per_unit = np.bincount(e_unit, minlength=n_units)
+    start = np.concatenate([[0], np.cumsum(per_unit)[:-1]])
+    reps = per_unit[g_unit]
+    g_of = np.repeat(np.arange(len(g_key)), reps)
+    within = np.arange(len(g_of)) - np.repeat(np.cumsum(reps) - reps, reps)
+    e = start[g_unit][g_of] + within
+    s = w[g_of] * (e_cnt[e] - (e_lab[e] == g_c[g_of]))
+    row = first[g_of]
+    t_code, t_names = pd.factorize(task)
+    key = ((t_code[row].astype(np.int64) * len(hour_values) + hour_code[row]) * k + g_c[g_of]) * k + e_lab[e]
+    key = key * (int(m.max()) + 1) + m[row]
+    inv, keys = pd.factorize(key)
+    total = np.bincount(inv, weights=s, minlength=len(keys)).astype(np.int64)
+    mm = keys % (int(m.max()) + 1)
+    rest = keys // (int(m.max()) + 1)
+    other, rest = rest % k, rest // k
+    lab, rest = rest % k, rest // k
+    hc, tc = rest % len(hour_values), rest // len(hour_values)
     names = np.asarray(lab_names, dtype=object)
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "task": both["task"].to_numpy(dtype=object),
-            "hour": both["hour"].to_numpy(dtype=np.int64),
-            "label": names[both["c"].to_numpy()],
-            "other": names[both["other"].to_numpy()],
-            "m": both["m"].to_numpy(dtype=np.int64),
-            "s": s.astype(np.int64),
+            "task": np.asarray(t_names, dtype=object)[tc],
+            "hour": np.asarray(hour_values, dtype=np.int64)[hc],
+            "label": names[lab],
+            "other": names[other],
+            "m": mm.astype(np.int64),
+            "s": total,
         }
     )
-    return out.groupby(["task", "hour", "label", "other", "m"], sort=False, as_index=False)["s"].sum()
 
 
 def add_tables(a: pd.DataFrame, b: pd.DataFrame, kind: str, sign: int = 1) -> pd.DataFrame:
