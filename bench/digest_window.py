@@ -5,10 +5,10 @@ Usage: .venv/bin/python bench/digest_window.py [--rows 1000000] [--days 60] [--s
            [--dir /tmp/annobot_bench_window] [--repeat 3] [--no-check]
 Data (deterministic for a seed): rows/5 items x 5 of 40 annotators, 5 labels, 10% gold, item start times
 uniform over `days` days, each rating up to 3 hours after its item's start (some items span midnight).
-Two stores per backend: `full` (every day) and `day` (only the rows of the last day). Each is loaded
-through the bulk loader one day at a time (`bot.store.annotations.merge_rows`, the import's store path:
-the first day straight into the empty project, the others staged), gold through `upsert_gold`, so the
-aggregates are kept by the writers as in production. Then the digest of the last UTC day
+Items belong to 3 tasks (item i to task i % 3). Two stores per backend: `full` (every day) and `day`
+(only the rows of the last day). Each is loaded in one transaction through the bulk loader
+(`bot.store.annotations.merge_rows`, the import's store path: straight into the empty project, then the
+project's aggregates built), gold through `upsert_gold` (aggregates kept by the writer), as in production. Then the digest of the last UTC day
 (`bot.jobs.digest.compute_digest` + the JSON, in this process, best of --repeat) on both stores; with
 the check, the full store's digest is also computed from every row (`from_rows=True`) and compared.
 SQLite files and the scratch PostgreSQL databases are deleted at the end.
@@ -32,6 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 LABELS = ("cat", "dog", "bird", "fish", "other")
+TASKS = ("species", "pose", "scene")  # item i belongs to task i % 3
 PROJECT = "bench"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 GUIDELINE_TOML = f"""slug = "species"
@@ -79,7 +80,7 @@ def _rows(data: dict[str, np.ndarray], lo: int, hi: int) -> list[tuple[Any, ...]
     labels = np.array(LABELS, dtype=object)[data["label"][a:b]]
     return [
         (
-            "species",
+            TASKS[i % len(TASKS)],
             f"it-{i}",
             f"ann-{w:02d}",
             lab,
@@ -114,17 +115,19 @@ def load(url: str, data: dict[str, np.ndarray], days: range, folder: Path) -> di
     with session_scope(engine) as s:
         publish(s, load_guideline(gl))
         add_project(s, PROJECT, "species", [])
-    n, t0 = 0, time.perf_counter()
-    for d in days:
-        rows = _rows(data, d * 86_400, (d + 1) * 86_400)
-        with session_scope(engine) as s:
-            merge_rows(s, PROJECT, "1.0.0", "csv", lambda rows=rows: iter(rows))
-        n += len(rows)
+
+    def read() -> Any:
+        for d in days:  # a day of tuples at a time
+            yield from _rows(data, d * 86_400, (d + 1) * 86_400)
+
+    t0 = time.perf_counter()
+    with session_scope(engine) as s:
+        n = merge_rows(s, PROJECT, "1.0.0", "csv", read)[0]
     t_rows = time.perf_counter() - t0
     lo, hi = np.searchsorted(data["at"], [days.start * 86_400, days.stop * 86_400])
     present = np.isin(data["gold_item"], np.unique(data["item"][lo:hi]))
     gold = [
-        GoldRow("species", f"it-{i}", LABELS[g])
+        GoldRow(TASKS[i % len(TASKS)], f"it-{i}", LABELS[g])
         for i, g in zip(data["gold_item"][present], data["gold_label"][present], strict=True)
     ]
     t0 = time.perf_counter()

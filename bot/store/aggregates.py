@@ -15,10 +15,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from bot.store.bulk import BATCH, copy_in, csv_field
 from reports.digest.hours import (
     ANNOTATOR_COLUMNS,
     PAIR_COLUMNS,
@@ -52,9 +52,10 @@ _TOUCHED_GOLD = "annobot_touched t CROSS JOIN gold g"
 _TOUCHED_GOLD_WHERE = " AND g.task = t.task AND g.item = t.item"
 _ANALYZE_AT = 1000  # touched items from which PostgreSQL gets statistics of the temporary table
 _TASKS = "SELECT DISTINCT task FROM annotations WHERE project = :p"
+# Positional markers (?; %s on PostgreSQL): run through the driver's executemany.
 _UPSERT_HOURS = """
 INSERT INTO annotation_hours (project, hour, task, annotator, n, gold_n, gold_err, loo_n, loo_err)
-VALUES (:project, :hour, :task, :annotator, :n, :gold_n, :gold_err, :loo_n, :loo_err)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (project, hour, task, annotator) DO UPDATE SET
   n = annotation_hours.n + excluded.n, gold_n = annotation_hours.gold_n + excluded.gold_n,
   gold_err = annotation_hours.gold_err + excluded.gold_err, loo_n = annotation_hours.loo_n + excluded.loo_n,
@@ -62,16 +63,15 @@ ON CONFLICT (project, hour, task, annotator) DO UPDATE SET
 """
 _UPSERT_PAIRS = """
 INSERT INTO label_pair_hours (project, hour, task, label, other, m, s)
-VALUES (:project, :hour, :task, :label, :other, :m, :s)
+VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (project, hour, task, label, other, m) DO UPDATE SET s = label_pair_hours.s + excluded.s
 """
 _DROP_EMPTY_HOUR = (
-    "DELETE FROM annotation_hours WHERE project = :project AND hour = :hour AND task = :task"
-    " AND annotator = :annotator AND n = 0"
+    "DELETE FROM annotation_hours WHERE project = ? AND hour = ? AND task = ? AND annotator = ? AND n = 0"
 )
 _DROP_EMPTY_PAIR = (
-    "DELETE FROM label_pair_hours WHERE project = :project AND hour = :hour AND task = :task"
-    " AND label = :label AND other = :other AND m = :m AND s = 0"
+    "DELETE FROM label_pair_hours WHERE project = ? AND hour = ? AND task = ?"
+    " AND label = ? AND other = ? AND m = ? AND s = 0"
 )
 _DELETE_HOURS = "DELETE FROM annotation_hours WHERE project = :p"
 _DELETE_PAIRS = "DELETE FROM label_pair_hours WHERE project = :p"
@@ -104,8 +104,13 @@ def _touched_table(conn: Connection) -> None:
 
 
 def _frame(conn: Connection, sql: str, params: dict[str, Any], columns: Iterable[str]) -> pd.DataFrame:
-    rows = conn.execute(text(sql), params).all()
-    return pd.DataFrame.from_records(rows, columns=list(columns), nrows=len(rows))
+    result = conn.execute(text(sql), params)
+    try:
+        # Plain DBAPI tuples: building a frame from Row objects costs more than the query.
+        rows = result.cursor.fetchall()  # type: ignore[attr-defined]
+    finally:
+        result.close()
+    return pd.DataFrame(rows, columns=list(columns))
 
 
 def _state(
@@ -125,30 +130,58 @@ def _state(
     return rows, gold
 
 
-def _records(table: pd.DataFrame, project: str) -> list[dict[str, Any]]:
-    out = table.to_dict("records")
-    for r in out:
-        r["project"] = project
-        for k, v in r.items():
-            if isinstance(v, np.integer):
-                r[k] = int(v)
-    return out
+_HOUR_COLS = ("project", "hour", "task", "annotator", "n", "gold_n", "gold_err", "loo_n", "loo_err")
+_PAIR_COLS = ("project", "hour", "task", "label", "other", "m", "s")
+
+
+def _tuples(table: pd.DataFrame, cols: tuple[str, ...], project: str) -> list[tuple[Any, ...]]:
+    """Rows as plain tuples in `cols` order (tolist gives Python ints, no per-value boxing checks)."""
+    values = [[project] * len(table)] + [table[c].tolist() for c in cols[1:]]
+    return list(zip(*values, strict=True))
+
+
+def _marks(conn: Connection, sql: str) -> str:
+    return sql.replace("?", "%s") if conn.dialect.name == "postgresql" else sql
+
+
+def _executemany(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """The driver's executemany (SQLAlchemy's per-row parameter handling costs more than the inserts)."""
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for k in range(0, len(rows), BATCH):
+            cur.executemany(_marks(conn, sql), rows[k : k + BATCH])
+    finally:
+        cur.close()
+
+
+def _insert_fresh(conn: Connection, table: str, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Plain inserts into a table without the project's rows: COPY on PostgreSQL, executemany on SQLite."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        lines = (
+            "".join(",".join(csv_field(v) for v in r) + "\n" for r in rows[k : k + BATCH])
+            for k in range(0, len(rows), BATCH)
+        )
+        copy_in(conn, f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT csv)", ((x, 0) for x in lines))
+        return
+    _executemany(conn, f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
 
 
 def _add(conn: Connection, project: str, annotators: pd.DataFrame, pairs: pd.DataFrame) -> None:
     """Add the (signed) tables to the store's; rows that reach zero are removed."""
     if len(annotators):
-        recs = _records(annotators, project)
-        conn.execute(text(_UPSERT_HOURS), recs)
-        gone = [r for r in recs if r["n"] < 0]
+        rows = _tuples(annotators, _HOUR_COLS, project)
+        _executemany(conn, _UPSERT_HOURS, rows)
+        gone = [r[:4] for r in rows if r[4] < 0]
         if gone:
-            conn.execute(text(_DROP_EMPTY_HOUR), gone)
+            _executemany(conn, _DROP_EMPTY_HOUR, gone)
     if len(pairs):
-        recs = _records(pairs, project)
-        conn.execute(text(_UPSERT_PAIRS), recs)
-        gone = [r for r in recs if r["s"] < 0]
+        rows = _tuples(pairs, _PAIR_COLS, project)
+        _executemany(conn, _UPSERT_PAIRS, rows)
+        gone = [r[:6] for r in rows if r[6] < 0]
         if gone:
-            conn.execute(text(_DROP_EMPTY_PAIR), gone)
+            _executemany(conn, _DROP_EMPTY_PAIR, gone)
 
 
 @contextmanager
@@ -187,10 +220,8 @@ def rebuild(conn: Connection, project: str) -> tuple[int, int]:
     n_hours = n_pairs = 0
     for (task,) in conn.execute(text(_TASKS), {"p": project}).all():
         annotators, pairs = hour_tables(*_state(conn, project, touched=False, task=task))
-        if len(annotators):
-            conn.execute(text(_UPSERT_HOURS), _records(annotators, project))
-        if len(pairs):
-            conn.execute(text(_UPSERT_PAIRS), _records(pairs, project))
+        _insert_fresh(conn, "annotation_hours", _HOUR_COLS, _tuples(annotators, _HOUR_COLS, project))
+        _insert_fresh(conn, "label_pair_hours", _PAIR_COLS, _tuples(pairs, _PAIR_COLS, project))
         n_hours, n_pairs = n_hours + len(annotators), n_pairs + len(pairs)
     return n_hours, n_pairs
 

@@ -166,7 +166,8 @@ def hour_tables(rows: pd.DataFrame, gold: pd.DataFrame | None) -> tuple[pd.DataF
         last = ~pd.Series(g_key).duplicated(keep="last").to_numpy()
         at = pd.Index(g_key[last]).get_indexer(pair_key)
         has_gold = at >= 0
-        gold_err = has_gold & (g_label[last][np.maximum(at, 0)] != label)
+        if has_gold.any():
+            gold_err = has_gold & (g_label[last][np.maximum(at, 0)] != label)
     counts = np.stack(
         [np.ones(len(task), dtype=np.int64), has_gold, gold_err, compared, disagree], axis=1
     ).astype(np.int64)
