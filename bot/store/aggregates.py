@@ -27,9 +27,14 @@ from reports.digest.hours import (
     empty_annotators,
     empty_pairs,
     hour_tables,
+    small_delta,
+    small_tables,
 )
 
 _LOCK = "SELECT pg_advisory_xact_lock(7214, hashtext(:p))"  # 7214: this module's lock namespace
+_LOCK_SHARED = "SELECT pg_advisory_xact_lock_shared(7214, hashtext(:p))"
+# One item: a bigint key (a separate space from the two-int project keys).
+_LOCK_ITEM = "SELECT pg_advisory_xact_lock(hashtextextended(:k, 7214))"
 _HOUR_SQLITE = "CAST(strftime('%s', a.created_at) AS INTEGER) / 3600"
 _HOUR_POSTGRES = "CAST(floor(extract(epoch FROM a.created_at) / 3600) AS BIGINT)"
 _TOUCHED_SQLITE = "CREATE TEMP TABLE IF NOT EXISTS annobot_touched (task TEXT, item TEXT)"
@@ -92,10 +97,21 @@ def _hour(conn: Connection) -> str:
     return _HOUR_SQLITE if conn.dialect.name == "sqlite" else _HOUR_POSTGRES
 
 
-def lock(conn: Connection, project: str) -> None:
-    """Serialise the aggregate upkeep of one project's writers (PostgreSQL; SQLite has one writer)."""
-    if conn.dialect.name == "postgresql":
+def lock(conn: Connection, project: str, items: list[tuple[str, str]] | None = None) -> None:
+    """Serialise the aggregate upkeep of writers that touch the same items (PostgreSQL; SQLite has one writer).
+
+    A writer of a few known items (the webhook, an adjudication) shares the project's lock and takes each
+    item's own, in key order: writers of different items run at once (their increments meet only in the
+    atomic upserts, made in key order). Any other writer takes the project's lock alone.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    if items is None:
         conn.execute(text(_LOCK), {"p": project})
+        return
+    conn.execute(text(_LOCK_SHARED), {"p": project})
+    for task, item in items:  # sorted by the caller: no two writers wait on each other in a cycle
+        conn.execute(text(_LOCK_ITEM), {"k": "\x1f".join((project, task, item))})
 
 
 def _touched_table(conn: Connection) -> None:
@@ -184,19 +200,59 @@ def _add(conn: Connection, project: str, annotators: pd.DataFrame, pairs: pd.Dat
             _executemany(conn, _DROP_EMPTY_PAIR, gone)
 
 
+_ONE_ITEM = " AND a.task = :t AND a.item = :i"
+_ONE_GOLD = " AND g.task = :t AND g.item = :i"
+SMALL = 20  # touched items up to which each is read by its key and aggregated in plain Python
+
+
+def _small_state(conn: Connection, project: str, keys: list[tuple[str, str]]) -> Any:
+    """The touched items' rows and gold by their keys (the unique indexes), as small_tables takes them."""
+    rows: list[tuple[Any, ...]] = []
+    gold: dict[tuple[str, str], str] = {}
+    row_sql = text(_ROWS.format(hour=_hour(conn), source="annotations a", where=_ONE_ITEM))
+    gold_sql = text(_GOLD.format(source="gold g", where=_ONE_GOLD))
+    for task, item in keys:
+        params = {"p": project, "t": task, "i": item}
+        rows += [tuple(r) for r in conn.execute(row_sql, params).all()]
+        gold.update({(r[0], r[1]): r[2] for r in conn.execute(gold_sql, params).all()})
+    return small_tables(rows, gold)  # type: ignore[arg-type]
+
+
+def _add_small(conn: Connection, project: str, delta: Any) -> None:
+    hours = [(project, h, t, a, *v) for (t, a, h), v in sorted(delta[0].items())]
+    pairs = [(project, h, t, lab, o, m, v) for (t, h, lab, o, m), v in sorted(delta[1].items())]
+    if hours:
+        _executemany(conn, _UPSERT_HOURS, hours)
+        gone = [r[:4] for r in hours if r[4] < 0]
+        if gone:
+            _executemany(conn, _DROP_EMPTY_HOUR, gone)
+    if pairs:
+        _executemany(conn, _UPSERT_PAIRS, pairs)
+        gone = [r[:6] for r in pairs if r[6] < 0]
+        if gone:
+            _executemany(conn, _DROP_EMPTY_PAIR, gone)
+
+
 @contextmanager
 def maintained(
     conn: Connection, project: str, items: Iterable[tuple[str, str]] | None = None
 ) -> Iterator[None]:
     """Keep the aggregates right across a write to the items (task, item); None: the staged rows' items."""
-    lock(conn, project)
+    keys = None if items is None else sorted(set(items))
+    small = keys is not None and len(keys) <= SMALL
+    lock(conn, project, keys if small else None)
+    if small:
+        assert keys is not None
+        # A webhook event: a few index lookups and dict sums, no temporary table, no pandas.
+        before = _small_state(conn, project, keys)
+        yield
+        _add_small(conn, project, small_delta(_small_state(conn, project, keys), before))
+        return
     _touched_table(conn)
-    if items is None:
+    if keys is None:
         many = conn.exec_driver_sql(_TOUCHED_FROM_STAGE).rowcount >= _ANALYZE_AT
     else:
-        keys = [{"task": t, "item": i} for t, i in set(items)]
-        if keys:
-            conn.execute(text(_ADD_TOUCHED), keys)
+        conn.execute(text(_ADD_TOUCHED), [{"task": t, "item": i} for t, i in keys])
         many = len(keys) >= _ANALYZE_AT
     if many and conn.dialect.name == "postgresql":
         conn.exec_driver_sql("ANALYZE annobot_touched")  # temporary tables get no autovacuum statistics

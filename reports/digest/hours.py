@@ -336,3 +336,55 @@ def pairs_alpha(
         return PairAlpha(None, float(ratings))
     values = _scale_values(scale, labels, k)  # type: ignore[arg-type]
     return PairAlpha(as_float(alpha_from_coincidence(o, scale, values)), float(ratings))  # type: ignore[arg-type]
+
+
+Delta = tuple[dict[tuple[str, str, int], list[int]], dict[tuple[str, int, str, str, int], int]]
+
+
+def small_tables(rows: list[tuple[str, str, str, str, int]], gold: dict[tuple[str, str], str]) -> Delta:
+    """hour_tables in plain Python for a few items' rows (task, item, annotator, label, hour), one label per
+    (task, item, annotator) as the store holds them: the webhook's per-write cost without pandas."""
+    items: dict[tuple[str, str], dict[str, int]] = {}
+    for task, item, _, label, _ in rows:
+        counts = items.setdefault((task, item), {})
+        counts[label] = counts.get(label, 0) + 1
+    annotators: dict[tuple[str, str, int], list[int]] = {}
+    pairs: dict[tuple[str, int, str, str, int], int] = {}
+    for task, item, annotator, label, hour in rows:
+        counts = items[(task, item)]
+        m = sum(counts.values())
+        t1 = max(counts.values())
+        c1 = sum(1 for v in counts.values() if v == t1)
+        t2 = max((v for v in counts.values() if v < t1), default=0)
+        leader = counts[label] == t1
+        agree = leader and c1 == 1 and t1 - 1 > t2
+        tie = ((t1 - 1 == t2 and t2 > 0) if c1 == 1 else c1 > 2) if leader else c1 > 1
+        compared = m >= 2 and not tie
+        answer = gold.get((task, item))
+        tally = annotators.setdefault((task, annotator, hour), [0, 0, 0, 0, 0])
+        tally[0] += 1
+        tally[1] += answer is not None
+        tally[2] += answer is not None and answer != label
+        tally[3] += compared
+        tally[4] += compared and not agree
+        if m >= 2:
+            for other, n in counts.items():
+                key = (task, hour, label, other, m)
+                pairs[key] = pairs.get(key, 0) + n - (other == label)
+    return annotators, pairs
+
+
+def small_delta(after: Delta, before: Delta) -> Delta:
+    """after - before, key by key, without the keys that cancel out."""
+    hours = {k: list(v) for k, v in after[0].items()}
+    for k, v in before[0].items():
+        cur = hours.setdefault(k, [0, 0, 0, 0, 0])
+        for j in range(5):
+            cur[j] -= v[j]
+    pairs = dict(after[1])
+    for k, v in before[1].items():
+        pairs[k] = pairs.get(k, 0) - v
+    return (
+        {k: v for k, v in hours.items() if any(v)},
+        {k: v for k, v in pairs.items() if v},
+    )
