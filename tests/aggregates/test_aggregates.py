@@ -267,3 +267,25 @@ def test_random_histories_keep_the_aggregates_exact(
         assert _digest_json(engine, start, end, tz, False) == _digest_json(engine, start, end, tz, True)
     finally:
         engine.dispose()
+
+
+def test_a_small_window_read_by_index_is_the_frame_a_scan_reads(
+    store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.store.digest_reads as reads
+
+    engine = make_engine(store)
+    try:
+        df, _ = _history(300, seed=9)
+        import_annotations(engine, _csv(tmp_path / "a.csv", df), "reviews")
+        start, end = T0 + timedelta(days=7, hours=3), T0 + timedelta(days=8)
+        with session_scope(engine) as session:
+            assert reads._index_tasks(session, "reviews", start, end) == ["sarcasm", "sentiment"]
+            by_index = reads.read_annotations(session, "reviews", start, end)
+            monkeypatch.setattr(reads, "INDEX_SHARE", 0.0)
+            assert reads._index_tasks(session, "reviews", start, end) is None
+            by_scan = reads.read_annotations(session, "reviews", start, end)
+        assert len(by_index) > 20
+        pd.testing.assert_frame_equal(by_index, by_scan)
+    finally:
+        engine.dispose()
