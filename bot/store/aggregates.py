@@ -43,7 +43,18 @@ _TOUCHED_POSTGRES = (
 )
 _CLEAR_TOUCHED = "DELETE FROM annobot_touched"
 _ADD_TOUCHED = "INSERT INTO annobot_touched (task, item) VALUES (:task, :item)"
-_TOUCHED_FROM_STAGE = "INSERT INTO annobot_touched (task, item) SELECT DISTINCT task, item FROM annobot_stage"
+# Only the staged rows the merge will insert or relabel touch their items (bot.store.annotations:
+# _INSERT_NEW, _UPDATE): re-importing an unchanged file touches nothing.
+_STAGE_MATCH = (
+    "a.project = :p AND a.task = s.task AND a.item = s.item AND a.annotator = s.annotator"
+    " AND a.span_key = s.span_key"
+)
+_TOUCHED_FROM_STAGE = (
+    "INSERT INTO annobot_touched (task, item) SELECT DISTINCT s.task, s.item FROM annobot_stage s"
+    f" WHERE NOT EXISTS (SELECT 1 FROM annotations a WHERE {_STAGE_MATCH})"
+    f" OR EXISTS (SELECT 1 FROM annotations a WHERE {_STAGE_MATCH}"
+    " AND s.created_at > a.created_at AND s.label <> a.label)"
+)
 # With the touched items: CROSS JOIN keeps SQLite's join order (each touched item, then the unique key's
 # index of annotations or gold); without it SQLite scans the project's rows once per touched item.
 _ROWS = (
@@ -250,7 +261,7 @@ def maintained(
         return
     _touched_table(conn)
     if keys is None:
-        many = conn.exec_driver_sql(_TOUCHED_FROM_STAGE).rowcount >= _ANALYZE_AT
+        many = conn.execute(text(_TOUCHED_FROM_STAGE), {"p": project}).rowcount >= _ANALYZE_AT
     else:
         conn.execute(text(_ADD_TOUCHED), [{"task": t, "item": i} for t, i in keys])
         many = len(keys) >= _ANALYZE_AT
