@@ -1,7 +1,7 @@
 """annotation_hours, label_pair_hours: hourly aggregates for the digest's baseline and previous window (issue 14 item 7)
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-03
 
 Filled from the existing annotations and gold (bot.store.aggregates.rebuild_all); afterwards every
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
