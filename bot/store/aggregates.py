@@ -66,6 +66,41 @@ _TOUCHED_WHERE = " AND a.task = t.task AND a.item = t.item"
 _GOLD = "SELECT g.task, g.item, g.label FROM {source} WHERE g.project = :p{where}"
 _TOUCHED_GOLD = "annobot_touched t CROSS JOIN gold g"
 _TOUCHED_GOLD_WHERE = " AND g.task = t.task AND g.item = t.item"
+_ALL_ROWS = "annotations a"
+_ALL_GOLD = "gold g"
+_TASK_WHERE = " AND a.task = :t"
+_GOLD_TASK_WHERE = " AND g.task = :t"
+_ONE_ITEM = " AND a.task = :t AND a.item = :i"
+_ONE_GOLD = " AND g.task = :t AND g.item = :i"
+# Every shape of the rows read, spelled out from constants (the SQL rules test: no runtime value is
+# ever formatted into SQL): by (dialect, touched items only, one task only), and of one item by dialect.
+_ROWS_SQL = {
+    ("sqlite", False, False): _ROWS.format(hour=_HOUR_SQLITE, source=_ALL_ROWS, where=""),
+    ("sqlite", False, True): _ROWS.format(hour=_HOUR_SQLITE, source=_ALL_ROWS, where=_TASK_WHERE),
+    ("sqlite", True, False): _ROWS.format(hour=_HOUR_SQLITE, source=_TOUCHED_ROWS, where=_TOUCHED_WHERE),
+    ("sqlite", True, True): _ROWS.format(
+        hour=_HOUR_SQLITE, source=_TOUCHED_ROWS, where=_TOUCHED_WHERE + _TASK_WHERE
+    ),
+    ("postgresql", False, False): _ROWS.format(hour=_HOUR_POSTGRES, source=_ALL_ROWS, where=""),
+    ("postgresql", False, True): _ROWS.format(hour=_HOUR_POSTGRES, source=_ALL_ROWS, where=_TASK_WHERE),
+    ("postgresql", True, False): _ROWS.format(
+        hour=_HOUR_POSTGRES, source=_TOUCHED_ROWS, where=_TOUCHED_WHERE
+    ),
+    ("postgresql", True, True): _ROWS.format(
+        hour=_HOUR_POSTGRES, source=_TOUCHED_ROWS, where=_TOUCHED_WHERE + _TASK_WHERE
+    ),
+}
+_GOLD_SQL = {
+    (False, False): _GOLD.format(source=_ALL_GOLD, where=""),
+    (False, True): _GOLD.format(source=_ALL_GOLD, where=_GOLD_TASK_WHERE),
+    (True, False): _GOLD.format(source=_TOUCHED_GOLD, where=_TOUCHED_GOLD_WHERE),
+    (True, True): _GOLD.format(source=_TOUCHED_GOLD, where=_TOUCHED_GOLD_WHERE + _GOLD_TASK_WHERE),
+}
+_ONE_ITEM_SQL = {
+    "sqlite": _ROWS.format(hour=_HOUR_SQLITE, source=_ALL_ROWS, where=_ONE_ITEM),
+    "postgresql": _ROWS.format(hour=_HOUR_POSTGRES, source=_ALL_ROWS, where=_ONE_ITEM),
+}
+_ONE_GOLD_SQL = _GOLD.format(source=_ALL_GOLD, where=_ONE_GOLD)
 _ANALYZE_AT = 1000  # touched items from which PostgreSQL gets statistics of the temporary table
 _TASKS = "SELECT DISTINCT task FROM annotations WHERE project = :p"
 # Positional markers (?; %s on PostgreSQL): run through the driver's executemany.
@@ -145,20 +180,33 @@ def _state(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows, gold) of the touched items (or of the project / one task of it) as the aggregates read them."""
     params: dict[str, Any] = {"p": project}
-    where, gold_where = (_TOUCHED_WHERE, _TOUCHED_GOLD_WHERE) if touched else ("", "")
-    if task is not None:
+    by_task = task is not None
+    if by_task:
         params["t"] = task
-        where, gold_where = where + " AND a.task = :t", gold_where + " AND g.task = :t"
-    source = _TOUCHED_ROWS if touched else "annotations a"
-    sql = _ROWS.format(hour=_hour(conn), source=source, where=where)
+    sql = _ROWS_SQL[(conn.dialect.name, touched, by_task)]
     rows = _frame(conn, sql, params, ("task", "item", "annotator", "label", "hour"))
-    gold_sql = _GOLD.format(source=_TOUCHED_GOLD if touched else "gold g", where=gold_where)
+    gold_sql = _GOLD_SQL[(touched, by_task)]
     gold = _frame(conn, gold_sql, params, ("task", "item", "label"))
     return rows, gold
 
 
 _HOUR_COLS = ("project", "hour", "task", "annotator", "n", "gold_n", "gold_err", "loo_n", "loo_err")
 _PAIR_COLS = ("project", "hour", "task", "label", "other", "m", "s")
+# A fresh table's plain inserts, by table: (COPY for PostgreSQL, INSERT for SQLite, columns).
+_FRESH = {
+    "annotation_hours": (
+        "COPY annotation_hours (project, hour, task, annotator, n, gold_n, gold_err, loo_n, loo_err)"
+        " FROM STDIN (FORMAT csv)",
+        "INSERT INTO annotation_hours (project, hour, task, annotator, n, gold_n, gold_err, loo_n, loo_err)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _HOUR_COLS,
+    ),
+    "label_pair_hours": (
+        "COPY label_pair_hours (project, hour, task, label, other, m, s) FROM STDIN (FORMAT csv)",
+        "INSERT INTO label_pair_hours (project, hour, task, label, other, m, s) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        _PAIR_COLS,
+    ),
+}
 
 
 def _tuples(table: pd.DataFrame, cols: tuple[str, ...], project: str) -> list[tuple[Any, ...]]:
@@ -181,18 +229,19 @@ def _executemany(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> Non
         cur.close()
 
 
-def _insert_fresh(conn: Connection, table: str, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+def _insert_fresh(conn: Connection, table: str, rows: list[tuple[Any, ...]]) -> None:
     """Plain inserts into a table without the project's rows: COPY on PostgreSQL, executemany on SQLite."""
     if not rows:
         return
+    copy_sql, insert_sql, _ = _FRESH[table]
     if conn.dialect.name == "postgresql":
         lines = (
             "".join(",".join(csv_field(v) for v in r) + "\n" for r in rows[k : k + BATCH])
             for k in range(0, len(rows), BATCH)
         )
-        copy_in(conn, f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT csv)", ((x, 0) for x in lines))
+        copy_in(conn, copy_sql, ((x, 0) for x in lines))
         return
-    _executemany(conn, f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+    _executemany(conn, insert_sql, rows)
 
 
 def _add(conn: Connection, project: str, annotators: pd.DataFrame, pairs: pd.DataFrame) -> None:
@@ -211,8 +260,6 @@ def _add(conn: Connection, project: str, annotators: pd.DataFrame, pairs: pd.Dat
             _executemany(conn, _DROP_EMPTY_PAIR, gone)
 
 
-_ONE_ITEM = " AND a.task = :t AND a.item = :i"
-_ONE_GOLD = " AND g.task = :t AND g.item = :i"
 SMALL = 20  # touched items up to which each is read by its key and aggregated in plain Python
 
 
@@ -220,8 +267,8 @@ def _small_state(conn: Connection, project: str, keys: list[tuple[str, str]]) ->
     """The touched items' rows and gold by their keys (the unique indexes), as small_tables takes them."""
     rows: list[tuple[Any, ...]] = []
     gold: dict[tuple[str, str], str] = {}
-    row_sql = text(_ROWS.format(hour=_hour(conn), source="annotations a", where=_ONE_ITEM))
-    gold_sql = text(_GOLD.format(source="gold g", where=_ONE_GOLD))
+    row_sql = text(_ONE_ITEM_SQL[conn.dialect.name])
+    gold_sql = text(_ONE_GOLD_SQL)
     for task, item in keys:
         params = {"p": project, "t": task, "i": item}
         rows += [tuple(r) for r in conn.execute(row_sql, params).all()]
@@ -287,8 +334,8 @@ def rebuild(conn: Connection, project: str) -> tuple[int, int]:
     n_hours = n_pairs = 0
     for (task,) in conn.execute(text(_TASKS), {"p": project}).all():
         annotators, pairs = hour_tables(*_state(conn, project, touched=False, task=task))
-        _insert_fresh(conn, "annotation_hours", _HOUR_COLS, _tuples(annotators, _HOUR_COLS, project))
-        _insert_fresh(conn, "label_pair_hours", _PAIR_COLS, _tuples(pairs, _PAIR_COLS, project))
+        _insert_fresh(conn, "annotation_hours", _tuples(annotators, _HOUR_COLS, project))
+        _insert_fresh(conn, "label_pair_hours", _tuples(pairs, _PAIR_COLS, project))
         n_hours, n_pairs = n_hours + len(annotators), n_pairs + len(pairs)
     return n_hours, n_pairs
 
