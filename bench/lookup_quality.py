@@ -1,7 +1,13 @@
 """Answer quality of `/guide` on the evaluation set (issue 15): top-1, top-3 and MRR@10 per kind.
 
 Usage: .venv/bin/python bench/lookup_quality.py [--backend sqlite|postgresql|both] [--json]
-       [--pg URL] [--questions FILE] [--per-kind N] [--failures N]
+       [--pg URL] [--questions FILE] [--per-kind N] [--failures N] [--semantic on|off]
+       [--half tune|held-out]
+
+--semantic on (the default when the extra `annobot[semantic]` is installed) fuses the sentence
+embeddings of the sections' chunks with the lexical ranking, as `/guide` does (bot/store/fused.py);
+off ranks lexically only. --half keeps the questions of odd (tune) or even (held-out) number, the
+split the fusion's constants were chosen on.
 
 Publishes every version of the example guidelines (oldest first) into a fresh store: a SQLite file in
 a temporary folder and/or a throwaway PostgreSQL database (created and dropped here, like the test
@@ -37,11 +43,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.jobs.guide import parse_guide_text  # noqa: E402
+from bot.semantic.encoder import available as semantic_available  # noqa: E402
 from bot.store.closest import closest_sections  # noqa: E402
 from bot.store.db import make_engine, session_scope, upgrade_to_head  # noqa: E402
+from bot.store.fused import fused_search  # noqa: E402
 from bot.store.guidelines import publish  # noqa: E402
 from bot.store.models.guidelines import Guideline, GuidelineVersion, Section  # noqa: E402
-from bot.store.search import search_sections  # noqa: E402
 from guidelines.parse import load_guideline  # noqa: E402
 
 QUESTIONS = ROOT / "bench" / "lookup_questions.toml"
@@ -95,6 +102,14 @@ def subset(questions: Sequence[Question], per_kind: int | None) -> list[Question
     return out
 
 
+def halve(questions: Sequence[Question], half: str | None) -> list[Question]:
+    """The tuning half (odd number in the id), the held-out half (even), or all when None."""
+    if half is None:
+        return list(questions)
+    odd = half == "tune"
+    return [q for q in questions if (int(q.id.rsplit("-", 1)[1]) % 2 == 1) == odd]
+
+
 # --- stores ------------------------------------------------------------------
 
 
@@ -108,29 +123,29 @@ def current_folders(examples: Path = EXAMPLES) -> list[Path]:
     return [folders[-1] for folders in version_folders(examples)]
 
 
-def publish_examples(engine: Engine, examples: Path = EXAMPLES) -> None:
+def publish_examples(engine: Engine, examples: Path = EXAMPLES, embed: bool | None = None) -> None:
     """Publish every example guideline, oldest version first (as tests/bot/helpers.py does)."""
     for folders in version_folders(examples):
         for version in folders:
             with session_scope(engine) as session:
-                publish(session, load_guideline(version))
+                publish(session, load_guideline(version), embed=embed)
 
 
 @contextmanager
-def sqlite_store() -> Iterator[Engine]:
+def sqlite_store(embed: bool | None = None) -> Iterator[Engine]:
     """A migrated SQLite file in a temporary folder, with the examples published."""
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/lookup_quality.db")
         try:
             upgrade_to_head(engine)
-            publish_examples(engine)
+            publish_examples(engine, embed=embed)
             yield engine
         finally:
             engine.dispose()
 
 
 @contextmanager
-def postgres_store(server: str) -> Iterator[Engine]:
+def postgres_store(server: str, embed: bool | None = None) -> Iterator[Engine]:
     """A throwaway PostgreSQL database on `server`, migrated, with the examples published; dropped after."""
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     name = f"annobot_lookup_quality_{uuid.uuid4().hex[:10]}"
@@ -139,7 +154,7 @@ def postgres_store(server: str) -> Iterator[Engine]:
     engine = make_engine(server.rsplit("/", 1)[0] + "/" + name)
     try:
         upgrade_to_head(engine)
-        publish_examples(engine)
+        publish_examples(engine, embed=embed)
         yield engine
     finally:
         engine.dispose()
@@ -151,13 +166,13 @@ def postgres_store(server: str) -> Iterator[Engine]:
 # --- rankers -----------------------------------------------------------------
 
 
-def annobot_ranking(engine: Engine, question: str) -> list[str]:
+def annobot_ranking(engine: Engine, question: str, semantic: bool = False) -> list[str]:
     """What `/guide QUESTION` answers, as "slug#anchor" best first: the hits, else the "did you mean" titles."""
     req = parse_guide_text(question)
     if req.kind != "search":
         return []
     with session_scope(engine) as session:
-        result = search_sections(session, req.query, version=req.version, limit=DEPTH)
+        result = fused_search(session, req.query, version=req.version, limit=DEPTH, semantic_on=semantic)
         if result.hits:
             return [f"{h.guideline}#{h.anchor}" for h in result.hits]
         return [f"{slug}#{anchor}" for slug, _v, anchor, _t in closest_sections(session, req.query, DEPTH)]
@@ -242,14 +257,17 @@ def evaluate(name: str, ranker: Ranker, questions: Sequence[Question]) -> dict:
     }
 
 
-def run(backends: Sequence[str], questions: Sequence[Question], pg: str = PG_SERVER) -> list[dict]:
+def run(
+    backends: Sequence[str], questions: Sequence[Question], pg: str = PG_SERVER, semantic: bool = False
+) -> list[dict]:
     """annobot on each backend, then the baseline (built from the first backend's sections)."""
     results, sections = [], None
+    name = "annobot+sem" if semantic else "annobot"
     for backend in backends:
-        store = sqlite_store() if backend == "sqlite" else postgres_store(pg)
+        store = sqlite_store(semantic) if backend == "sqlite" else postgres_store(pg, semantic)
         with store as engine:
             results.append(
-                evaluate(f"annobot/{backend}", lambda t, e=engine: annobot_ranking(e, t), questions)
+                evaluate(f"{name}/{backend}", lambda t, e=engine: annobot_ranking(e, t, semantic), questions)
             )
             sections = sections or current_sections(engine)
     baseline = Baseline(sections or [])
@@ -304,12 +322,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--per-kind", type=int, default=None, help="only the first N questions of each kind")
     ap.add_argument("--failures", type=int, default=0, help="list up to N missed questions per system")
     ap.add_argument("--json", action="store_true", help="print the figures and every question's rank as JSON")
+    ap.add_argument(
+        "--semantic",
+        choices=("on", "off"),
+        default="on" if semantic_available() else "off",
+        help="fuse sentence embeddings with the lexical ranking (default: on when the extra is installed)",
+    )
+    ap.add_argument("--half", choices=("tune", "held-out"), help="only odd (tune) or even (held-out) ids")
     args = ap.parse_args(argv)
+    if args.semantic == "on" and not semantic_available():
+        ap.error("--semantic on needs the extra annobot[semantic] and its weights")
     if args.per_kind is not None and args.per_kind < 1:
         ap.error("--per-kind must be at least 1")
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
-    questions = subset(load_questions(args.questions), args.per_kind)
-    results = run(backends, questions, args.pg)
+    questions = halve(subset(load_questions(args.questions), args.per_kind), args.half)
+    results = run(backends, questions, args.pg, semantic=args.semantic == "on")
     if args.json:
         print(json.dumps({"questions": len(questions), "depth": DEPTH, "results": results}, indent=1))
         return 0
