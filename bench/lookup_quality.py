@@ -4,7 +4,7 @@ Usage: .venv/bin/python bench/lookup_quality.py [--backend sqlite|postgresql|bot
        [--pg URL] [--questions FILE] [--per-kind N] [--failures N] [--semantic on|off]
        [--half tune|held-out]
 
---semantic on (the default when the extra `annobot[semantic]` is installed) fuses the sentence
+--semantic on (what `/guide` does when the extra `annobot[semantic]` is installed) fuses the sentence
 embeddings of the sections' chunks with the lexical ranking, as `/guide` does (bot/store/fused.py);
 off ranks lexically only. --half keeps the questions of odd (tune) or even (held-out) number, the
 split the fusion's constants were chosen on.
@@ -325,8 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--semantic",
         choices=("on", "off"),
-        default="on" if semantic_available() else "off",
-        help="fuse sentence embeddings with the lexical ranking (default: on when the extra is installed)",
+        default="off",
+        help="fuse sentence embeddings with the lexical ranking, as /guide does with the extra installed",
     )
     ap.add_argument("--half", choices=("tune", "held-out"), help="only odd (tune) or even (held-out) ids")
     args = ap.parse_args(argv)

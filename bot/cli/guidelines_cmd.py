@@ -120,9 +120,20 @@ def reindex(state: CliState, as_json: bool) -> None:
 @click.option("--version", help="Search this version instead of the current ones.")
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, MAX_LIMIT))
 @click.option("--json", "as_json", is_flag=True, help="Print results as a JSON list.")
+@click.option(
+    "--semantic",
+    is_flag=True,
+    help="Fuse with the sections' sentence embeddings, as /guide does (needs the semantic extra; loads the model).",
+)
 @click.pass_obj
 def search(
-    state: CliState, query: str, slug: str | None, version: str | None, limit: int, as_json: bool
+    state: CliState,
+    query: str,
+    slug: str | None,
+    version: str | None,
+    limit: int,
+    as_json: bool,
+    semantic: bool,
 ) -> None:
     """Find the sections that answer QUERY, best first.
 
@@ -132,12 +143,27 @@ def search(
     """
     from bot.cli.output import emit_json, hit_json, print_hits
     from bot.store import guidelines as store
-    from bot.store.fused import fused_search
+    from bot.store.search import search_sections
 
+    if semantic:
+        from bot.semantic.encoder import why_unavailable
+
+        reason = why_unavailable()
+        if reason is not None:
+            raise InputError(f"--semantic: {reason}")
     with state.session() as session:
         # An unknown guideline or version is an error (exit 2), as in `show` and `diff`, not "no match".
         store.require_known(session, slug, version)
-        result = fused_search(session, query, guideline=slug, version=version, limit=limit)
+        if semantic:
+            # The model loads in about a second: worth it in the bot's long-lived workers, not by default
+            # in a one-shot command.
+            from bot.store.fused import fused_search
+
+            result = fused_search(
+                session, query, guideline=slug, version=version, limit=limit, semantic_on=True
+            )
+        else:
+            result = search_sections(session, query, guideline=slug, version=version, limit=limit)
     if as_json:
         emit_json([hit_json(h) for h in result.hits])
     else:

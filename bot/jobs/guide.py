@@ -31,9 +31,10 @@ from bot.slack.guide.builder import (
 )
 from bot.store.closest import closest_sections
 from bot.store.db import session_scope
-from bot.store.fused import fused_search
+from bot.store.fused import fuse_semantic
 from bot.store.guidelines import diff_versions, get_section, get_version, version_exists
 from bot.store.lookups import record_lookup
+from bot.store.search import CANDIDATES, search_sections
 from bot.store.trees import trees_citing_sections
 
 log = logging.getLogger("annobot.slack")
@@ -98,7 +99,9 @@ def answer(session: Session, text: str, *, user_id: str, max_results: int = 5) -
     # Every read first: the pinned version, the hits, and near misses when nothing matched.
     if req.version and not version_exists(session, req.version):
         raise InputError(f"no guideline has a published version {req.version}")
-    result = fused_search(session, req.query, version=req.version, limit=max_results)
+    # Every lexical candidate, then the fusion with the sections' meaning (when the extra is installed).
+    lexical = search_sections(session, req.query, version=req.version, limit=CANDIDATES)
+    result = fuse_semantic(session, req.query, lexical, version=req.version, limit=max_results)
     suggestions = [] if result.hits else closest_sections(session, req.query)
     # Then the blocks.
     top = result.hits[0] if result.hits else None

@@ -208,20 +208,19 @@ def semantic_ranking(
     return [(matrix.keys[i], matrix.section_ids[i]) for i in best]
 
 
-def fused_search(
+def fuse_semantic(
     session: Session,
     query: str,
+    lexical: SearchResult,
     *,
     guideline: str | None = None,
     version: str | None = None,
     limit: int = 10,
     semantic_on: bool | None = None,
 ) -> SearchResult:
-    """search_sections fused with the semantic ranking by RRF (`semantic_on=None`: when installed)."""
+    """The lexical result (best first, ideally all CANDIDATES of it) fused with the semantic ranking by RRF,
+    cut to `limit`; unchanged but cut without the extra or vectors (`semantic_on=None`: when installed)."""
     limit = max(1, min(limit, MAX_LIMIT))
-    lexical = search_sections(
-        session, query, guideline=guideline, version=version, limit=max(limit, CANDIDATES)
-    )
     floor = MIN_COSINE if lexical.hits else ALONE_COSINE
     near = (
         []
@@ -240,6 +239,22 @@ def fused_search(
         hits.append(_with_score(hit, f.score))
     semantic_only = sum(1 for f in fused if f.lexical_rank is None)
     return SearchResult(hits, lexical.total + semantic_only, lexical.query, lexical.title_only)
+
+
+def fused_search(
+    session: Session,
+    query: str,
+    *,
+    guideline: str | None = None,
+    version: str | None = None,
+    limit: int = 10,
+    semantic_on: bool | None = None,
+) -> SearchResult:
+    """search_sections (all its candidates) then fuse_semantic: what `/guide` answers."""
+    lexical = search_sections(session, query, guideline=guideline, version=version, limit=CANDIDATES)
+    return fuse_semantic(
+        session, query, lexical, guideline=guideline, version=version, limit=limit, semantic_on=semantic_on
+    )
 
 
 def _with_score(hit: SearchHit, score: float) -> SearchHit:

@@ -36,9 +36,7 @@ pytestmark = pytest.mark.skipif(_REASON is not None, reason=_REASON or "")
 # A paraphrase sharing no word (nor stem) with any of its sections (ps-pa-07 of bench/lookup_questions.toml):
 # the lexical ranking matches it on other sections' words only.
 PARAPHRASE = "half good half bad, what do I pick"
-ANSWERS = {
-    ("product-sentiment", a) for a in ("mixed-reviews", "mixed", "choosing-between-neutral-and-mixed")
-}
+ANSWERS = {("product-sentiment", a) for a in ("mixed-reviews", "mixed", "choosing-between-neutral-and-mixed")}
 
 
 def _answered(refs: list[tuple[str, str]]) -> bool:
@@ -177,12 +175,12 @@ def published(engine: Engine) -> Engine:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=st.text(max_size=300))
-def test_any_query_text_through_the_cli_search_never_fails(
+def test_any_query_text_through_the_cli_semantic_search_never_fails(
     published: Engine, db_url: str, query: str
 ) -> None:
     if query.startswith("-"):
         query = " " + query  # a leading dash would be read as an option by click, not as the query
-    out = run_cli(db_url, "guidelines", "search", query, "--json")
+    out = run_cli(db_url, "guidelines", "search", query, "--semantic", "--json")
     assert out.exit_code == 0, out.output
     assert isinstance(json.loads(out.output), list)
 
@@ -195,3 +193,19 @@ def test_any_query_text_through_the_lookup_never_fails(published: Engine, query:
     assert len(result.hits) <= max(1, min(limit, 50))
     assert len({(h.guideline, h.version, h.anchor) for h in result.hits}) == len(result.hits)
     assert fused.query_vector.cache_info().maxsize == 1024
+
+
+def test_lookup_quality_semantic_on_runs_over_a_subset(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import lookup_quality
+
+    assert lookup_quality.main(["--backend", "sqlite", "--per-kind", "2", "--semantic", "on", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [r["system"] for r in out["results"]] == ["annobot+sem/sqlite", "fts5-bm25/sqlite"]
+    assert lookup_quality.main(["--backend", "sqlite", "--per-kind", "2", "--half", "tune", "--json"]) == 0
+    ids = [q["id"] for q in json.loads(capsys.readouterr().out)["results"][0]["questions"]]
+    assert ids and all(int(i.rsplit("-", 1)[1]) % 2 == 1 for i in ids)
+
+
+def test_cli_semantic_search_without_the_extra_exits_2(db_url: str, off: None) -> None:
+    out = run_cli(db_url, "guidelines", "search", "sarcasm", "--semantic")
+    assert out.exit_code == 2 and "--semantic" in out.output and "tokenizers" in out.output
