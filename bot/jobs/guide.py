@@ -31,10 +31,10 @@ from bot.slack.guide.builder import (
 )
 from bot.store.closest import closest_sections
 from bot.store.db import session_scope
-from bot.store.fused import fuse_semantic
+from bot.store.fused import fuse_semantic, lexical_depth
 from bot.store.guidelines import diff_versions, get_section, get_version, version_exists
 from bot.store.lookups import record_lookup
-from bot.store.search import CANDIDATES, search_sections
+from bot.store.search import search_sections
 from bot.store.trees import trees_citing_sections
 
 log = logging.getLogger("annobot.slack")
@@ -100,7 +100,7 @@ def answer(session: Session, text: str, *, user_id: str, max_results: int = 5) -
     if req.version and not version_exists(session, req.version):
         raise InputError(f"no guideline has a published version {req.version}")
     # Every lexical candidate, then the fusion with the sections' meaning (when the extra is installed).
-    lexical = search_sections(session, req.query, version=req.version, limit=CANDIDATES)
+    lexical = search_sections(session, req.query, version=req.version, limit=lexical_depth(max_results))
     result = fuse_semantic(session, req.query, lexical, version=req.version, limit=max_results)
     suggestions = [] if result.hits else closest_sections(session, req.query)
     # Then the blocks.

@@ -208,6 +208,12 @@ def semantic_ranking(
     return [(matrix.keys[i], matrix.section_ids[i]) for i in best]
 
 
+def lexical_depth(limit: int) -> int:
+    """How many lexical hits to ask search_sections for: all its candidates when they will be fused, else
+    `limit` (without the extra, fetching and highlighting 30 sections to show 5 would be waste)."""
+    return max(limit, CANDIDATES) if semantic.available() else limit
+
+
 def fuse_semantic(
     session: Session,
     query: str,
@@ -251,7 +257,8 @@ def fused_search(
     semantic_on: bool | None = None,
 ) -> SearchResult:
     """search_sections (all its candidates) then fuse_semantic: what `/guide` answers."""
-    lexical = search_sections(session, query, guideline=guideline, version=version, limit=CANDIDATES)
+    depth = lexical_depth(limit) if semantic_on is not False else limit
+    lexical = search_sections(session, query, guideline=guideline, version=version, limit=depth)
     return fuse_semantic(
         session, query, lexical, guideline=guideline, version=version, limit=limit, semantic_on=semantic_on
     )

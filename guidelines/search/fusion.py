@@ -46,7 +46,7 @@ def chunk_texts(
     A sentence longer than a chunk is cut between words. A section without body text is one chunk: its
     heading path alone.
     """
-    prefix = " › ".join([guideline_title, *path]).strip() if guideline_title else " › ".join(path)
+    prefix = heading_prefix(guideline_title, path)
     prefix_words = len(prefix.split())
     budget = max(max_words - prefix_words, max_words // 4)
     chunks: list[list[str]] = []
@@ -66,7 +66,13 @@ def chunk_texts(
                 words = words[budget:]
     if current or not chunks:
         chunks.append(current)
-    return [f"{prefix}. {' '.join(c)}".strip() if c else prefix for c in chunks]
+    return [f"{prefix}. {' '.join(c)}" if prefix and c else prefix or " ".join(c) for c in chunks]
+
+
+def heading_prefix(guideline_title: str, path: Sequence[str]) -> str:
+    """`Guideline › Ancestor › Section`, blank parts left out and inner whitespace collapsed."""
+    parts = (" ".join(p.split()) for p in (guideline_title, *path))
+    return " › ".join(p for p in parts if p)
 
 
 def section_scores(similarity: np.ndarray, starts: np.ndarray) -> np.ndarray:
