@@ -3,6 +3,7 @@
 Usage: .venv/bin/python bench/lookup_quality.py [--backend sqlite|postgresql|both] [--json]
        [--pg URL] [--questions FILE] [--per-kind N] [--failures N]
        [--context project|none|both|other] [--context-boost X | --partition]
+       [--semantic on|off] [--half tune|held-out]
 
 `--context project` (the default) asks each question in a channel of its `project` (each project is
 added to the store with its guideline and one channel, as `annobot projects add` does), so the
@@ -12,6 +13,12 @@ by X instead, `--partition` puts all its matching sections first.
 `--context none` asks with no channel: the 'before' figures. `both` measures each. `--context other`
 asks each question in the channel of the next project (sorted by name) instead of its own: what the
 context costs when an annotator asks about another project's guideline.
+
+
+--semantic on (what `/guide` does when the extra `annobot[semantic]` is installed) fuses the sentence
+embeddings of the sections' chunks with the lexical ranking, as `/guide` does (bot/store/fused.py);
+off ranks lexically only. --half keeps the questions of odd (tune) or even (held-out) number, the
+split the fusion's constants were chosen on.
 
 Publishes every version of the example guidelines (oldest first) into a fresh store: a SQLite file in
 a temporary folder and/or a throwaway PostgreSQL database (created and dropped here, like the test
@@ -47,13 +54,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.jobs.guide import NOWHERE, parse_guide_text  # noqa: E402
+from bot.semantic.encoder import available as semantic_available  # noqa: E402
 from bot.store.closest import closest_sections  # noqa: E402
 from bot.store.db import make_engine, session_scope, upgrade_to_head  # noqa: E402
+from bot.store.fused import fused_search  # noqa: E402
 from bot.store.guide_context import Place, assumed_guideline  # noqa: E402
 from bot.store.guidelines import publish  # noqa: E402
 from bot.store.models.guidelines import Guideline, GuidelineVersion, Section  # noqa: E402
 from bot.store.projects import add_project  # noqa: E402
-from bot.store.search import search_sections  # noqa: E402
 from guidelines.parse import load_guideline  # noqa: E402
 from guidelines.search.context import CONTEXT_BOOST, boost_for  # noqa: E402
 
@@ -108,6 +116,14 @@ def subset(questions: Sequence[Question], per_kind: int | None) -> list[Question
     return out
 
 
+def halve(questions: Sequence[Question], half: str | None) -> list[Question]:
+    """The tuning half (odd number in the id), the held-out half (even), or all when None."""
+    if half is None:
+        return list(questions)
+    odd = half == "tune"
+    return [q for q in questions if (int(q.id.rsplit("-", 1)[1]) % 2 == 1) == odd]
+
+
 # --- stores ------------------------------------------------------------------
 
 
@@ -121,29 +137,29 @@ def current_folders(examples: Path = EXAMPLES) -> list[Path]:
     return [folders[-1] for folders in version_folders(examples)]
 
 
-def publish_examples(engine: Engine, examples: Path = EXAMPLES) -> None:
+def publish_examples(engine: Engine, examples: Path = EXAMPLES, embed: bool | None = None) -> None:
     """Publish every example guideline, oldest version first (as tests/bot/helpers.py does)."""
     for folders in version_folders(examples):
         for version in folders:
             with session_scope(engine) as session:
-                publish(session, load_guideline(version))
+                publish(session, load_guideline(version), embed=embed)
 
 
 @contextmanager
-def sqlite_store() -> Iterator[Engine]:
+def sqlite_store(embed: bool | None = None) -> Iterator[Engine]:
     """A migrated SQLite file in a temporary folder, with the examples published."""
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/lookup_quality.db")
         try:
             upgrade_to_head(engine)
-            publish_examples(engine)
+            publish_examples(engine, embed=embed)
             yield engine
         finally:
             engine.dispose()
 
 
 @contextmanager
-def postgres_store(server: str) -> Iterator[Engine]:
+def postgres_store(server: str, embed: bool | None = None) -> Iterator[Engine]:
     """A throwaway PostgreSQL database on `server`, migrated, with the examples published; dropped after."""
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     name = f"annobot_lookup_quality_{uuid.uuid4().hex[:10]}"
@@ -152,7 +168,7 @@ def postgres_store(server: str) -> Iterator[Engine]:
     engine = make_engine(server.rsplit("/", 1)[0] + "/" + name)
     try:
         upgrade_to_head(engine)
-        publish_examples(engine)
+        publish_examples(engine, embed=embed)
         yield engine
     finally:
         engine.dispose()
@@ -187,7 +203,12 @@ def asked_in(question: Question, mode: str, projects: Sequence[str]) -> Place:
 
 
 def annobot_ranking(
-    engine: Engine, question: Question, *, place: Place = NOWHERE, boost: float | str | None = "bot"
+    engine: Engine,
+    question: Question,
+    *,
+    place: Place = NOWHERE,
+    boost: float | str | None = "bot",
+    semantic: bool = False,
 ) -> list[str]:
     """What `/guide QUESTION` answers, as "slug#anchor" best first: the hits, else the "did you mean" titles.
 
@@ -200,11 +221,12 @@ def annobot_ranking(
     with session_scope(engine) as session:
         assumed = assumed_guideline(session, user_id="", place=place, named=req.named)
         query = req.named_query if assumed and assumed.why == "named" else req.query
-        result = search_sections(
+        result = fused_search(
             session,
             query,
             version=req.version,
             limit=DEPTH,
+            semantic_on=semantic,
             context=assumed.slug if assumed else None,
             context_boost=(boost_for(assumed) if assumed else None) if boost == "bot" else boost,  # type: ignore[arg-type]
         )
@@ -298,21 +320,23 @@ def run(
     pg: str = PG_SERVER,
     contexts: Sequence[str] = ("project",),
     boost: float | str | None = "bot",
+    semantic: bool = False,
 ) -> list[dict]:
     """annobot on each backend in each context mode, then the baseline (from the first backend's sections)."""
     results, sections = [], None
+    label = "annobot+sem" if semantic else "annobot"
     for backend in backends:
-        store = sqlite_store() if backend == "sqlite" else postgres_store(pg)
+        store = sqlite_store(semantic) if backend == "sqlite" else postgres_store(pg, semantic)
         with store as engine:
             add_projects(engine, questions)
             projects = sorted({q.project for q in questions if q.project})
             for mode in contexts:
-                name = f"annobot/{backend}" + {"project": "+channel", "other": "+other-channel"}.get(mode, "")
+                name = f"{label}/{backend}" + {"project": "+channel", "other": "+other-channel"}.get(mode, "")
                 results.append(
                     evaluate(
                         name,
                         lambda q, e=engine, m=mode, p=projects: annobot_ranking(
-                            e, q, place=asked_in(q, m, p), boost=boost
+                            e, q, place=asked_in(q, m, p), boost=boost, semantic=semantic
                         ),
                         questions,
                     )
@@ -392,18 +416,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="rank every matching section of the channel guideline first (a strict partition)",
     )
     ap.add_argument("--json", action="store_true", help="print the figures and every question's rank as JSON")
+    ap.add_argument(
+        "--semantic",
+        choices=("on", "off"),
+        default="off",
+        help="fuse sentence embeddings with the lexical ranking, as /guide does with the extra installed",
+    )
+    ap.add_argument("--half", choices=("tune", "held-out"), help="only odd (tune) or even (held-out) ids")
     args = ap.parse_args(argv)
+    if args.semantic == "on" and not semantic_available():
+        ap.error("--semantic on needs the extra annobot[semantic] and its weights")
     if args.per_kind is not None and args.per_kind < 1:
         ap.error("--per-kind must be at least 1")
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
-    questions = subset(load_questions(args.questions), args.per_kind)
+    questions = halve(subset(load_questions(args.questions), args.per_kind), args.half)
     if args.context_boost is not None and args.context_boost <= 0:
         ap.error("--context-boost must be positive")
     contexts = ("none", "project") if args.context == "both" else (args.context,)
     if args.partition and args.context_boost is not None:
         ap.error("--partition and --context-boost exclude each other")
     boost = None if args.partition else ("bot" if args.context_boost is None else args.context_boost)
-    results = run(backends, questions, args.pg, contexts, boost)
+    results = run(backends, questions, args.pg, contexts, boost, semantic=args.semantic == "on")
     if args.json:
         print(json.dumps({"questions": len(questions), "depth": DEPTH, "results": results}, indent=1))
         return 0

@@ -1,8 +1,16 @@
 """Search latency on a 20,000-section synthetic corpus, SQLite and PostgreSQL (in-process).
 
-Usage: .venv/bin/python bench/search.py [--sections 20000] [--queries 1000] [--pg URL] [--context]
+Usage: .venv/bin/python bench/search.py [--sections 20000] [--queries 1000] [--pg URL] [--semantic on|off]
+       [--context]
 Prints p50/p99 per backend; figures go to BENCHMARKS.md. `--context` asks each query with a context
 guideline (the i-th query the i-th guideline's, cyclically, weighted as `/guide` weighs a channel's).
+
+--semantic on times what `/guide` runs with the extra installed (bot/store/fused.py): the lexical
+search, the query embedded (the LRU of query vectors is cleared before each timed query, so every
+query pays its embedding), the cosine over every chunk of the current versions and the fusion. The
+corpus's chunk vectors are random unit vectors, as many per section as chunk_texts makes: embedding
+25,000 chunks would take about 40 CPU-minutes here, and the cost of a lookup does not depend on the
+values of the vectors.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -24,11 +33,84 @@ from bot.store.guidelines import publish
 from bot.store.search import search_sections
 from guidelines.search.context import CONTEXT_BOOST
 
+SEMANTIC = False
+
+
+def fake_vectors(engine, seed: int = 5) -> int:  # type: ignore[no-untyped-def]
+    """Random unit chunk vectors for every section (as many chunks as chunk_texts makes); rows stored."""
+    import numpy as np
+    from sqlalchemy import insert, select
+
+    from bot.semantic.encoder import load_encoder
+    from bot.store.models.guidelines import GuidelineVersion, Section
+    from bot.store.models.vectors import SectionChunk
+    from guidelines.search.fusion import chunk_texts
+
+    fingerprint = load_encoder().fingerprint
+    rng = np.random.default_rng(seed)
+    stored = 0
+    with session_scope(engine) as s:
+        rows = s.execute(
+            select(Section.id, Section.version_id, Section.path, Section.plain, GuidelineVersion.title).join(
+                GuidelineVersion, GuidelineVersion.id == Section.version_id
+            )
+        ).all()
+        batch = []
+        for sid, vid, path, plain, title in rows:
+            for position, _text in enumerate(chunk_texts(title, tuple(path), plain)):
+                v = rng.standard_normal(384).astype("<f4")
+                v /= np.linalg.norm(v)
+                batch.append(
+                    {
+                        "version_id": vid,
+                        "section_id": sid,
+                        "position": position,
+                        "fingerprint": fingerprint,
+                        "text_hash": f"{sid}-{position}",
+                        "vector": v.tobytes(),
+                    }
+                )
+            if len(batch) >= 2000:
+                s.execute(insert(SectionChunk), batch)
+                stored += len(batch)
+                batch = []
+        if batch:
+            s.execute(insert(SectionChunk), batch)
+            stored += len(batch)
+    return stored
+
 
 def percentile(values: list[float], p: float) -> float:
     """Nearest-rank percentile."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def components(session, queries: list[str]) -> dict[str, tuple[float, float]]:  # type: ignore[no-untyped-def]
+    """p50 / p99 wall ms of each step of a fused lookup, timed apart: lexical (30 candidates), query
+    embedding (uncached), cosine + section max + top 30 over the cached matrix."""
+    from bot.semantic.encoder import load_encoder
+    from bot.store.fused import chunk_matrix, query_vector
+    from bot.store.search import CANDIDATES
+    from guidelines.search.fusion import section_scores, top_sections
+
+    enc = load_encoder()
+    matrix = chunk_matrix(session, None, None, enc.fingerprint)
+    assert matrix is not None
+    steps: dict[str, list[float]] = {"lexical": [], "embed": [], "cosine": []}
+    for q in queries:
+        t = time.perf_counter()
+        search_sections(session, q, limit=CANDIDATES)
+        steps["lexical"].append((time.perf_counter() - t) * 1000)
+        query_vector.cache_clear()
+        t = time.perf_counter()
+        v = query_vector(enc.fingerprint, q)
+        steps["embed"].append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        with enc.blas.limit(limits=1, user_api="blas"):
+            top_sections(section_scores(matrix.vectors @ v, matrix.starts))
+        steps["cosine"].append((time.perf_counter() - t) * 1000)
+    return {k: (percentile(v, 50), percentile(v, 99)) for k, v in steps.items()}
 
 
 def run(url: str, docs: list, queries: list[str], context: bool = False) -> dict[str, float]:
@@ -38,32 +120,69 @@ def run(url: str, docs: list, queries: list[str], context: bool = False) -> dict
     t0 = time.perf_counter()
     with session_scope(engine) as s:
         for doc in docs:
-            publish(s, doc)
+            publish(s, doc, embed=False)
     load_s = time.perf_counter() - t0
+    chunks = fake_vectors(engine) if SEMANTIC else 0
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
-    times = []
+    times, cpu = [], []
+    first_ms = 0.0
     slugs = [d.meta.slug for d in docs]
 
     def args(i: int) -> dict:
         return {"context": slugs[i % len(slugs)], "context_boost": CONTEXT_BOOST} if context else {}
 
     with session_scope(engine) as s:
-        for i, q in enumerate(queries[:50]):
-            search_sections(s, q, limit=5, **args(i))
-        for i, q in enumerate(queries):
+        if SEMANTIC:
+            from bot.store.fused import fused_search, query_vector
+
             t = time.perf_counter()
-            search_sections(s, q, limit=5, **args(i))
+            fused_search(s, "warm up: reads the chunk matrix once", limit=5, semantic_on=True)
+            first_ms = (time.perf_counter() - t) * 1000
+
+            def lookup(q: str, i: int) -> None:
+                fused_search(s, q, limit=5, semantic_on=True, **args(i))
+
+            clear = query_vector.cache_clear
+        else:
+
+            def lookup(q: str, i: int) -> None:
+                search_sections(s, q, limit=5, **args(i))
+
+            def clear() -> None:
+                pass
+
+        for i, q in enumerate(queries[:50]):
+            lookup(q, i)
+        for i, q in enumerate(queries):
+            clear()
+            c = time.process_time()
+            t = time.perf_counter()
+            lookup(q, i)
             times.append((time.perf_counter() - t) * 1000)
+            # CPU time of this process (PostgreSQL's own work is not in it): the figure the load spares.
+            cpu.append((time.process_time() - c) * 1000)
+        parts = components(s, queries) if SEMANTIC else {}
     engine.dispose()
     return {
+        "parts": parts,
+        "chunks": chunks,
+        "first_ms": first_ms,
         "load_s": load_s,
         "p50": percentile(times, 50),
         "p99": percentile(times, 99),
+        "cpu_p50": percentile(cpu, 50),
+        "cpu_p99": percentile(cpu, 99),
         "mean": statistics.fmean(times),
         "max": max(times),
     }
+
+
+def print_parts(r: dict) -> None:
+    """The steps of a fused lookup timed apart (semantic runs only)."""
+    for step, (p50, p99) in r["parts"].items():
+        print(f"  {step:<8} p50 {p50:.2f} ms  p99 {p99:.2f} ms")
 
 
 def main() -> None:
@@ -73,27 +192,41 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     ap.add_argument("--context", action="store_true", help="each query with a context guideline")
+    ap.add_argument("--semantic", choices=("on", "off"), default="off")
+    ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     args = ap.parse_args()
+    global SEMANTIC
+    SEMANTIC = args.semantic == "on"
     docs = synthetic_documents(args.sections)
     queries = query_mix(args.queries)
     print(
         f"corpus: {sum(len(d.sections) for d in docs)} sections in {len(docs)} guidelines; {len(queries)} queries"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        r = run(f"sqlite:///{tmp}/bench.db", docs, queries, args.context)
-        print(
-            f"sqlite     load {r['load_s']:.1f}s  p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  mean {r['mean']:.2f} ms  max {r['max']:.2f} ms"
-        )
+    if args.backend in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            r = run(f"sqlite:///{tmp}/bench.db", docs, queries, args.context)
+            print(
+                f"sqlite     load {r['load_s']:.1f}s  chunks {r['chunks']}  first {r['first_ms']:.0f} ms  "
+                f"p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  mean {r['mean']:.2f} ms  max {r['max']:.2f} ms  "
+                f"cpu p50 {r['cpu_p50']:.2f} ms  cpu p99 {r['cpu_p99']:.2f} ms"
+            )
+            print_parts(r)
+    if args.backend == "sqlite":
+        return
     admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
-    name = "annobot_bench_search"
+    # A name of its own: two runs at once (several helpers share the server) must not drop each other's.
+    name = f"annobot_bench_search_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         r = run(args.pg.rsplit("/", 1)[0] + "/" + name, docs, queries, args.context)
         print(
-            f"postgresql load {r['load_s']:.1f}s  p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  mean {r['mean']:.2f} ms  max {r['max']:.2f} ms"
+            f"postgresql load {r['load_s']:.1f}s  chunks {r['chunks']}  first {r['first_ms']:.0f} ms  "
+            f"p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  mean {r['mean']:.2f} ms  max {r['max']:.2f} ms  "
+            f"cpu p50 {r['cpu_p50']:.2f} ms  cpu p99 {r['cpu_p99']:.2f} ms"
         )
+        print_parts(r)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -70,6 +70,13 @@ def publish(
     if as_json:
         emit_json([r.__dict__ for r in results])
         return
+    off = next((r.semantic_off for r in results if r.status == "published" and r.semantic_off), None)
+    if off:
+        # Said once for the whole publish; search stays lexical until `guidelines reindex`.
+        click.echo(
+            f"note: no sentence embeddings stored ({off}); run 'annobot guidelines reindex' after installing",
+            err=True,
+        )
     for r in results:
         if r.status == "unchanged":
             click.echo(f"unchanged: {r.guideline}@{r.version} is already published with identical content")
@@ -79,15 +86,54 @@ def publish(
             click.echo(f"published {r.guideline}@{r.version} ({r.sections} sections{trees}{prev})")
 
 
+@guidelines.command("reindex")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def reindex(state: CliState, as_json: bool) -> None:
+    """Compute the sentence embeddings of every version published without them.
+
+    Needs the extra annobot[semantic] and its weights; versions that have vectors of the installed
+    weights are left alone, so running it again does nothing. One transaction.
+
+    Example: annobot guidelines reindex
+    """
+    from bot.cli.output import emit_json
+    from bot.store import vectors
+
+    reason = vectors.semantic_off_reason()
+    if reason is not None:
+        raise InputError(reason)
+    with state.session() as session:
+        result = vectors.reindex(session)
+    if as_json:
+        emit_json(result.__dict__)
+        return
+    click.echo(
+        f"embedded {result.versions} version{'s' if result.versions != 1 else ''} ({result.chunks} chunks); "
+        f"{result.skipped} already had vectors"
+    )
+
+
 @guidelines.command("search")
 @click.argument("query")
 @click.option("--guideline", "slug", help="Only this guideline (slug).")
 @click.option("--version", help="Search this version instead of the current ones.")
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, MAX_LIMIT))
 @click.option("--json", "as_json", is_flag=True, help="Print results as a JSON list.")
+@click.option(
+    "--semantic",
+    is_flag=True,
+    help="Fuse with the sections' sentence embeddings, as /guide does (needs the semantic extra; loads the model).",
+)
 @click.pass_obj
 def search(
-    state: CliState, query: str, slug: str | None, version: str | None, limit: int, as_json: bool
+    state: CliState,
+    query: str,
+    slug: str | None,
+    version: str | None,
+    limit: int,
+    as_json: bool,
+    semantic: bool,
 ) -> None:
     """Find the sections that answer QUERY, best first.
 
@@ -99,10 +145,25 @@ def search(
     from bot.store import guidelines as store
     from bot.store.search import search_sections
 
+    if semantic:
+        from bot.semantic.encoder import why_unavailable
+
+        reason = why_unavailable()
+        if reason is not None:
+            raise InputError(f"--semantic: {reason}")
     with state.session() as session:
         # An unknown guideline or version is an error (exit 2), as in `show` and `diff`, not "no match".
         store.require_known(session, slug, version)
-        result = search_sections(session, query, guideline=slug, version=version, limit=limit)
+        if semantic:
+            # The model loads in about a second: worth it in the bot's long-lived workers, not by default
+            # in a one-shot command.
+            from bot.store.fused import fused_search
+
+            result = fused_search(
+                session, query, guideline=slug, version=version, limit=limit, semantic_on=True
+            )
+        else:
+            result = search_sections(session, query, guideline=slug, version=version, limit=limit)
     if as_json:
         emit_json([hit_json(h) for h in result.hits])
     else:

@@ -31,6 +31,7 @@ from bot.slack.guide.builder import (
 )
 from bot.store.closest import closest_sections
 from bot.store.db import session_scope
+from bot.store.fused import fuse_semantic, lexical_depth
 from bot.store.guide_context import Place, ProjectChannels, assumed_guideline
 from bot.store.guidelines import diff_versions, get_section, get_version, version_exists
 from bot.store.lookups import record_lookup
@@ -128,14 +129,17 @@ def answer(
         raise InputError(f"no guideline has a published version {req.version}")
     assumed = assumed_guideline(session, user_id=user_id, place=place, named=req.named, projects=projects)
     query = req.named_query if assumed and assumed.why == "named" else req.query
-    result = search_sections(
+    # Every lexical candidate (the assumed guideline's weighed up), then the fusion with the sections'
+    # meaning when the extra is installed.
+    lexical = search_sections(
         session,
         query,
         version=req.version,
-        limit=max_results,
+        limit=lexical_depth(max_results),
         context=assumed.slug if assumed else None,
         context_boost=boost_for(assumed) if assumed else None,
     )
+    result = fuse_semantic(session, query, lexical, version=req.version, limit=max_results)
     suggestions = [] if result.hits else closest_sections(session, query)
     # Then the blocks.
     top = result.hits[0] if result.hits else None

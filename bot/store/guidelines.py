@@ -31,6 +31,10 @@ class PublishResult:
     sections: int
     previous: str | None  # the version that was current before
     trees: int = 0  # decision trees of the version
+    # Chunks embedded and stored with the version; None when no vectors were computed (the semantic
+    # extra is missing, or publish was told not to), see `semantic_off`.
+    chunks: int | None = None
+    semantic_off: str | None = None  # why no vectors were stored, when none were
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,18 @@ def _lock_guideline(session: Session, slug: str) -> Guideline | None:
 
 
 def publish(
-    session: Session, doc: GuidelineDocument, *, notes: str = "", published_by: str | None = None
+    session: Session,
+    doc: GuidelineDocument,
+    *,
+    notes: str = "",
+    published_by: str | None = None,
+    embed: bool | None = None,
 ) -> PublishResult:
-    """Store a new immutable version; identical content is a no-op, conflicting content refused."""
+    """Store a new immutable version; identical content is a no-op, conflicting content refused.
+
+    With the semantic extra installed the sections' chunk vectors are stored with the version in the
+    same transaction (`embed=None`: when installed; False: never; True: required).
+    """
     from guidelines.plaintext import markdown_to_plain
     from guidelines.search.ranking import ALIAS_SEPARATOR, alias_stems, stems
 
@@ -148,7 +161,30 @@ def publish(
     count_words(session, counts)
     if doc.trees:
         _store_trees(session, row.id, doc)
-    return PublishResult("published", meta.slug, meta.version, len(doc.sections), previous, len(doc.trees))
+    chunks, off = _embed(session, row.id, meta.title, rows, embed)
+    return PublishResult(
+        "published", meta.slug, meta.version, len(doc.sections), previous, len(doc.trees), chunks, off
+    )
+
+
+def _embed(
+    session: Session, version_id: int, title: str, rows: Sequence[Section], embed: bool | None
+) -> tuple[int | None, str | None]:
+    """Store the version's chunk vectors: (chunks, None), or (None, why not)."""
+    from bot.store import vectors
+
+    if embed is False:
+        return None, "sentence embeddings not requested"
+    reason = vectors.semantic_off_reason()
+    if reason is not None:
+        if embed:
+            from bot.semantic.encoder import SemanticUnavailable
+
+            raise SemanticUnavailable(reason)
+        vectors.warn_once(reason)
+        return None, reason
+    texts = [vectors.SectionText(r.id, tuple(r.path), r.plain) for r in rows]
+    return vectors.store_vectors(session, version_id, title, texts), None
 
 
 def _store_trees(session: Session, version_id: int, doc: GuidelineDocument) -> None:

@@ -15,6 +15,7 @@ from bot.store.models import (
     slack,  # noqa: F401  (slack_events, slack_requests, lookups)
     tree_walks,  # noqa: F401  (tree_steps, tree_shares)
     trees,  # noqa: F401  (decision_trees, decision_tree_anchors)
+    vectors,  # noqa: F401  (section_chunks: sentence embeddings)
 )
 from bot.store.models.base import Base
 

@@ -1,0 +1,280 @@
+"""What `/guide` asks: the lexical ranking (bot/store/search.py) fused with the semantic one by RRF.
+
+The query is embedded (an LRU of recent query vectors per process), compared with the chunk vectors
+of the versions searched (one matrix per set of versions, cached: published versions never change),
+a section scores its best chunk, and the two rankings are fused (guidelines.search.fusion.rrf).
+Without the semantic extra, or without stored vectors, the answer is the lexical one unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.orm import Session
+
+from bot.semantic import encoder as semantic
+from bot.store.models.guidelines import Guideline, GuidelineVersion, Section
+from bot.store.models.vectors import SectionChunk
+from bot.store.search import CANDIDATES, MAX_LIMIT, SNIPPET_WORDS, SearchResult, search_sections
+from bot.store.vectors import as_matrix
+from guidelines.model import SearchHit
+from guidelines.search.fusion import (
+    ALONE_COSINE,
+    MIN_COSINE,
+    SEMANTIC_DEPTH,
+    rrf,
+    section_scores,
+    top_sections,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+Key = tuple[str, str, str]  # slug, version, anchor: what identifies a hit on both backends
+
+
+@dataclass(frozen=True)
+class ChunkMatrix:
+    """The chunk vectors of a set of versions: rows grouped by section, in (slug, version, position) order."""
+
+    vectors: np.ndarray  # (chunks, 384) float32, unit rows
+    starts: np.ndarray  # index of each section's first row
+    keys: tuple[Key, ...]  # per section
+    section_ids: tuple[int, ...]  # per section
+    empty_versions: frozenset[int]  # versions searched that had no vectors when the matrix was read
+
+
+# A few matrices per process (about 40 MB each for 20,000 sections): the current versions, and a
+# pinned version or two. The key holds each version's id, content hash and publish time, so that a
+# database rebuilt with reused ids is never mistaken for the cached one; versions that had no vectors
+# are checked again at each use (`annobot guidelines reindex` may have added them since).
+_MATRICES_MAX = 4
+_matrices: OrderedDict[tuple[object, ...], ChunkMatrix] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _versions(session: Session, guideline: str | None, version: str | None) -> list[tuple[object, ...]]:
+    """(id, content hash, published at) of the versions searched: the rule of search._version_ids."""
+    v = GuidelineVersion
+    stmt = select(v.id, v.content_hash, v.published_at).order_by(v.id)
+    stmt = stmt.where(v.version == version) if version else stmt.where(v.is_current)
+    if guideline:
+        stmt = stmt.join(Guideline, Guideline.id == v.guideline_id).where(Guideline.slug == guideline)
+    return [tuple(r) for r in session.execute(stmt)]
+
+
+def _any_vectors(session: Session, version_ids: frozenset[int], fingerprint: str) -> bool:
+    stmt = (
+        select(SectionChunk.id)
+        .where(SectionChunk.version_id.in_(sorted(version_ids)), SectionChunk.fingerprint == fingerprint)
+        .limit(1)
+    )
+    return session.scalar(stmt) is not None
+
+
+def _read_matrix(session: Session, version_ids: list[int], fingerprint: str) -> ChunkMatrix:
+    import numpy as np
+
+    rows = session.execute(
+        select(Section.id, Guideline.slug, GuidelineVersion.version, Section.anchor, SectionChunk.vector)
+        .join(Section, Section.id == SectionChunk.section_id)
+        .join(GuidelineVersion, GuidelineVersion.id == SectionChunk.version_id)
+        .join(Guideline, Guideline.id == GuidelineVersion.guideline_id)
+        .where(SectionChunk.version_id.in_(version_ids), SectionChunk.fingerprint == fingerprint)
+        # Stable document order, never row ids alone (they differ between databases).
+        .order_by(Guideline.slug, GuidelineVersion.version, Section.position, SectionChunk.position)
+    ).all()
+    starts, keys, ids, blobs = [], [], [], []
+    seen: set[int] = set()
+    for i, (sid, slug, ver, anchor, blob) in enumerate(rows):
+        if sid not in seen:
+            seen.add(sid)
+            starts.append(i)
+            keys.append((slug, ver, anchor))
+            ids.append(sid)
+        blobs.append(bytes(blob))
+    with_vectors = (
+        set(
+            session.scalars(
+                select(SectionChunk.version_id)
+                .where(SectionChunk.version_id.in_(version_ids), SectionChunk.fingerprint == fingerprint)
+                .distinct()
+            )
+        )
+        if rows
+        else set()
+    )
+    return ChunkMatrix(
+        as_matrix(blobs),
+        np.array(starts, dtype=np.int64),
+        tuple(keys),
+        tuple(ids),
+        frozenset(set(version_ids) - with_vectors),
+    )
+
+
+def chunk_matrix(
+    session: Session, guideline: str | None, version: str | None, fingerprint: str
+) -> ChunkMatrix | None:
+    """The chunk vectors of the versions searched (cached per set of versions); None when there are none."""
+    versions = _versions(session, guideline, version)
+    if not versions:
+        return None
+    where = session.get_bind().url.render_as_string(hide_password=True)
+    key = (where, fingerprint, tuple(versions))
+    with _lock:
+        cached = _matrices.get(key)
+        if cached is not None:
+            _matrices.move_to_end(key)
+    if cached is not None and not (
+        cached.empty_versions and _any_vectors(session, cached.empty_versions, fingerprint)
+    ):
+        return cached if cached.keys else None
+    matrix = _read_matrix(session, [int(v[0]) for v in versions], fingerprint)  # type: ignore[call-overload]
+    with _lock:
+        _matrices[key] = matrix
+        while len(_matrices) > _MATRICES_MAX:
+            _matrices.popitem(last=False)
+    return matrix if matrix.keys else None
+
+
+@lru_cache(maxsize=1024)
+def query_vector(fingerprint: str, query: str) -> np.ndarray:
+    """The query's unit vector (read-only), remembered for the process's last 1,024 distinct queries."""
+    enc = semantic.load_encoder()
+    assert enc.fingerprint == fingerprint  # the fingerprint is in the key only to keep weights apart
+    vector = enc.encode([query])[0]
+    vector.flags.writeable = False
+    return vector
+
+
+_DETAILS = text("""
+    SELECT s.id, s.anchor, s.title, s.path, s.plain,
+           g.slug, g.title AS guideline_title, v.version,
+           (SELECT cv.version FROM guideline_versions cv
+             WHERE cv.guideline_id = g.id AND cv.is_current) AS current_version
+    FROM sections s
+    JOIN guideline_versions v ON v.id = s.version_id
+    JOIN guidelines g ON g.id = v.guideline_id
+    WHERE s.id IN :ids
+""").bindparams(bindparam("ids", expanding=True))
+
+
+def _semantic_hits(session: Session, ids: list[int]) -> dict[int, SearchHit]:
+    """Hits for sections found by meaning only: the snippet is the start of the section's text."""
+    out = {}
+    for d in session.execute(_DETAILS, {"ids": ids}) if ids else []:
+        out[d.id] = SearchHit(
+            guideline=d.slug,
+            guideline_title=d.guideline_title,
+            version=d.version,
+            current_version=d.current_version,
+            anchor=d.anchor,
+            title=d.title,
+            path=tuple(json.loads(d.path) if isinstance(d.path, str) else d.path),
+            snippet=" ".join(d.plain.split()[:SNIPPET_WORDS]),
+            score=0.0,
+        )
+    return out
+
+
+def semantic_ranking(
+    session: Session,
+    query: str,
+    *,
+    guideline: str | None = None,
+    version: str | None = None,
+    floor: float = MIN_COSINE,
+) -> list[tuple[Key, int]]:
+    """(key, section id) of the sections nearest in meaning (cosine ≥ floor), best first; [] without the
+    extra or vectors."""
+    if not query.strip() or not semantic.available():
+        return []
+    enc = semantic.load_encoder()
+    matrix = chunk_matrix(session, guideline, version, enc.fingerprint)
+    if matrix is None:
+        return []
+    vector = query_vector(enc.fingerprint, query)
+    # One BLAS thread, as in encode: a second one on busy cores costs more than it gives.
+    with enc.blas.limit(limits=1, user_api="blas"):
+        similarity = matrix.vectors @ vector
+    best = top_sections(section_scores(similarity, matrix.starts), SEMANTIC_DEPTH, floor)
+    return [(matrix.keys[i], matrix.section_ids[i]) for i in best]
+
+
+def lexical_depth(limit: int) -> int:
+    """How many lexical hits to ask search_sections for: all its candidates when they will be fused, else
+    `limit` (without the extra, fetching and highlighting 30 sections to show 5 would be waste)."""
+    return max(limit, CANDIDATES) if semantic.available() else limit
+
+
+def fuse_semantic(
+    session: Session,
+    query: str,
+    lexical: SearchResult,
+    *,
+    guideline: str | None = None,
+    version: str | None = None,
+    limit: int = 10,
+    semantic_on: bool | None = None,
+) -> SearchResult:
+    """The lexical result (best first, ideally all CANDIDATES of it) fused with the semantic ranking by RRF,
+    cut to `limit`; unchanged but cut without the extra or vectors (`semantic_on=None`: when installed)."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    floor = MIN_COSINE if lexical.hits else ALONE_COSINE
+    near = (
+        []
+        if semantic_on is False
+        else semantic_ranking(session, query, guideline=guideline, version=version, floor=floor)
+    )
+    if not near:
+        return SearchResult(lexical.hits[:limit], lexical.total, lexical.query, lexical.title_only)
+    by_key: dict[Key, SearchHit] = {(h.guideline, h.version, h.anchor): h for h in lexical.hits}
+    fused = rrf(list(by_key), [k for k, _ in near])[:limit]
+    ids = dict(near)
+    extra = _semantic_hits(session, [ids[f.key] for f in fused if f.key not in by_key])  # type: ignore[index]
+    hits = []
+    for f in fused:
+        hit = by_key.get(f.key) or extra[ids[f.key]]  # type: ignore[index,call-overload]
+        hits.append(_with_score(hit, f.score))
+    semantic_only = sum(1 for f in fused if f.lexical_rank is None)
+    return SearchResult(hits, lexical.total + semantic_only, lexical.query, lexical.title_only)
+
+
+def fused_search(
+    session: Session,
+    query: str,
+    *,
+    guideline: str | None = None,
+    version: str | None = None,
+    limit: int = 10,
+    semantic_on: bool | None = None,
+    context: str | None = None,
+    context_boost: float | None = None,
+) -> SearchResult:
+    """search_sections (all its candidates, `context` weighed as it weighs it) then fuse_semantic."""
+    depth = lexical_depth(limit) if semantic_on is not False else limit
+    lexical = search_sections(
+        session,
+        query,
+        guideline=guideline,
+        version=version,
+        limit=depth,
+        context=context,
+        context_boost=context_boost,
+    )
+    return fuse_semantic(
+        session, query, lexical, guideline=guideline, version=version, limit=limit, semantic_on=semantic_on
+    )
+
+
+def _with_score(hit: SearchHit, score: float) -> SearchHit:
+    from dataclasses import replace
+
+    return replace(hit, score=round(score, 6))

@@ -1,0 +1,133 @@
+"""Semantic retrieval fused with the lexical ranking: section chunks, section scores, reciprocal rank fusion.
+
+Pure: texts and numbers in, rankings out. The vectors are computed and stored by bot/store/vectors.py
+and bot/semantic; this module only says what is embedded and how the two rankings are combined.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# A chunk is at most this many words, its heading path included: all-MiniLM-L6-v2 reads 256 word
+# pieces, about 200 English words; past that the text would be cut without a word of warning.
+CHUNK_WORDS = 200
+# Reciprocal rank fusion: score = sum of weight / (K + rank) over the rankings a section is in.
+# K and the semantic weight were chosen on the tuning half of bench/lookup_questions.toml (odd ids);
+# BENCHMARKS.md gives both halves.
+RRF_K = 1
+SEMANTIC_WEIGHT = 0.75
+# Sections taken from the semantic ranking (the lexical one gives up to its 30 candidates).
+SEMANTIC_DEPTH = 30
+# Below this cosine a section is not a semantic candidate: a query about nothing in the guidelines
+# ("asdf", an emoji) must still get "no match" rather than whatever happens to be nearest.
+MIN_COSINE = 0.15
+# With no lexical hit at all, the semantic ranking answers alone only from this cosine up: queries about
+# nothing ("xyzzy", "lorem ipsum") and typos ("sarcsm") reach 0.17–0.28 on the examples, and the
+# "did you mean" titles serve a typo better than the nearest section by meaning.
+ALONE_COSINE = 0.3
+
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
+
+K = TypeVar("K", bound=Hashable)
+
+
+def chunk_texts(
+    guideline_title: str, path: Sequence[str], plain: str, max_words: int = CHUNK_WORDS
+) -> list[str]:
+    """A section's texts to embed: its body cut at sentence ends into chunks of ≤ max_words words,
+    each led by the guideline title and the heading path (so a chunk of "Examples" says of what).
+
+    A sentence longer than a chunk is cut between words. A section without body text is one chunk: its
+    heading path alone.
+    """
+    prefix = heading_prefix(guideline_title, path)
+    prefix_words = len(prefix.split())
+    budget = max(max_words - prefix_words, max_words // 4)
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    for sentence in _SENTENCE.split(" ".join(plain.split())):
+        words = sentence.split()
+        while words:
+            room = budget - len(current)
+            if len(words) <= room:
+                current.extend(words)
+                words = []
+            elif current:
+                chunks.append(current)
+                current = []
+            else:  # one sentence longer than a whole chunk
+                chunks.append(words[:budget])
+                words = words[budget:]
+    if current or not chunks:
+        chunks.append(current)
+    return [f"{prefix}. {' '.join(c)}" if prefix and c else prefix or " ".join(c) for c in chunks]
+
+
+def heading_prefix(guideline_title: str, path: Sequence[str]) -> str:
+    """`Guideline › Ancestor › Section`, blank parts left out and inner whitespace collapsed."""
+    parts = (" ".join(p.split()) for p in (guideline_title, *path))
+    return " › ".join(p for p in parts if p)
+
+
+def section_scores(similarity: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The score of each section, the best of its chunks: `similarity` holds one cosine per chunk, the
+    chunks of a section contiguous, `starts` the index of each section's first chunk (ascending)."""
+    import numpy as np
+
+    if len(starts) == 0:
+        return np.zeros(0, dtype=similarity.dtype)
+    return np.maximum.reduceat(similarity, starts)
+
+
+def top_sections(scores: np.ndarray, depth: int = SEMANTIC_DEPTH, floor: float = MIN_COSINE) -> list[int]:
+    """Indices of the `depth` best scores at or above `floor`, best first (ties: lower index first)."""
+    import numpy as np
+
+    if len(scores) == 0 or depth <= 0:
+        return []
+    k = min(depth, len(scores))
+    part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    best = sorted(part.tolist(), key=lambda i: (-float(scores[i]), i))
+    return [i for i in best if scores[i] >= floor]
+
+
+@dataclass(frozen=True)
+class Fused:
+    """One fused result: the key, its fused score, and its 1-based rank in each list (None: absent)."""
+
+    key: Hashable
+    score: float
+    lexical_rank: int | None
+    semantic_rank: int | None
+
+
+def rrf(
+    lexical: Sequence[K],
+    semantic: Sequence[K],
+    *,
+    k: float = RRF_K,
+    semantic_weight: float = SEMANTIC_WEIGHT,
+) -> list[Fused]:
+    """Reciprocal rank fusion of two rankings (best first, no duplicates within one), best first.
+
+    Ties keep the lexical order, then the semantic order: a deterministic result for equal inputs.
+    """
+    lex = {key: r for r, key in enumerate(dict.fromkeys(lexical), 1)}
+    sem = {key: r for r, key in enumerate(dict.fromkeys(semantic), 1)}
+    keys = list(dict.fromkeys([*lex, *sem]))
+    out = []
+    for key in keys:
+        score = 0.0
+        if key in lex:
+            score += 1.0 / (k + lex[key])
+        if key in sem:
+            score += semantic_weight / (k + sem[key])
+        out.append(Fused(key, score, lex.get(key), sem.get(key)))
+    order = {key: i for i, key in enumerate(keys)}
+    return sorted(out, key=lambda f: (-round(f.score, 12), order[f.key]))
