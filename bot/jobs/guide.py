@@ -131,15 +131,19 @@ def answer(
     query = req.named_query if assumed and assumed.why == "named" else req.query
     # Every lexical candidate (the assumed guideline's weighed up), then the fusion with the sections'
     # meaning when the extra is installed.
+    context = assumed.slug if assumed else None
+    boost = boost_for(assumed) if assumed else None
     lexical = search_sections(
         session,
         query,
         version=req.version,
         limit=lexical_depth(max_results),
-        context=assumed.slug if assumed else None,
-        context_boost=boost_for(assumed) if assumed else None,
+        context=context,
+        context_boost=boost,
     )
-    result = fuse_semantic(session, query, lexical, version=req.version, limit=max_results)
+    result = fuse_semantic(
+        session, query, lexical, version=req.version, limit=max_results, context=context, context_boost=boost
+    )
     suggestions = [] if result.hits else closest_sections(session, query)
     # Then the blocks.
     top = result.hits[0] if result.hits else None

@@ -32,6 +32,7 @@ from guidelines.search.fusion import (
     section_scores,
     top_sections,
 )
+from guidelines.search.ranking import context_key, keep_one_other
 
 if TYPE_CHECKING:
     import numpy as np
@@ -223,9 +224,15 @@ def fuse_semantic(
     version: str | None = None,
     limit: int = 10,
     semantic_on: bool | None = None,
+    context: str | None = None,
+    context_boost: float | None = None,
 ) -> SearchResult:
     """The lexical result (best first, ideally all CANDIDATES of it) fused with the semantic ranking by RRF,
-    cut to `limit`; unchanged but cut without the extra or vectors (`semantic_on=None`: when installed)."""
+    cut to `limit`; unchanged but cut without the extra or vectors (`semantic_on=None`: when installed).
+
+    The assumed guideline `context` is weighed in the fused ranking as search_sections weighs it in the
+    lexical one (`context_key`, `keep_one_other`), so fusing never undoes the channel's context.
+    """
     limit = max(1, min(limit, MAX_LIMIT))
     floor = MIN_COSINE if lexical.hits else ALONE_COSINE
     near = (
@@ -236,7 +243,12 @@ def fuse_semantic(
     if not near:
         return SearchResult(lexical.hits[:limit], lexical.total, lexical.query, lexical.title_only)
     by_key: dict[Key, SearchHit] = {(h.guideline, h.version, h.anchor): h for h in lexical.hits}
-    fused = rrf(list(by_key), [k for k, _ in near])[:limit]
+    fused = rrf(list(by_key), [k for k, _ in near])
+    if context:
+        fused = sorted(fused, key=lambda f: context_key(f.score, f.key[0] == context, context_boost))
+        fused = keep_one_other(fused, lambda f: f.key[0] == context, limit)
+    else:
+        fused = fused[:limit]
     ids = dict(near)
     extra = _semantic_hits(session, [ids[f.key] for f in fused if f.key not in by_key])  # type: ignore[index]
     hits = []
@@ -270,7 +282,15 @@ def fused_search(
         context_boost=context_boost,
     )
     return fuse_semantic(
-        session, query, lexical, guideline=guideline, version=version, limit=limit, semantic_on=semantic_on
+        session,
+        query,
+        lexical,
+        guideline=guideline,
+        version=version,
+        limit=limit,
+        semantic_on=semantic_on,
+        context=context,
+        context_boost=context_boost,
     )
 
 

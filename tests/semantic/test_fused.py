@@ -200,7 +200,7 @@ def test_lookup_quality_semantic_on_runs_over_a_subset(capsys: pytest.CaptureFix
 
     assert lookup_quality.main(["--backend", "sqlite", "--per-kind", "2", "--semantic", "on", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert [r["system"] for r in out["results"]] == ["annobot+sem/sqlite", "fts5-bm25/sqlite"]
+    assert [r["system"] for r in out["results"]] == ["annobot+sem/sqlite+channel", "fts5-bm25/sqlite"]
     assert lookup_quality.main(["--backend", "sqlite", "--per-kind", "2", "--half", "tune", "--json"]) == 0
     ids = [q["id"] for q in json.loads(capsys.readouterr().out)["results"][0]["questions"]]
     assert ids and all(int(i.rsplit("-", 1)[1]) % 2 == 1 for i in ids)
