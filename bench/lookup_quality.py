@@ -33,7 +33,7 @@ figures.
 
 Against fitting the set: questions are split by the parity of their id's number into a tuning half
 (odd: what weights may be chosen on, see bench/lookup_tune.py) and a held-out half (even); both halves
-are reported beside the total (`--half` measures one alone).
+are reported beside the total.
 """
 
 from __future__ import annotations
@@ -439,7 +439,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--no-cues", action="store_true", help="surface cues of pasted items off (issue 15 item 5 A/B)"
     )
-    ap.add_argument("--half", choices=HALVES, default=None, help="only the tuning or the held-out half")
     ap.add_argument("--failures", type=int, default=0, help="list up to N missed questions per system")
     ap.add_argument(
         "--context",
@@ -479,8 +478,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.partition and args.context_boost is not None:
         ap.error("--partition and --context-boost exclude each other")
     boost = None if args.partition else ("bot" if args.context_boost is None else args.context_boost)
-    if args.half:
-        questions = [q for q in questions if half_of(q.id) == args.half]
     if args.no_cues:
         _cues_off()
     results = run(backends, questions, args.pg, contexts, boost, semantic=args.semantic == "on")
