@@ -30,6 +30,10 @@ The baseline is a plain SQLite FTS5 table over the same current sections (title 
 one row per section, `tokenize='porter unicode61'`, default bm25 weights), the question's words ORed:
 SQLite only, whichever backend annobot is measured on. Everything is deterministic: same set, same
 figures.
+
+Against fitting the set: questions are split by the parity of their id's number into a tuning half
+(odd: what weights may be chosen on, see bench/lookup_tune.py) and a held-out half (even); both halves
+are reported beside the total.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ QUESTIONS = ROOT / "bench" / "lookup_questions.toml"
 EXAMPLES = ROOT / "examples" / "guidelines"
 PG_SERVER = os.environ.get("ANNOBOT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 KINDS = ("keyword", "paraphrase", "pasted", "short")
+HALVES = ("tuning", "heldout")
 DEPTH = 10  # MRR@10: a right answer below the tenth counts as not found
 
 Ranker = Callable[["Question"], list[str]]  # question -> "slug#anchor", best first
@@ -101,6 +106,12 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
         )
         for q in data["question"]
     ]
+
+
+def half_of(question_id: str) -> str:
+    """ "tuning" for an odd id number (ps-kw-01), "heldout" for an even one (ps-kw-02)."""
+    digits = re.search(r"(\d+)$", question_id)
+    return "tuning" if digits and int(digits.group(1)) % 2 else "heldout"
 
 
 def subset(questions: Sequence[Question], per_kind: int | None) -> list[Question]:
@@ -305,9 +316,11 @@ def evaluate(name: str, ranker: Ranker, questions: Sequence[Question]) -> dict:
         ranking = ranker(q)
         rows.append({"id": q.id, "kind": q.kind, "rank": first_right(ranking, q.anchors), "top": ranking[:3]})
     by_kind = {k: scores([r["rank"] for r in rows if r["kind"] == k]) for k in KINDS}
+    halves = {h: scores([r["rank"] for r in rows if half_of(r["id"]) == h]) for h in HALVES}
     return {
         "system": name,
         "overall": scores([r["rank"] for r in rows]),
+        "halves": {h: v for h, v in halves.items() if v["n"]},
         "by_kind": {k: v for k, v in by_kind.items() if v["n"]},
         "no_answer": sum(1 for r in rows if not r["top"]),
         "questions": rows,
@@ -368,6 +381,18 @@ def table(results: Sequence[dict]) -> str:
     return "\n".join(lines)
 
 
+def halves_table(results: Sequence[dict]) -> str:
+    """One line per system: top-1 %, top-3 %, MRR@10 on the tuning and the held-out half."""
+    halves = [h for h in HALVES if h in results[0]["halves"]]
+    lines = [
+        f"{'system':<18}"
+        + "".join(f" {h + ' (n=' + str(results[0]['halves'][h]['n']) + ')':<19}" for h in halves)
+    ]
+    for r in results:
+        lines.append(f"{r['system']:<18} " + " ".join(f"{_cell(r['halves'][h]):<19}" for h in halves))
+    return "\n".join(lines)
+
+
 def failures(result: dict, questions: Sequence[Question], limit: int) -> str:
     """The questions whose right section is not in the top 3, worst first (not found, then by rank)."""
     by_id = {q.id: q for q in questions}
@@ -388,6 +413,20 @@ def boost_for_label(boost: float | str) -> str:
     return f"{CONTEXT_BOOST:g} as /guide" if boost == "bot" else f"{boost:g}"
 
 
+def _cues_off() -> None:
+    """Search as if no query looked like an item: only words and kept-word features count."""
+    from bot.store import search
+    from guidelines.search.features import CUE_PREFIX, QueryShape
+
+    full = search.query_features
+
+    def words_only(text: str) -> tuple[list[str], QueryShape]:
+        found, _shape = full(text)
+        return [f for f in found if not f.startswith(CUE_PREFIX)], QueryShape(False, ())
+
+    search.query_features = words_only  # type: ignore[assignment]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure and print (a table, or JSON with --json)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -397,6 +436,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--questions", type=Path, default=QUESTIONS)
     ap.add_argument("--per-kind", type=int, default=None, help="only the first N questions of each kind")
+    ap.add_argument(
+        "--no-cues", action="store_true", help="surface cues of pasted items off (issue 15 item 5 A/B)"
+    )
     ap.add_argument("--failures", type=int, default=0, help="list up to N missed questions per system")
     ap.add_argument(
         "--context",
@@ -436,6 +478,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.partition and args.context_boost is not None:
         ap.error("--partition and --context-boost exclude each other")
     boost = None if args.partition else ("bot" if args.context_boost is None else args.context_boost)
+    if args.no_cues:
+        _cues_off()
     results = run(backends, questions, args.pg, contexts, boost, semantic=args.semantic == "on")
     if args.json:
         print(json.dumps({"questions": len(questions), "depth": DEPTH, "results": results}, indent=1))
@@ -446,6 +490,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f" +channel: asked in the project's channel ({mode})"
     )
     print(table(results))
+    print("halves (by id parity: odd = tuning, even = held-out)")
+    print(halves_table(results))
     for r in results:
         print(f"{r['system']}: {r['no_answer']} questions answered with nothing")
     if args.failures:

@@ -2,7 +2,8 @@
 
 Usage: .venv/bin/python bench/search.py [--sections 20000] [--queries 1000] [--pg URL] [--semantic on|off]
        [--context]
-Prints p50/p99 per backend; figures go to BENCHMARKS.md. `--context` asks each query with a context
+Prints p50/p99 per backend and (both backends) how many queries get the same top five (slug, anchor,
+in order) on SQLite and PostgreSQL (issue 15 item 8); figures go to BENCHMARKS.md. `--context` asks each query with a context
 guideline (the i-th query the i-th guideline's, cyclically, weighted as `/guide` weighs a channel's).
 
 --semantic on times what `/guide` runs with the extra installed (bot/store/fused.py): the lexical
@@ -126,7 +127,7 @@ def run(url: str, docs: list, queries: list[str], context: bool = False) -> dict
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
-    times, cpu = [], []
+    times, cpu, tops = [], [], []
     first_ms = 0.0
     slugs = [d.meta.slug for d in docs]
 
@@ -141,14 +142,14 @@ def run(url: str, docs: list, queries: list[str], context: bool = False) -> dict
             fused_search(s, "warm up: reads the chunk matrix once", limit=5, semantic_on=True)
             first_ms = (time.perf_counter() - t) * 1000
 
-            def lookup(q: str, i: int) -> None:
-                fused_search(s, q, limit=5, semantic_on=True, **args(i))
+            def lookup(q: str, i: int) -> list:
+                return fused_search(s, q, limit=5, semantic_on=True, **args(i)).hits
 
             clear = query_vector.cache_clear
         else:
 
-            def lookup(q: str, i: int) -> None:
-                search_sections(s, q, limit=5, **args(i))
+            def lookup(q: str, i: int) -> list:
+                return search_sections(s, q, limit=5, **args(i)).hits
 
             def clear() -> None:
                 pass
@@ -159,8 +160,9 @@ def run(url: str, docs: list, queries: list[str], context: bool = False) -> dict
             clear()
             c = time.process_time()
             t = time.perf_counter()
-            lookup(q, i)
+            hits = lookup(q, i)
             times.append((time.perf_counter() - t) * 1000)
+            tops.append(tuple(f"{h.guideline}#{h.anchor}" for h in hits))
             # CPU time of this process (PostgreSQL's own work is not in it): the figure the load spares.
             cpu.append((time.process_time() - c) * 1000)
         parts = components(s, queries) if SEMANTIC else {}
@@ -176,6 +178,7 @@ def run(url: str, docs: list, queries: list[str], context: bool = False) -> dict
         "cpu_p99": percentile(cpu, 99),
         "mean": statistics.fmean(times),
         "max": max(times),
+        "tops": tops,  # each query's top five, to compare the backends (issue 15 item 8)
     }
 
 
@@ -205,6 +208,7 @@ def main() -> None:
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             r = run(f"sqlite:///{tmp}/bench.db", docs, queries, args.context)
+            sqlite_tops = r["tops"]
             print(
                 f"sqlite     load {r['load_s']:.1f}s  chunks {r['chunks']}  first {r['first_ms']:.0f} ms  "
                 f"p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  mean {r['mean']:.2f} ms  max {r['max']:.2f} ms  "
@@ -227,6 +231,9 @@ def main() -> None:
             f"cpu p50 {r['cpu_p50']:.2f} ms  cpu p99 {r['cpu_p99']:.2f} ms"
         )
         print_parts(r)
+        if args.backend == "both":
+            same = sum(1 for a, b in zip(sqlite_tops, r["tops"], strict=True) if a == b)
+            print(f"same top five on both backends: {same} of {len(queries)} queries")
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

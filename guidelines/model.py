@@ -136,6 +136,9 @@ class SearchHit:
     snippet: str  # plain text with HL_START/HL_END around matched terms
     score: float  # higher is better; comparable within one result list only
     aliases: tuple[str, ...] = ()  # the section's declared aliases ("also called")
+    # The surface cues of a pasted item this section matched on (guidelines.search.features.CUE_NAMES
+    # keys, e.g. "percent"): the answer names them.
+    cues: tuple[str, ...] = ()
 
     @property
     def is_current(self) -> bool:

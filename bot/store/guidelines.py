@@ -8,11 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import ConflictError, InputError, NotFoundError
-from bot.store.models.guidelines import Guideline, GuidelineFile, GuidelineVersion, SearchWord, Section
+from bot.store.models.guidelines import (
+    Guideline,
+    GuidelineFile,
+    GuidelineVersion,
+    SearchWord,
+    Section,
+    SectionFeature,
+)
 from bot.store.models.trees import DecisionTree, DecisionTreeAnchor
 from guidelines.model import GuidelineDiff, GuidelineDocument, GuidelineMeta
 from guidelines.semver import parse_version
@@ -69,7 +76,8 @@ def publish(
     same transaction (`embed=None`: when installed; False: never; True: required).
     """
     from guidelines.plaintext import markdown_to_plain
-    from guidelines.search.ranking import ALIAS_SEPARATOR, alias_stems, stems
+    from guidelines.search.features import section_terms
+    from guidelines.search.ranking import ALIAS_SEPARATOR, alias_stems
 
     meta = doc.meta
     new_version = parse_version(meta.version)
@@ -127,12 +135,15 @@ def publish(
         for i, f in enumerate(doc.files)
     )
     rows = []
+    section_features: list[list[str]] = []
     counts: Counter[str] = Counter()
     totals = [0, 0, 0]
     for s in doc.sections:
         plain = markdown_to_plain(s.body)
         alias_text = "\n".join(s.aliases)
-        fields = (stems(s.title), stems(" ".join(s.path[:-1])), stems(plain), alias_stems(s.aliases))
+        texts, feats = section_terms(s.title, " ".join(s.path[:-1]), plain)
+        section_features.append(feats)
+        fields = (*texts, alias_stems(s.aliases))
         counts.update(set().union(*fields) - {ALIAS_SEPARATOR})
         # Aliases are not length-normalised (guidelines.search.ranking.bm25f): no corpus total for them.
         totals = [t + len(f) for t, f in zip(totals, fields[:3], strict=True)]
@@ -158,6 +169,13 @@ def publish(
     row.section_count = len(rows)
     row.title_terms, row.path_terms, row.body_terms = totals
     session.flush()
+    feature_rows = [
+        {"section_id": r.id, "feature": f}
+        for r, feats in zip(rows, section_features, strict=True)
+        for f in feats
+    ]
+    if feature_rows:
+        session.execute(insert(SectionFeature), feature_rows)
     count_words(session, counts)
     if doc.trees:
         _store_trees(session, row.id, doc)

@@ -3,30 +3,38 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import TextClause, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
-from bot.store.models.guidelines import Guideline, GuidelineVersion, SearchWord
+from bot.store.models.guidelines import Guideline, GuidelineVersion, SearchWord, Section, SectionFeature
 from guidelines.model import HL_END, HL_START, SearchHit
 from guidelines.search.ranking import (
+    CUE_PREFIX,
+    STOPWORDS,
     CorpusStats,
     ParsedQuery,
-    bm25f,
+    QueryShape,
+    bm25f_text,
     context_key,
     keep_one_other,
     parse_query,
+    query_features,
     stem,
     to_fts5,
     to_websearch,
 )
 
 MAX_LIMIT = 50
-# Each backend retrieves this many candidates with its own index and score; the shared BM25F
-# then orders them, so SQLite and PostgreSQL answer alike.
-CANDIDATES = 30
+# Each backend retrieves this many candidates with its own index and score; the shared BM25F then
+# orders them. A query matching fewer sections than this (after the common-word plan below) gets
+# every match reranked on both backends; beyond it each backend's own score picks the pool and the
+# two may differ (bench/search.py counts how often: BENCHMARKS.md). Below FULL_SCAN sections no
+# engine is asked at all.
+CANDIDATES = 100
 SNIPPET_WORDS = 24
 # A term found in this many sections or more is too common to rank by: its weight in bm25 is
 # about zero, yet scoring it means reading every matching row. Such terms are dropped when the
@@ -48,6 +56,7 @@ class SearchResult:
     total: int
     query: ParsedQuery
     title_only: bool = False
+    shape: QueryShape | None = None  # whether the query looked like a pasted item, and its cues
 
 
 def _version_ids(session: Session, guideline: str | None, version: str | None) -> list[int]:
@@ -69,6 +78,16 @@ _DETAILS = _ids("""
            g.slug, g.title AS guideline_title, v.version,
            (SELECT cv.version FROM guideline_versions cv
              WHERE cv.guideline_id = g.id AND cv.is_current) AS current_version
+    FROM sections s
+    JOIN guideline_versions v ON v.id = s.version_id
+    JOIN guidelines g ON g.id = v.guideline_id
+    WHERE s.id IN :ids
+""")
+
+
+# What the shared rerank reads of every candidate: the stored stems and the stable order keys.
+_STEMS = _ids("""
+    SELECT s.id, s.anchor, s.stems, s.position, g.slug, v.version
     FROM sections s
     JOIN guideline_versions v ON v.id = s.version_id
     JOIN guidelines g ON g.id = v.guideline_id
@@ -181,9 +200,33 @@ class _Postgres:
         return {rowid: snippet for rowid, snippet in found}
 
 
-def _frequencies(session: Session, q: ParsedQuery) -> dict[str, int]:
+# A query's features (negations, comparisons, cues) add at most this many sections to the candidates,
+# the newest first: the same rows on both backends (one table, one order).
+FEATURE_CANDIDATES = 100
+# How much a feature counts beside a word of the same rarity (chosen on the tuning half of the
+# evaluation set by bench/lookup_tune.py): kept-word features, and the surface cues of pasted items.
+FEATURE_BOOST = 1.0
+CUE_BOOST = 1.0
+
+
+def _feature_candidates(session: Session, features: list[str], versions: list[int]) -> list[int]:
+    """Ids of sections of these versions with any of these features, newest first."""
+    if not features or not versions:
+        return []
+    stmt = (
+        select(SectionFeature.section_id)
+        .join(Section, Section.id == SectionFeature.section_id)
+        .where(SectionFeature.feature.in_(features), Section.version_id.in_(versions))
+        .distinct()
+        .order_by(SectionFeature.section_id.desc())
+        .limit(FEATURE_CANDIDATES)
+    )
+    return list(session.scalars(stmt))
+
+
+def _frequencies(session: Session, q: ParsedQuery, features: Sequence[str] = ()) -> dict[str, int]:
     """Sections per stem for every word of the query (search_words: same numbers on both backends)."""
-    words = {stem(w) for w in (*q.terms, *(w for p in q.phrases for w in p))}
+    words = {stem(w) for w in (*q.terms, *(w for p in q.phrases for w in p))} | set(features)
     stmt = select(SearchWord.word, SearchWord.sections).where(SearchWord.word.in_(words))
     return {w: n for w, n in session.execute(stmt)}
 
@@ -213,6 +256,145 @@ def _corpus(session: Session) -> CorpusStats:
     return CorpusStats(n, tuple(float(x or 0) / n if n else 0.0 for x in row[1:]))  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class Pool:
+    """The candidates of one query and what the shared BM25F needs to order them."""
+
+    plan: ParsedQuery
+    title_only: bool
+    shape: QueryShape
+    total: int
+    features: list[str]
+    query_stems: list[str]
+    df: dict[str, int]
+    corpus: CorpusStats
+    rows: list[Any]  # id, anchor, stems, position, slug, version of each candidate
+    fields: list[list[str]]  # each candidate's stems by field (title, path, body), as stored
+
+
+# Up to this many sections in the versions searched, candidates are chosen from the stored stems of
+# all of them (one rule for both backends); above it, by each backend's full-text engine.
+FULL_SCAN = 1000
+
+_VERSION_STEMS = _versions("""
+    SELECT s.id, s.anchor, s.stems, s.position, g.slug, v.version
+    FROM sections s
+    JOIN guideline_versions v ON v.id = s.version_id
+    JOIN guidelines g ON g.id = v.guideline_id
+    WHERE s.version_id IN :versions
+""")
+
+
+def _sections_in(session: Session, versions: list[int]) -> int:
+    v = GuidelineVersion
+    return int(session.scalar(select(func.sum(v.section_count)).where(v.id.in_(versions))) or 0)
+
+
+def _has_phrase(words: list[str], phrase: list[str]) -> bool:
+    n = len(phrase)
+    return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
+
+
+def _matching(
+    session: Session, versions: list[int], plan: ParsedQuery, query_stems: list[str]
+) -> tuple[list[Any], list[list[str]]]:
+    """The sections of these versions that match the query by their stored stems, and their fields.
+
+    A section matches when a field holds a term or feature stem, or a phrase's stems in a row, and
+    no excluded word; the engines' rule, on stems every backend reads alike.
+    """
+    terms = {stem(t) for t in plan.terms} | {q for q in query_stems if q not in STOPWORDS} - {
+        stem(w) for p in plan.phrases for w in p
+    }
+    terms |= {q for q in query_stems if not q[:1].isalnum()}  # features
+    phrases = [[stem(w) for w in p if w not in STOPWORDS] for p in plan.phrases]
+    excluded = {stem(w) for w in plan.excluded}
+    rows, fields = [], []
+    for r in session.execute(_VERSION_STEMS, {"versions": versions}):
+        split = [f.split() for f in r.stems.split("\t")]
+        words = set().union(*split)
+        if excluded & words:
+            continue
+        if terms & words or any(p and any(_has_phrase(f, p) for f in split) for p in phrases):
+            rows.append(r)
+            fields.append(r.stems.split("\t"))
+    return rows, fields
+
+
+def candidate_pool(
+    session: Session,
+    query: str,
+    *,
+    guideline: str | None = None,
+    version: str | None = None,
+    context: str | None = None,
+) -> Pool | SearchResult:
+    """The query's candidates (the backend's matches and the feature matches), or an empty result."""
+    parsed = parse_query(query)
+    features, shape = query_features(query[:2000])
+    if parsed.is_empty and not features:
+        return SearchResult([], 0, parsed, shape=shape)
+    engine = _engine(session)
+    df = _frequencies(session, parsed, features)
+    features = [f for f in features if f in df]  # a feature no section has cannot rank anything
+    plan, title_only = _plan(parsed, df) if not parsed.is_empty else (parsed, False)
+    versions = _version_ids(session, guideline, version)
+    query_stems = [stem(w) for w in (*plan.terms, *(w for p in plan.phrases for w in p))] + features
+    if versions and _sections_in(session, versions) <= FULL_SCAN:
+        # Few sections: every one is matched on its stored stems by one rule, the same on both
+        # backends (their full-text engines tokenise and stem numbers, hosts and some words apart).
+        rows, fields = _matching(session, versions, plan, query_stems)
+        if not rows:
+            return SearchResult([], 0, plan, title_only, shape)
+        return Pool(
+            plan, title_only, shape, len(rows), features, query_stems, df, _corpus(session), rows, fields
+        )
+    candidates = (
+        engine.ranked(plan, title_only, {"versions": versions}, CANDIDATES)
+        if versions and not plan.is_empty
+        else []
+    )
+    if context and candidates and guideline in (None, context):
+        # The context guideline's own best candidates too, even where other guidelines fill the pool.
+        mine = _version_ids(session, context, version)
+        seen = {r["id"] for r in candidates}
+        extra = engine.ranked(plan, title_only, {"versions": mine}, CANDIDATES) if mine else []
+        candidates += [r for r in extra if r["id"] not in seen]
+    by_feature = _feature_candidates(session, features, versions)
+    ids = list(dict.fromkeys([*(r["id"] for r in candidates), *by_feature]))
+    if not ids:
+        return SearchResult([], 0, plan, title_only, shape)
+    total = max(int(candidates[0]["total"]) if candidates else 0, len(ids))
+    rows = list(session.execute(_STEMS, {"ids": ids}))
+    fields = [r.stems.split("\t") for r in rows]
+    return Pool(plan, title_only, shape, total, features, query_stems, df, _corpus(session), rows, fields)
+
+
+def rank_pool(
+    pool: Pool, limit: int, context: str | None = None, context_boost: float | None = None
+) -> list[tuple[float, Any]]:
+    """The best `limit` candidates by the shared BM25F, with their scores (context first, see search_sections)."""
+    boosts = {f: CUE_BOOST if f.startswith(CUE_PREFIX) else FEATURE_BOOST for f in pool.features}
+    ranked = sorted(
+        (
+            (bm25f_text(f, pool.query_stems, pool.df, pool.corpus, boosts), r)
+            for f, r in zip(pool.fields, pool.rows, strict=True)
+        ),
+        # Ties break on stable document order, never on row ids, which differ between databases.
+        key=lambda sr: (
+            *context_key(round(sr[0], 9), sr[1].slug == context, context_boost),
+            sr[1].slug,
+            sr[1].version,
+            sr[1].position,
+        ),
+    )
+    return keep_one_other(ranked, lambda sr: sr[1].slug == context, limit) if context else ranked[:limit]
+
+
+def _engine(session: Session) -> _SQLite | _Postgres:
+    return _SQLite(session) if session.get_bind().dialect.name == "sqlite" else _Postgres(session)
+
+
 def search_sections(
     session: Session,
     query: str,
@@ -229,40 +411,25 @@ def search_sections(
     None), or multiplies their scores by `context_boost`; with either, when its sections would fill
     the answer, the best of another guideline's keeps the last place.
     """
-    parsed = parse_query(query)
     limit = max(1, min(limit, MAX_LIMIT))
-    if parsed.is_empty:
-        return SearchResult([], 0, parsed)
-    engine = _SQLite(session) if session.get_bind().dialect.name == "sqlite" else _Postgres(session)
-    df = _frequencies(session, parsed)
-    plan, title_only = _plan(parsed, df)
-    versions = _version_ids(session, guideline, version)
-    candidates = engine.ranked(plan, title_only, {"versions": versions}, CANDIDATES) if versions else []
-    if context and candidates and guideline in (None, context):
-        # The context guideline's own best candidates too, even where other guidelines fill the 30.
-        mine = _version_ids(session, context, version)
-        seen = {r["id"] for r in candidates}
-        extra = engine.ranked(plan, title_only, {"versions": mine}, CANDIDATES) if mine else []
-        candidates += [r for r in extra if r["id"] not in seen]
-    if not candidates:
-        return SearchResult([], 0, plan, title_only)
-    details = list(session.execute(_DETAILS, {"ids": [r["id"] for r in candidates]}))
-    corpus = _corpus(session)
-    query_stems = [stem(w) for w in (*plan.terms, *(w for p in plan.phrases for w in p))]
-    ranked = sorted(
-        ((bm25f([f.split() for f in d.stems.split("\t")], query_stems, df, corpus), d) for d in details),
-        # Ties break on stable document order, never on row ids, which differ between databases.
-        key=lambda sd: (
-            *context_key(round(sd[0], 9), sd[1].slug == context, context_boost),
-            sd[1].slug,
-            sd[1].version,
-            sd[1].position,
-        ),
-    )
-    scored = keep_one_other(ranked, lambda sd: sd[1].slug == context, limit) if context else ranked[:limit]
-    snippets = engine.snippets(plan, [d.id for _, d in scored])
+    pool = candidate_pool(session, query, guideline=guideline, version=version, context=context)
+    if isinstance(pool, SearchResult):
+        return pool
+    plan, shape, features = pool.plan, pool.shape, pool.features
+    ranked = rank_pool(pool, limit, context, context_boost)
+    found = {d.id: d for d in session.execute(_DETAILS, {"ids": [r.id for _, r in ranked]})}
+    scored = [(score, found[r.id]) for score, r in ranked]
+    engine = _engine(session)
+    snippets = engine.snippets(plan, [d.id for _, d in scored]) if not plan.is_empty else {}
+    # Only a pasted item is told which cues it matched on; a question was matched on its words.
+    cues = [
+        f
+        for f in features
+        if shape.looks_like_item and f.startswith(CUE_PREFIX) and not f.startswith(CUE_PREFIX + "e:")
+    ]
     hits = []
     for score, d in scored:
+        present = set(d.stems.split()) if cues else set()
         hits.append(
             SearchHit(
                 guideline=d.slug,
@@ -276,6 +443,7 @@ def search_sections(
                 aliases=tuple(json.loads(d.aliases) if isinstance(d.aliases, str) else d.aliases),
                 snippet=" ".join((snippets.get(d.id) or "").split()),
                 score=round(score, 6),
+                cues=tuple(c[len(CUE_PREFIX) :] for c in cues if c in present),
             )
         )
-    return SearchResult(hits, int(candidates[0]["total"]), plan, title_only)
+    return SearchResult(hits, pool.total, plan, pool.title_only, shape)

@@ -1,7 +1,8 @@
 """Search ranking, one for both backends: the query language, stems, and BM25F over candidates.
 
 The store (bot/store/search.py) asks its database's full-text engine for candidate sections with the
-expression built here, then orders them with `bm25f`: both backends answer alike.
+expression built here (or, for a small corpus, matches the stored stems itself), then orders them with
+`bm25f`: both backends order the same candidates alike.
 """
 
 from __future__ import annotations
@@ -10,22 +11,18 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TypeVar
 
-import snowballstemmer
-
-# PostgreSQL's 'english' configuration drops these (Snowball's English stop list). Dropping the
-# same words before SQLite sees them keeps ranking alike on both backends.
-STOPWORDS = frozenset(
-    """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
-    her hers herself it its itself they them their theirs themselves what which who whom this that these
-    those am is are was were be been being have has had having do does did doing a an the and but if or
-    because as until while of at by for with about against between into through during before after above
-    below to from up down in out on off over under again further then once here there when where why how
-    all any both each few more most other some such no nor not only own same so than too very s t can
-    will just don should now""".split()
+# The words (stop list, stems) and the features beside them live in their own modules; the names
+# are re-exported here, the one module the store's search imports (docs/architecture.md).
+from guidelines.search.features import (  # noqa: F401  (re-exported)
+    CUE_NAMES,
+    CUE_PREFIX,
+    QueryShape,
+    query_features,
 )
+from guidelines.search.words import STOPWORDS, stem, stems  # noqa: F401  (re-exported)
+
 MAX_TERMS = 32  # bounds the work of one query, whatever was typed
 _CHUNK = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
 _WORD = re.compile(r"\w+")
@@ -98,26 +95,12 @@ def to_websearch(q: ParsedQuery) -> tuple[str, str]:
     return " or ".join(positives), " or ".join(q.excluded)
 
 
-_STEMMER = snowballstemmer.stemmer("english")
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """Snowball English stem of a lower-case word (PostgreSQL's 'english' configuration uses the same)."""
-    return _STEMMER.stemWord(word)[:100]
-
-
-def stems(text: str) -> list[str]:
-    """The searchable words of a text as stems, in order (stop words dropped)."""
-    return [stem(w) for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOPWORDS]
-
-
 # --- BM25F ---------------------------------------------------------------
 
-K1 = 1.2
-B = 0.75
+K1 = 0.6
+B = 0.3
 # Field weights: a word in the title says far more about a section than one in its body.
-WEIGHTS = (10.0, 3.0, 1.0)  # title, path, body
+WEIGHTS = (6.0, 3.0, 1.0)  # title, path, body: chosen by bench/lookup_tune.py on the tuning half
 # An alias is another title the author gave the section ("snark" for Sarcasm): its words weigh like
 # title words, but only when the query has every word of the alias: "copy" in "the saved copy" is
 # not the alias "copy-paste", and would put the spam section first. Aliases are not
@@ -164,9 +147,10 @@ def bm25f(
     query: Sequence[str],
     df: Mapping[str, int],
     corpus: CorpusStats,
+    boosts: Mapping[str, float] | None = None,
 ) -> float:
-    """Score one section for the query stems: `fields` are its title, path and body as stem lists, and
-    optionally its alias field (`alias_stems`)."""
+    """Score one section for the query stems (each times its boost, default 1): `fields` are its title,
+    path and body as stem lists, and optionally its alias field (`alias_stems`)."""
     texts = fields[:3]
     aliases = _matched_alias_words(fields[3], set(query)) if len(fields) > 3 else []
     norms = [
@@ -183,7 +167,42 @@ def bm25f(
         if tf:
             n = df.get(term, 1)
             idf = math.log(1 + (corpus.sections - n + 0.5) / (n + 0.5))
-            score += idf * tf * (K1 + 1) / (K1 + tf)
+            score += (boosts.get(term, 1.0) if boosts else 1.0) * idf * tf * (K1 + 1) / (K1 + tf)
+    return score
+
+
+def bm25f_text(
+    fields: Sequence[str],
+    query: Sequence[str],
+    df: Mapping[str, int],
+    corpus: CorpusStats,
+    boosts: Mapping[str, float] | None = None,
+) -> float:
+    """`bm25f` of fields given as stored (space-separated stems): the same score, without splitting.
+
+    Counting " term " in " field " is a C loop; splitting hundreds of candidates into lists was most of
+    the rerank's time.
+    """
+    # Doubled spaces: str.count does not overlap, and " a " twice in " a a " shares a space.
+    texts = fields[:3]
+    aliases = _matched_alias_words(fields[3].split(), set(query)) if len(fields) > 3 else []
+    padded = [f"  {f.replace(' ', '  ')}  " for f in texts]
+    lengths = [f.count(" ") + 1 if f else 0 for f in texts]
+    norms = [
+        1 - B + B * (n / avg if avg > 0 else 1.0) for n, avg in zip(lengths, corpus.avg_lengths, strict=True)
+    ]
+    score = 0.0
+    for term in dict.fromkeys(query):
+        needle = f" {term} "
+        tf = ALIAS_WEIGHT * aliases.count(term)
+        for weight, field, norm in zip(WEIGHTS, padded, norms, strict=True):
+            n_term = field.count(needle)
+            if n_term:
+                tf += weight * n_term / norm
+        if tf:
+            n = df.get(term, 1)
+            idf = math.log(1 + (corpus.sections - n + 0.5) / (n + 0.5))
+            score += (boosts.get(term, 1.0) if boosts else 1.0) * idf * tf * (K1 + 1) / (K1 + tf)
     return score
 
 

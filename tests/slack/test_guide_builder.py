@@ -104,6 +104,20 @@ def test_search_results_escape_query_titles_and_snippets() -> None:
     assert_no_injection(blocks)
 
 
+def test_a_pasted_item_hit_says_which_cues_it_matched_escaped() -> None:
+    import dataclasses
+
+    cued = dataclasses.replace(hit(1), cues=("percent", "currency", EVIL))
+    blocks = gb.search_results_blocks(
+        "20% and $5", [cued, *(hit(n) for n in range(2, 12))], pinned=None, total=11
+    )
+    validate_message(blocks)
+    assert_no_injection(blocks)
+    shown = "\n".join(t for _, t in texts(blocks))
+    assert "matched on: a percentage, a currency amount" in shown
+    assert shown.count("matched on") == 1  # only the hit that matched on cues
+
+
 def test_search_results_empty_and_long_query() -> None:
     blocks = gb.search_results_blocks("x " * 20_000, [], pinned=None, total=0)
     validate_message(blocks)

@@ -24,6 +24,7 @@ from bot.slack.blocks.tree_link import walk_button
 from guidelines.diff import alias_change_line
 from guidelines.model import GuidelineDiff, SearchHit
 from guidelines.search.context import Assumed
+from guidelines.search.features import CUE_NAMES
 
 MAX_HITS_SHOWN = 10
 MAX_SUGGESTIONS = 10
@@ -107,6 +108,10 @@ def _hit_blocks(hit: SearchHit, tree_id: str | None = None, other: bool = False)
         snippet_to_mrkdwn(hit.snippet),
     ]
     blocks = [kit.divider(), *kit.sections("\n".join(line for line in lines if line.strip()))]
+    if hit.cues:
+        # A pasted item found by what it shows (a percentage, an emoji), not by its words: say so.
+        names = ", ".join(CUE_NAMES.get(c, c) for c in hit.cues)
+        blocks += kit.note(escape(f"matched on: {names}"))
     if not hit.is_current:
         blocks += kit.note(f"from {_code('v' + hit.version)} — current is {_code('v' + hit.current_version)}")
     blocks += kit.actions(

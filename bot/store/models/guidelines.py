@@ -111,3 +111,17 @@ class SearchWord(Base):
 
     word: Mapped[str] = mapped_column(String(100), primary_key=True)  # a Snowball stem
     sections: Mapped[int]
+
+
+class SectionFeature(Base):
+    """A feature of a section's text that is no stem (`¬bad`, `~mix|neutral`, `#percent`): found by lookup.
+
+    Written at publish from guidelines.search.features; the same table on both backends, so a query's
+    features select the same candidate sections on SQLite and PostgreSQL.
+    """
+
+    __tablename__ = "section_features"
+    __table_args__ = (Index("ix_section_features_feature", "feature"),)
+
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"), primary_key=True)
+    feature: Mapped[str] = mapped_column(String(100), primary_key=True)
