@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from typing import Any
+
+from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.models.base import Base, utcnow
@@ -46,3 +48,7 @@ class Lookup(Base):
     guideline: Mapped[str | None] = mapped_column(String(64))
     anchor: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Where it was asked (None: unknown, e.g. App Home) and the sections shown, in order, as
+    # [slug, version, anchor] lists: feedback buttons name a position in it, never a section.
+    channel: Mapped[str | None] = mapped_column(String(32))
+    hits: Mapped[list[Any] | None] = mapped_column(JSON)
