@@ -33,7 +33,8 @@ from bot.store.closest import closest_sections
 from bot.store.db import session_scope
 from bot.store.guidelines import diff_versions, get_section, get_version, version_exists
 from bot.store.lookups import record_lookup
-from bot.store.search import search_sections
+from bot.store.precedents import with_precedent
+from bot.store.search import SearchResult, search_sections
 from bot.store.trees import trees_citing_sections
 
 log = logging.getLogger("annobot.slack")
@@ -83,8 +84,26 @@ def help_answer() -> Answer:
     return Answer([help_blocks()], "How to use /guide")
 
 
-def answer(session: Session, text: str, *, user_id: str, max_results: int = 5) -> Answer:
-    """The reply to a `/guide` text or a mention; searches are remembered for the user's App Home."""
+@dataclass(frozen=True)
+class _Search:
+    """Everything a search answer shows, read before the lookup is recorded and the blocks are built."""
+
+    req: GuideRequest
+    result: SearchResult
+    suggestions: list[tuple[str, str, str, str]]
+    trees: dict[tuple[str, str, str], list[str]]
+
+    def lookup(self, user_id: str) -> tuple[str, str, str | None, str | None]:
+        top = self.result.hits[0] if self.result.hits else None
+        return (user_id, self.req.query, top.guideline if top else None, top.anchor if top else None)
+
+    def shown(self) -> list[list[str]]:
+        """The hits the answer shows, in order: what a Helpful button's position refers to."""
+        return [[h.guideline, h.version, h.anchor] for h in self.result.hits[:MAX_HITS_SHOWN]]
+
+
+def _read(session: Session, text: str, *, max_results: int) -> Answer | _Search:
+    """A whole answer for help, trees and diffs; for a search, every read it needs."""
     req = parse_guide_text(text)
     if req.kind == "help":
         return help_answer()
@@ -95,43 +114,67 @@ def answer(session: Session, text: str, *, user_id: str, max_results: int = 5) -
         return Answer(
             kit.paginate(diff_blocks(diff)), kit.fallback_text(f"{req.slug}: {req.old} → {req.new}")
         )
-    # Every read first: the pinned version, the hits, and near misses when nothing matched.
     if req.version and not version_exists(session, req.version):
         raise InputError(f"no guideline has a published version {req.version}")
     result = search_sections(session, req.query, version=req.version, limit=max_results)
+    # A confirmed answer to the same question goes first (bot/store/precedents.py).
+    result = with_precedent(session, req.query, result, version=req.version)
     suggestions = [] if result.hits else closest_sections(session, req.query)
-    # Then the blocks.
-    top = result.hits[0] if result.hits else None
-    lookup = (user_id, req.query, top.guideline if top else None, top.anchor if top else None)
-    if not result.hits:
-        blocks = no_match_blocks(req.query, suggestions)
-        return Answer([blocks], kit.fallback_text("No guideline section matched", req.query), lookup)
     shown = result.hits[:MAX_HITS_SHOWN]
     trees = trees_citing_sections(session, [(h.guideline, h.version, h.anchor) for h in shown])
+    return _Search(req, result, suggestions, {k: list(v) for k, v in trees.items()})
+
+
+def _build(search: _Search, user_id: str, lookup_id: int | None) -> Answer:
+    """The blocks of a search answer; with a recorded lookup, its feedback buttons."""
+    req, result = search.req, search.result
+    lookup = search.lookup(user_id)
+    if not result.hits:
+        blocks = no_match_blocks(req.query, search.suggestions, lookup_id)
+        return Answer([blocks], kit.fallback_text("No guideline section matched", req.query), lookup)
     blocks = search_results_blocks(
-        req.query, result.hits, pinned=req.version, total=result.total, trees=trees
+        req.query,
+        result.hits,
+        pinned=req.version,
+        total=result.total,
+        trees=search.trees,
+        lookup_id=lookup_id,
     )
     return Answer([blocks], kit.fallback_text("Guideline answers", req.query), lookup)
 
 
-def answer_and_remember(engine: Engine, text: str, *, user_id: str, max_results: int = 5) -> Answer:
-    """`answer` in a read transaction, then the lookup in a short write transaction of its own.
+def answer(session: Session, text: str, *, user_id: str, max_results: int = 5) -> Answer:
+    """The reply to a `/guide` text or a mention, without recording it (so without feedback buttons)."""
+    read = _read(session, text, max_results=max_results)
+    return read if isinstance(read, Answer) else _build(read, user_id, None)
+
+
+def answer_and_remember(
+    engine: Engine, text: str, *, user_id: str, max_results: int = 5, channel: str | None = None
+) -> Answer:
+    """The answer read in a read transaction, the lookup recorded in a short write transaction of its
+    own, then the blocks, whose feedback buttons carry the lookup's id.
 
     Separate so that a reader never upgrades to a writer: on SQLite that upgrade fails at once
     ("database is locked") when another request wrote meanwhile, instead of waiting its turn.
     """
     with session_scope(engine) as session:
-        result = answer(session, text, user_id=user_id, max_results=max_results)
-    if result.step is not None:
-        remember_step(engine, result.step, user_id)
-    if result.lookup and user_id:
+        read = _read(session, text, max_results=max_results)
+    if isinstance(read, Answer):
+        if read.step is not None:
+            remember_step(engine, read.step, user_id)
+        return read
+    lookup_id = None
+    if user_id:
         try:
             with session_scope(engine) as session:
-                record_lookup(session, *result.lookup)
+                lookup_id = record_lookup(
+                    session, *read.lookup(user_id), channel=channel or None, hits=read.shown()
+                )
         except SQLAlchemyError:
-            # The answer matters more than the history line: log and still answer.
+            # The answer matters more than the history line: log and answer, without feedback buttons.
             log.exception("could not record a lookup")
-    return result
+    return _build(read, user_id, lookup_id)
 
 
 def section_answer_job(engine: Engine, ref: str, *, shared_by: str | None = None) -> Answer:

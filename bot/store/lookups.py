@@ -24,10 +24,20 @@ class RecentLookup:
 
 
 def record_lookup(
-    session: Session, user_id: str, query: str, guideline: str | None = None, anchor: str | None = None
-) -> None:
-    """Remember a question for the user's App Home."""
-    session.add(Lookup(user_id=user_id, query=query, guideline=guideline, anchor=anchor))
+    session: Session,
+    user_id: str,
+    query: str,
+    guideline: str | None = None,
+    anchor: str | None = None,
+    *,
+    channel: str | None = None,
+    hits: list[list[str]] | None = None,
+) -> int:
+    """Remember a question (App Home, feedback); its id, which the answer's feedback buttons carry."""
+    row = Lookup(user_id=user_id, query=query, guideline=guideline, anchor=anchor, channel=channel, hits=hits)
+    session.add(row)
+    session.flush()
+    return row.id
 
 
 def recent_lookups(session: Session, user_id: str, limit: int = RECENT_LOOKUPS) -> list[RecentLookup]:

@@ -47,6 +47,7 @@ def register(app: App, deps: Deps) -> None:
                 text,
                 user_id=event.get("user", ""),
                 max_results=deps.config.slack.max_results,
+                channel=event.get("channel"),
             )
         except EXPECTED as exc:
             # A wrong question (unknown version, bad diff) is answered where it was asked.
