@@ -7,6 +7,8 @@ InputError that says so. One transaction per click; a second click on the same a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import Engine
 
 from bot.errors import InputError
@@ -46,14 +48,18 @@ def _lookup_id(value: str, *, helpful: bool) -> tuple[int, int | None]:
     return lookup_id, index
 
 
-def none_of_these_job(engine: Engine, value: str, *, user_id: str) -> Answer:
-    """Record the asker's question as unanswered (guideline: the channel's project's, else the top hit's)."""
+def none_of_these_job(
+    engine: Engine, value: str, *, user_id: str, channel_guidelines: Mapping[str, str] | None = None
+) -> Answer:
+    """Record the asker's question as unanswered by the guideline of the channel's project (the config's
+    `[[projects]]` channels, `channel_guidelines`, then the store's), else of the answer's top hit."""
     lookup_id, _ = _lookup_id(value, helpful=False)
     with session_scope(engine) as session:
         lookup = own_lookup(session, lookup_id, user_id)
         if lookup is None:
             raise InputError(NOT_YOURS)
-        slug = channel_guideline(session, lookup.channel) or lookup.guideline
+        configured = (channel_guidelines or {}).get(lookup.channel or "")
+        slug = configured or channel_guideline(session, lookup.channel) or lookup.guideline
         version = None
         if slug is not None:
             shown = {g: v for g, v, _ in reversed(lookup.hits or [])}
@@ -62,7 +68,7 @@ def none_of_these_job(engine: Engine, value: str, *, user_id: str) -> Answer:
     return _reply(THANKS if new else ALREADY)
 
 
-def helpful_job(engine: Engine, value: str, *, user_id: str) -> Answer:
+def helpful_job(engine: Engine, value: str, *, user_id: str, **_: object) -> Answer:
     """Record the section at the button's position of the asker's answer as the question's answer."""
     lookup_id, index = _lookup_id(value, helpful=True)
     with session_scope(engine) as session:

@@ -38,10 +38,14 @@ def register(app: App, deps: Deps) -> None:
         )
         _respond_pages(respond, result)
 
+    # Which guideline a channel's questions are for: its project's in the config's [[projects]].
+    channels = {c: p.guideline for p in reversed(deps.config.projects) for c in p.channels}
+
     def feedback(job: Any) -> Any:
         def on_click(respond: Respond, client: WebClient, context: Any, body: dict[str, Any]) -> None:
             # Ephemeral to the clicker, beside the answer: a mention's answer is public in its thread.
-            result = deps.workers.run(job, body["actions"][0].get("value", ""), user_id=body["user"]["id"])
+            value = body["actions"][0].get("value", "")
+            result = deps.workers.run(job, value, user_id=body["user"]["id"], channel_guidelines=channels)
             _respond_pages(respond, result)
 
         on_click.__name__ = on_click.__qualname__ = job.__name__
