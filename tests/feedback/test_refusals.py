@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.slack.blocks.feedback_link import GUIDE_HELPFUL, GUIDE_NONE_OF_THESE
-from tests.bot.helpers import buttons, publish_folder, texts
+from tests.bot.helpers import Bot, buttons, publish_folder, texts
 from tests.conftest import row_counts
 from tests.feedback.conftest import click, click_again, feedback_rows, guide, helpful, hits, none_of_these
 from tests.support.guidelines import MINI_RULES, mini
