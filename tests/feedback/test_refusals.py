@@ -119,3 +119,8 @@ def test_the_precedent_follows_the_section_into_later_versions_and_is_dropped_wh
     publish_folder(bot.engine, mini(tmp_path, "1.2.0", rules=gone))
     answer = hits(guide(bot, question))
     assert answer and all(anchor not in ("emoji", "emoji-only") for _, _, anchor in answer if _ == "mini")
+
+
+def test_help_explains_the_buttons(make_bot: Any) -> None:
+    shown = texts(guide(make_bot(), "help"))
+    assert "*Helpful*" in shown and "*None of these*" in shown and "guideline's owners" in shown
