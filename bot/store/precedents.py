@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, aliased
 
 from bot.store.feedback import key_hash
 from bot.store.models.feedback import Precedent
@@ -26,56 +26,54 @@ NEAR_SCAN = 500
 
 
 def _candidates(session: Session, key: str) -> list[tuple[str, str, str]]:
-    """(guideline, anchor, title) confirmed for this question, most confirmations (by distinct users) first."""
+    """(guideline, anchor, title) confirmed for this question, most confirmations (by distinct users) first,
+    then the latest; the title is the latest confirmation's."""
     p = Precedent
-    exact = select(p.id).where(p.key_hash == key_hash(key), p.query_key == key)
-    ids = list(session.scalars(exact))
-    if not ids:
-        recent = session.execute(select(p.id, p.query_key).order_by(p.id.desc()).limit(NEAR_SCAN))
-        ids = [i for i, k in recent if near_identical(key, k)]
-    if not ids:
-        return []
-    rows = session.execute(
-        select(p.guideline, p.anchor, func.count(func.distinct(p.user_id)), func.max(p.id))
-        .where(p.id.in_(ids))
-        .group_by(p.guideline, p.anchor)
-    ).all()
-    rows.sort(key=lambda r: (-r[2], -r[3]))
-    titles = dict(session.execute(select(p.id, p.title).where(p.id.in_([r[3] for r in rows]))).all())
-    return [(g, a, titles[last]) for g, a, _, last in rows]
+    cols = (p.id, p.user_id, p.guideline, p.anchor, p.title)
+    rows = [
+        tuple(r)
+        for r in session.execute(select(*cols).where(p.key_hash == key_hash(key), p.query_key == key))
+    ]
+    if not rows:
+        recent = session.execute(select(*cols, p.query_key).order_by(p.id.desc()).limit(NEAR_SCAN))
+        rows = [tuple(r[:5]) for r in recent if near_identical(key, r[5])]
+    groups: dict[tuple[str, str], tuple[set[str], int, str]] = {}
+    for id_, user, slug, anchor, title in rows:
+        users, last, latest = groups.get((slug, anchor), (set(), 0, title))
+        users.add(user)
+        groups[slug, anchor] = (users, id_, title) if id_ > last else (users, last, latest)
+    ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1][0]), -kv[1][1]))
+    return [(slug, anchor, title) for (slug, anchor), (_, _, title) in ranked]
 
 
 def _section(session: Session, slug: str, version: str | None, anchor: str, title: str) -> SearchHit | None:
     """The section in the version searched (by anchor, else by its unique title), as a hit; None if gone."""
-    v = GuidelineVersion
-    stmt = (
-        select(Section, v.version, Guideline.title)
+    v, cv = GuidelineVersion, aliased(GuidelineVersion)
+    current = select(cv.version).where(cv.guideline_id == Guideline.id, cv.is_current).scalar_subquery()
+    found = session.execute(
+        select(
+            Section.anchor, Section.title, Section.path, Section.plain, v.version, Guideline.title, current
+        )
         .join(v, v.id == Section.version_id)
         .join(Guideline, Guideline.id == v.guideline_id)
         .where(Guideline.slug == slug, v.version == version if version else v.is_current)
-    )
-    found = session.execute(stmt.where(Section.anchor == anchor)).first()
-    if found is None:
-        by_title = session.execute(stmt.where(Section.title == title).limit(2)).all()
-        found = by_title[0] if len(by_title) == 1 else None
-    if found is None:
+        .where(or_(Section.anchor == anchor, Section.title == title))
+    ).all()
+    by_anchor = [r for r in found if r[0] == anchor]
+    by_title = [r for r in found if r[1] == title]
+    match = by_anchor or (by_title if len(by_title) == 1 else [])
+    if not match:
         return None
-    section, at, guideline_title = found
-    current = session.scalars(
-        select(v.version)
-        .join(Guideline, Guideline.id == v.guideline_id)
-        .where(Guideline.slug == slug, v.is_current)
-    ).first()
-    path = json.loads(section.path) if isinstance(section.path, str) else section.path
+    at_anchor, at_title, path, plain, at, guideline_title, current_version = match[0]
     return SearchHit(
         guideline=slug,
         guideline_title=guideline_title,
         version=at,
-        current_version=current or at,
-        anchor=section.anchor,
-        title=section.title,
-        path=tuple(path),
-        snippet=" ".join(section.plain.split()[:SNIPPET_WORDS]),
+        current_version=current_version or at,
+        anchor=at_anchor,
+        title=at_title,
+        path=tuple(json.loads(path) if isinstance(path, str) else path),
+        snippet=" ".join(plain.split()[:SNIPPET_WORDS]),
         score=0.0,
     )
 
