@@ -11,7 +11,7 @@ import re
 GUIDE_HELPFUL = "guide_helpful"
 GUIDE_NONE_OF_THESE = "guide_none_of_these"
 
-_VALUE = re.compile(r"([1-9][0-9]{0,17})(?::([0-9]{1,2}))?")
+_VALUE = re.compile(r"([1-9][0-9]{0,17})(?::(0|[1-9][0-9]?))?")
 
 
 def helpful_value(lookup_id: int, index: int) -> str:
