@@ -2,6 +2,16 @@
 
 Usage: .venv/bin/python bench/lookup_quality.py [--backend sqlite|postgresql|both] [--json]
        [--pg URL] [--questions FILE] [--per-kind N] [--failures N]
+       [--context project|none|both|other] [--context-boost X | --partition]
+
+`--context project` (the default) asks each question in a channel of its `project` (each project is
+added to the store with its guideline and one channel, as `annobot projects add` does), so the
+channel's guideline is assumed as `/guide` assumes it there (bot/store/guide_context.py) and boosted
+as `/guide` boosts it (guidelines.search.context.boost_for); `--context-boost X` multiplies its scores
+by X instead, `--partition` puts all its matching sections first.
+`--context none` asks with no channel: the 'before' figures. `both` measures each. `--context other`
+asks each question in the channel of the next project (sorted by name) instead of its own: what the
+context costs when an annotator asks about another project's guideline.
 
 Publishes every version of the example guidelines (oldest first) into a fresh store: a SQLite file in
 a temporary folder and/or a throwaway PostgreSQL database (created and dropped here, like the test
@@ -36,13 +46,16 @@ from sqlalchemy import Engine, create_engine, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.jobs.guide import parse_guide_text  # noqa: E402
+from bot.jobs.guide import NOWHERE, parse_guide_text  # noqa: E402
 from bot.store.closest import closest_sections  # noqa: E402
 from bot.store.db import make_engine, session_scope, upgrade_to_head  # noqa: E402
+from bot.store.guide_context import Place, assumed_guideline  # noqa: E402
 from bot.store.guidelines import publish  # noqa: E402
 from bot.store.models.guidelines import Guideline, GuidelineVersion, Section  # noqa: E402
+from bot.store.projects import add_project  # noqa: E402
 from bot.store.search import search_sections  # noqa: E402
 from guidelines.parse import load_guideline  # noqa: E402
+from guidelines.search.context import CONTEXT_BOOST, boost_for  # noqa: E402
 
 QUESTIONS = ROOT / "bench" / "lookup_questions.toml"
 EXAMPLES = ROOT / "examples" / "guidelines"
@@ -50,7 +63,7 @@ PG_SERVER = os.environ.get("ANNOBOT_TEST_PG", "postgresql+psycopg://postgres@127
 KINDS = ("keyword", "paraphrase", "pasted", "short")
 DEPTH = 10  # MRR@10: a right answer below the tenth counts as not found
 
-Ranker = Callable[[str], list[str]]  # question text -> "slug#anchor", best first
+Ranker = Callable[["Question"], list[str]]  # question -> "slug#anchor", best first
 
 
 @dataclass(frozen=True)
@@ -151,16 +164,53 @@ def postgres_store(server: str) -> Iterator[Engine]:
 # --- rankers -----------------------------------------------------------------
 
 
-def annobot_ranking(engine: Engine, question: str) -> list[str]:
-    """What `/guide QUESTION` answers, as "slug#anchor" best first: the hits, else the "did you mean" titles."""
-    req = parse_guide_text(question)
+def project_channel(project: str) -> str:
+    """The channel id a project's questions are asked in (a Slack-shaped id)."""
+    return "CBENCH" + "".join(c for c in project.upper() if c.isalnum())[:24]
+
+
+def add_projects(engine: Engine, questions: Sequence[Question]) -> None:
+    """Each project of the set, with its questions' guideline and its channel, into the store."""
+    projects = {q.project: q.guideline for q in questions if q.project}
+    with session_scope(engine) as session:
+        for name, guideline in sorted(projects.items()):
+            add_project(session, name, guideline, [project_channel(name)])
+
+
+def asked_in(question: Question, mode: str, projects: Sequence[str]) -> Place:
+    """Where a question is asked in context `mode`: its project's channel, the next project's, or nowhere."""
+    if mode == "none" or not question.project:
+        return Place()
+    if mode == "other":
+        return Place.of(project_channel(projects[(projects.index(question.project) + 1) % len(projects)]))
+    return Place.of(project_channel(question.project))
+
+
+def annobot_ranking(
+    engine: Engine, question: Question, *, place: Place = NOWHERE, boost: float | str | None = "bot"
+) -> list[str]:
+    """What `/guide QUESTION` answers, as "slug#anchor" best first: the hits, else the "did you mean" titles.
+
+    Asked in `place` (a channel of a project, or nowhere); `boost` "bot" weighs the assumed guideline
+    as `/guide` does, a number or None (strict partition) overrides it.
+    """
+    req = parse_guide_text(question.text)
     if req.kind != "search":
         return []
     with session_scope(engine) as session:
-        result = search_sections(session, req.query, version=req.version, limit=DEPTH)
+        assumed = assumed_guideline(session, user_id="", place=place, named=req.named)
+        query = req.named_query if assumed and assumed.why == "named" else req.query
+        result = search_sections(
+            session,
+            query,
+            version=req.version,
+            limit=DEPTH,
+            context=assumed.slug if assumed else None,
+            context_boost=(boost_for(assumed) if assumed else None) if boost == "bot" else boost,  # type: ignore[arg-type]
+        )
         if result.hits:
             return [f"{h.guideline}#{h.anchor}" for h in result.hits]
-        return [f"{slug}#{anchor}" for slug, _v, anchor, _t in closest_sections(session, req.query, DEPTH)]
+        return [f"{slug}#{anchor}" for slug, _v, anchor, _t in closest_sections(session, query, DEPTH)]
 
 
 def current_sections(engine: Engine) -> list[tuple[str, str, str, str]]:
@@ -230,7 +280,7 @@ def evaluate(name: str, ranker: Ranker, questions: Sequence[Question]) -> dict:
     """Every question through `ranker`; the figures overall and per kind, and each question's rank."""
     rows = []
     for q in questions:
-        ranking = ranker(q.text)
+        ranking = ranker(q)
         rows.append({"id": q.id, "kind": q.kind, "rank": first_right(ranking, q.anchors), "top": ranking[:3]})
     by_kind = {k: scores([r["rank"] for r in rows if r["kind"] == k]) for k in KINDS}
     return {
@@ -242,18 +292,34 @@ def evaluate(name: str, ranker: Ranker, questions: Sequence[Question]) -> dict:
     }
 
 
-def run(backends: Sequence[str], questions: Sequence[Question], pg: str = PG_SERVER) -> list[dict]:
-    """annobot on each backend, then the baseline (built from the first backend's sections)."""
+def run(
+    backends: Sequence[str],
+    questions: Sequence[Question],
+    pg: str = PG_SERVER,
+    contexts: Sequence[str] = ("project",),
+    boost: float | str | None = "bot",
+) -> list[dict]:
+    """annobot on each backend in each context mode, then the baseline (from the first backend's sections)."""
     results, sections = [], None
     for backend in backends:
         store = sqlite_store() if backend == "sqlite" else postgres_store(pg)
         with store as engine:
-            results.append(
-                evaluate(f"annobot/{backend}", lambda t, e=engine: annobot_ranking(e, t), questions)
-            )
+            add_projects(engine, questions)
+            projects = sorted({q.project for q in questions if q.project})
+            for mode in contexts:
+                name = f"annobot/{backend}" + {"project": "+channel", "other": "+other-channel"}.get(mode, "")
+                results.append(
+                    evaluate(
+                        name,
+                        lambda q, e=engine, m=mode, p=projects: annobot_ranking(
+                            e, q, place=asked_in(q, m, p), boost=boost
+                        ),
+                        questions,
+                    )
+                )
             sections = sections or current_sections(engine)
     baseline = Baseline(sections or [])
-    results.append(evaluate("fts5-bm25/sqlite", baseline.ranking, questions))
+    results.append(evaluate("fts5-bm25/sqlite", lambda q: baseline.ranking(q.text), questions))
     return results
 
 
@@ -267,14 +333,14 @@ def _cell(s: dict) -> str:
 def table(results: Sequence[dict]) -> str:
     """One line per system: top-1 %, top-3 %, MRR@10, overall then per kind."""
     kinds = [k for k in KINDS if k in results[0]["by_kind"]]
-    head = f"{'system':<18} {'overall (n=' + str(results[0]['overall']['n']) + ')':<19}" + "".join(
+    head = f"{'system':<26} {'overall (n=' + str(results[0]['overall']['n']) + ')':<19}" + "".join(
         f" {k + ' (n=' + str(results[0]['by_kind'][k]['n']) + ')':<19}" for k in kinds
     )
-    sub = f"{'':<18} {'top1  top3  mrr':<19}" + "".join(f" {'top1  top3  mrr':<19}" for _ in kinds)
+    sub = f"{'':<26} {'top1  top3  mrr':<19}" + "".join(f" {'top1  top3  mrr':<19}" for _ in kinds)
     lines = [head, sub]
     for r in results:
         cells = [_cell(r["overall"])] + [_cell(r["by_kind"][k]) for k in kinds]
-        lines.append(f"{r['system']:<18} " + " ".join(f"{c:<19}" for c in cells))
+        lines.append(f"{r['system']:<26} " + " ".join(f"{c:<19}" for c in cells))
     return "\n".join(lines)
 
 
@@ -293,6 +359,11 @@ def failures(result: dict, questions: Sequence[Question], limit: int) -> str:
     return "\n".join(lines)
 
 
+def boost_for_label(boost: float | str) -> str:
+    """The boost a run uses, for the table's head."""
+    return f"{CONTEXT_BOOST:g} as /guide" if boost == "bot" else f"{boost:g}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure and print (a table, or JSON with --json)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -303,17 +374,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--questions", type=Path, default=QUESTIONS)
     ap.add_argument("--per-kind", type=int, default=None, help="only the first N questions of each kind")
     ap.add_argument("--failures", type=int, default=0, help="list up to N missed questions per system")
+    ap.add_argument(
+        "--context",
+        choices=("project", "none", "both", "other"),
+        default="project",
+        help="ask in the channel of each question's project (default), with no channel ('before'), or both",
+    )
+    ap.add_argument(
+        "--context-boost",
+        type=float,
+        default=None,
+        help="multiply the channel guideline's scores by X instead of ranking its sections first",
+    )
+    ap.add_argument(
+        "--partition",
+        action="store_true",
+        help="rank every matching section of the channel guideline first (a strict partition)",
+    )
     ap.add_argument("--json", action="store_true", help="print the figures and every question's rank as JSON")
     args = ap.parse_args(argv)
     if args.per_kind is not None and args.per_kind < 1:
         ap.error("--per-kind must be at least 1")
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     questions = subset(load_questions(args.questions), args.per_kind)
-    results = run(backends, questions, args.pg)
+    if args.context_boost is not None and args.context_boost <= 0:
+        ap.error("--context-boost must be positive")
+    contexts = ("none", "project") if args.context == "both" else (args.context,)
+    if args.partition and args.context_boost is not None:
+        ap.error("--partition and --context-boost exclude each other")
+    boost = None if args.partition else ("bot" if args.context_boost is None else args.context_boost)
+    results = run(backends, questions, args.pg, contexts, boost)
     if args.json:
         print(json.dumps({"questions": len(questions), "depth": DEPTH, "results": results}, indent=1))
         return 0
-    print(f"{len(questions)} questions; top-1 and top-3 in %, MRR@{DEPTH}; baseline is SQLite FTS5 only")
+    mode = "strict partition" if boost is None else f"boost x{boost_for_label(boost)}"
+    print(
+        f"{len(questions)} questions; top-1 and top-3 in %, MRR@{DEPTH}; baseline is SQLite FTS5 only;"
+        f" +channel: asked in the project's channel ({mode})"
+    )
     print(table(results))
     for r in results:
         print(f"{r['system']}: {r['no_answer']} questions answered with nothing")

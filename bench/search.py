@@ -1,7 +1,8 @@
 """Search latency on a 20,000-section synthetic corpus, SQLite and PostgreSQL (in-process).
 
-Usage: .venv/bin/python bench/search.py [--sections 20000] [--queries 1000] [--pg URL]
-Prints p50/p99 per backend; figures go to BENCHMARKS.md.
+Usage: .venv/bin/python bench/search.py [--sections 20000] [--queries 1000] [--pg URL] [--context]
+Prints p50/p99 per backend; figures go to BENCHMARKS.md. `--context` asks each query with a context
+guideline (the i-th query the i-th guideline's, cyclically, weighted as `/guide` weighs a channel's).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bench.corpus import query_mix, synthetic_documents
 from bot.store.db import make_engine, session_scope, upgrade_to_head
 from bot.store.guidelines import publish
 from bot.store.search import search_sections
+from guidelines.search.context import CONTEXT_BOOST
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -29,7 +31,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-def run(url: str, docs: list, queries: list[str]) -> dict[str, float]:
+def run(url: str, docs: list, queries: list[str], context: bool = False) -> dict[str, float]:
     """Load the corpus, warm up, then time each query once."""
     engine = make_engine(url)
     upgrade_to_head(engine)
@@ -42,12 +44,17 @@ def run(url: str, docs: list, queries: list[str]) -> dict[str, float]:
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
     times = []
+    slugs = [d.meta.slug for d in docs]
+
+    def args(i: int) -> dict:
+        return {"context": slugs[i % len(slugs)], "context_boost": CONTEXT_BOOST} if context else {}
+
     with session_scope(engine) as s:
-        for q in queries[:50]:
-            search_sections(s, q, limit=5)
-        for q in queries:
+        for i, q in enumerate(queries[:50]):
+            search_sections(s, q, limit=5, **args(i))
+        for i, q in enumerate(queries):
             t = time.perf_counter()
-            search_sections(s, q, limit=5)
+            search_sections(s, q, limit=5, **args(i))
             times.append((time.perf_counter() - t) * 1000)
     engine.dispose()
     return {
@@ -65,6 +72,7 @@ def main() -> None:
     ap.add_argument("--sections", type=int, default=20_000)
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    ap.add_argument("--context", action="store_true", help="each query with a context guideline")
     args = ap.parse_args()
     docs = synthetic_documents(args.sections)
     queries = query_mix(args.queries)
@@ -72,7 +80,7 @@ def main() -> None:
         f"corpus: {sum(len(d.sections) for d in docs)} sections in {len(docs)} guidelines; {len(queries)} queries"
     )
     with tempfile.TemporaryDirectory() as tmp:
-        r = run(f"sqlite:///{tmp}/bench.db", docs, queries)
+        r = run(f"sqlite:///{tmp}/bench.db", docs, queries, args.context)
         print(
             f"sqlite     load {r['load_s']:.1f}s  p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  mean {r['mean']:.2f} ms  max {r['max']:.2f} ms"
         )
@@ -82,7 +90,7 @@ def main() -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        r = run(args.pg.rsplit("/", 1)[0] + "/" + name, docs, queries)
+        r = run(args.pg.rsplit("/", 1)[0] + "/" + name, docs, queries, args.context)
         print(
             f"postgresql load {r['load_s']:.1f}s  p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  mean {r['mean']:.2f} ms  max {r['max']:.2f} ms"
         )

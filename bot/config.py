@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.errors import ConfigError
 from reports.flags.taxonomy import DEFAULT_FLAG_REASONS, FlagReason, reason_problem
 from reports.schedule.errors import ScheduleError
+from reports.schedule.model import CHANNEL_ID, Schedule, schedule_from_mapping
 from reports.schedule.model import KEYS as DIGEST_KEYS
-from reports.schedule.model import Schedule, schedule_from_mapping
 
 DEFAULT_DATABASE_URL = "sqlite:///annobot.db"
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
@@ -165,6 +165,18 @@ def _role_members(value: Any, name: str, where: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value))  # repeated ids are harmless: keep the first of each
 
 
+def _channels(value: Any, name: str, where: str) -> tuple[str, ...]:
+    """A project's `channels`: Slack channel ids (C…, or G… for private channels), nothing else."""
+    _typed(value, list, name, where)
+    for i, entry in enumerate(value):
+        if not isinstance(entry, str) or not CHANNEL_ID.fullmatch(entry):
+            raise ConfigError(
+                f"{where}: '{name}[{i}]' must be a Slack channel id (C… or G…), got {entry!r} "
+                "(names change; copy the id from the channel's details)"
+            )
+    return tuple(dict.fromkeys(value))
+
+
 def _flag_reasons(value: Any, name: str, where: str) -> tuple[FlagReason, ...]:
     """A project's taxonomy: a list of tables {id, label, weight = 1.0}."""
     reasons = []
@@ -304,7 +316,7 @@ def load_config(path: Path | str | None = None, env: Mapping[str, str] | None = 
             ProjectConfig(
                 name=_typed(p["name"], str, f"projects[{i}].name", where),
                 guideline=_typed(p["guideline"], str, f"projects[{i}].guideline", where),
-                channels=tuple(_typed(p.get("channels", []), list, f"projects[{i}].channels", where)),
+                channels=_channels(p.get("channels", []), f"projects[{i}].channels", where),
                 label_studio_secret_env=p.get("label_studio_secret_env"),
                 leads=_role_members(p.get("leads", []), f"projects[{i}].leads", where),
                 managers=_role_members(p.get("managers", []), f"projects[{i}].managers", where),

@@ -13,6 +13,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +33,37 @@ Clock = Callable[[], datetime]
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SimulatedClock:
+    """For drills and tests: reads `start` at the real instant `anchor`, and runs `speed` times real time.
+
+    Processes given the same three values read the same time, so replicas on a simulated clock agree
+    on what is due and on when a lease runs out (the lease is in the store, in this clock's time).
+    """
+
+    start: datetime
+    anchor: datetime
+    speed: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.anchor.tzinfo is None:
+            raise ValueError("the simulated clock's start and anchor must be timezone-aware")
+        if not self.speed > 0:
+            raise ValueError(f"the clock speed must be positive, got {self.speed}")
+
+    def __call__(self) -> datetime:
+        """The simulated time now."""
+        return self.start + (datetime.now(UTC) - self.anchor) * self.speed
+
+
+def scheduler_clock(start: datetime | None, anchor: datetime | None, speed: float) -> Clock:
+    """`annobot run`'s clock: the real one, or a `SimulatedClock` when a start or a speed is given."""
+    if start is None and anchor is None and speed == 1:
+        return _utc_now
+    now = _utc_now()
+    return SimulatedClock(start or now, anchor or now, speed)
 
 
 def replica_id() -> str:
@@ -122,6 +154,10 @@ def start_scheduler(
     client: WebClient,
     interval: timedelta = TICK_INTERVAL,
     workers: Workers | None = None,
+    clock: Clock = _utc_now,
 ) -> DigestScheduler:
-    """The started scheduler, with or without `[[digests]]` (schedules may be added from Slack)."""
-    return DigestScheduler(engine, config, client, interval=interval, workers=workers).start()
+    """The started scheduler, with or without `[[digests]]` (schedules may be added from Slack).
+
+    `interval` is real time; with a `SimulatedClock` the caller divides the clock's tick by its speed.
+    """
+    return DigestScheduler(engine, config, client, interval=interval, workers=workers, clock=clock).start()

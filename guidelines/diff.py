@@ -51,15 +51,30 @@ def diff_guidelines(
             entries.append(SectionDiff(section.anchor, "added", None, section.title))
             continue
         text = body_diff(guideline, old_version, new_version, section.anchor, previous.body, section.body)
+        added, removed = alias_changes(previous.aliases, section.aliases)
         if previous.title != section.title:
-            entries.append(SectionDiff(section.anchor, "renamed", previous.title, section.title, text))
-        elif text:
-            entries.append(SectionDiff(section.anchor, "changed", previous.title, section.title, text))
+            entries.append(
+                SectionDiff(section.anchor, "renamed", previous.title, section.title, text, added, removed)
+            )
+        elif text or added or removed:
+            entries.append(
+                SectionDiff(section.anchor, "changed", previous.title, section.title, text, added, removed)
+            )
     for section in old_sections:
         if section.anchor not in new_by_anchor:
             entries.append(SectionDiff(section.anchor, "removed", section.title, None))
     changes = meta_changes(old_meta, new_meta) if old_meta and new_meta else ()
     return GuidelineDiff(guideline, old_version, new_version, tuple(entries), changes)
+
+
+def alias_changes(old: Sequence[str], new: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(added, removed) aliases between two versions of a section; a change of case counts as a change."""
+    return tuple(a for a in new if a not in old), tuple(a for a in old if a not in new)
+
+
+def alias_change_line(added: Sequence[str], removed: Sequence[str]) -> str:
+    """`aliases: +snark, -irony`, the alias changes of one section as one line."""
+    return "aliases: " + ", ".join([f"+{a}" for a in added] + [f"-{r}" for r in removed])
 
 
 def meta_changes(old: GuidelineMeta, new: GuidelineMeta) -> tuple[str, ...]:

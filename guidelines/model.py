@@ -31,6 +31,8 @@ class SectionLike(Protocol):
     def title(self) -> str: ...
     @property
     def body(self) -> str: ...
+    @property
+    def aliases(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Section:
     line: int  # 1-based line of the heading in `file`
     position: int  # 0-based order in the whole document
     links: tuple[str, ...] = ()  # anchors this section links to
+    aliases: tuple[str, ...] = ()  # other words annotators use for it (the `Aliases:` line), as written
 
     @property
     def path_text(self) -> str:
@@ -132,6 +135,7 @@ class SearchHit:
     path: tuple[str, ...]
     snippet: str  # plain text with HL_START/HL_END around matched terms
     score: float  # higher is better; comparable within one result list only
+    aliases: tuple[str, ...] = ()  # the section's declared aliases ("also called")
 
     @property
     def is_current(self) -> bool:
@@ -148,6 +152,8 @@ class SectionDiff:
     old_title: str | None
     new_title: str | None
     unified_diff: str = ""  # unified diff of the body text; empty for added/removed
+    aliases_added: tuple[str, ...] = ()  # aliases only the new version declares (changed/renamed)
+    aliases_removed: tuple[str, ...] = ()  # aliases only the old version declared
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from guidelines.aliases import alias_key, is_alias_paragraph, read_aliases
 from guidelines.anchors import is_valid_explicit_anchor, slugify, split_explicit_anchor
 from guidelines.errors import GuidelineError, GuidelineFormatError, TreeErrors
 from guidelines.folder import check_symlinks, require_inside
@@ -190,6 +191,8 @@ class _Draft:
     file: str  # name inside the folder
     line: int
     links: list[_Link] = field(default_factory=list)
+    aliases: tuple[str, ...] = ()
+    alias_lines: tuple[int, ...] = ()  # 1-based line of each alias
 
 
 def _build(
@@ -266,6 +269,7 @@ def _build(
     for draft in drafts:
         for link in draft.links:
             _check_link(link, anchors_seen, anchors_by_file)
+    _check_aliases_unique(drafts, origin)
     for label, anchor in meta.label_sections:
         if anchor not in anchors_seen:
             close = difflib.get_close_matches(anchor, list(anchors_seen), n=1)
@@ -287,6 +291,7 @@ def _build(
             line=d.line,
             position=position,
             links=tuple(dict.fromkeys(link.anchor for link in d.links)),
+            aliases=d.aliases,
         )
         for position, d in enumerate(drafts)
     )
@@ -322,6 +327,37 @@ def _trees(
     if unreadable:
         raise TreeErrors(unreadable)
     return trees, tuple(SourceFile(path=s.path, text=s.text) for s in sources)
+
+
+def _check_aliases_unique(drafts: Sequence[_Draft], origin: str | None) -> None:
+    """An alias names one section: it may not be another section's alias or title in this guideline."""
+    titles: dict[str, _Draft] = {}
+    for draft in drafts:
+        titles.setdefault(alias_key(draft.title), draft)
+    owners: dict[str, tuple[_Draft, int]] = {}
+    for draft in drafts:
+        shown = _display(origin, draft.file)
+        for alias, line in zip(draft.aliases, draft.alias_lines, strict=True):
+            key = alias_key(alias)
+            titled = titles.get(key)
+            if titled is not None and titled.anchor != draft.anchor:
+                where = f"{_display(origin, titled.file)}:{titled.line}"
+                raise GuidelineFormatError(
+                    f'alias "{alias}" is the title of section "{titled.anchor}" ({where}): '
+                    "an alias must name one section",
+                    shown,
+                    line,
+                )
+            if key in owners:
+                first, first_line = owners[key]
+                where = f"{_display(origin, first.file)}:{first_line}"
+                raise GuidelineFormatError(
+                    f'alias "{alias}" is also an alias of section "{first.anchor}" ({where}): '
+                    "an alias must name one section",
+                    shown,
+                    line,
+                )
+            owners[key] = (draft, line)
 
 
 def _resolve_order(raw: RawMetadata, available: list[str], meta_file: str | None) -> list[str]:
@@ -361,21 +397,46 @@ def _parse_markdown(text: str, skip: int, name: str, shown: str) -> list[_Draft]
 
     drafts: list[_Draft] = []
     stack: list[tuple[int, str]] = []
+    alias_paragraphs: set[int] = set()  # first lines of `Aliases:` paragraphs: their text is no link
     for n, i in enumerate(heads):
         head, inline = tokens[i], tokens[i + 1]
         start, end = _map(head)
         level = int(head.tag[1])
         title, anchor = _title_and_anchor(inline, shown, start + 1)
+        if head.markup in ("=", "-") and is_alias_paragraph(lines[start]):
+            # `Aliases: …` right above a `---` line is a setext heading in CommonMark, not aliases.
+            raise GuidelineFormatError(
+                f'heading "{title}" looks like an Aliases line: put a blank line between it and the '
+                f"{head.markup * 3} line under it (text underlined with {head.markup * 3} is a heading)",
+                shown,
+                start + 1,
+            )
         while stack and stack[-1][0] >= level:
             stack.pop()
         stack.append((level, title))
         body_end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        aliases: tuple[str, ...] = ()
+        alias_lines: tuple[int, ...] = ()
+        after = tokens[i + 3] if i + 3 < len(tokens) else None  # heading_open, inline, heading_close, …
+        if after is not None and after.type == "paragraph_open" and after.level == 0:
+            para_start, para_end = _map(after)
+            if para_start < body_end and is_alias_paragraph(lines[para_start]):
+                found = read_aliases(lines[para_start:para_end], para_start + 1, title, shown)
+                aliases, alias_lines = found.aliases, found.lines
+                alias_paragraphs.add(para_start)
+                end = para_end  # the aliases are the section's, not part of its body
         body = "\n".join(_trim_blank_lines(lines[end:body_end]))
         path = tuple(t for _, t in stack)
-        drafts.append(_Draft(anchor, title, level, path, body, name, start + 1))
+        drafts.append(
+            _Draft(
+                anchor, title, level, path, body, name, start + 1, aliases=aliases, alias_lines=alias_lines
+            )
+        )
 
     for token in tokens:
         if token.type != "inline" or token.map is None or not drafts:
+            continue
+        if token.map[0] in alias_paragraphs:
             continue
         owner = drafts[bisect.bisect_right(starts, token.map[0]) - 1]
         owner.links.extend(_links(token, name, shown))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from guidelines.aliases import alias_markdown
 from guidelines.anchors import slugify
 from guidelines.model import GuidelineDocument, SectionLike
 
@@ -28,8 +29,10 @@ def heading_markdown(section: SectionLike, level: int | None = None) -> str:
 
 
 def section_markdown(section: SectionLike, level: int | None = None) -> str:
-    """Markdown of one section: heading line, blank line, body; ends with a newline."""
+    """Markdown of one section: heading line, its `Aliases:` line if any, blank line, body; ends with a newline."""
     heading = heading_markdown(section, level)
+    if section.aliases:
+        heading += "\n\n" + alias_markdown(section.aliases)
     body = section.body.strip("\n")
     return f"{heading}\n\n{body}\n" if body.strip() else f"{heading}\n"
 

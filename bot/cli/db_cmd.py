@@ -44,6 +44,28 @@ def status(state: CliState) -> None:
     )
 
 
+@db.command("rebuild-aggregates")
+@click.option("--project", help="Only this project (default: every project).")
+@click.pass_obj
+def rebuild_aggregates(state: CliState, project: str | None) -> None:
+    """Recompute the hourly aggregates the digest reads before its window, from the stored rows.
+
+    Every writer keeps them up to date; this is for a repair or a check. One transaction.
+    Example: annobot db rebuild-aggregates --project demo
+    """
+    from bot.store.aggregates import rebuild_all
+    from bot.store.db import session_scope
+    from bot.store.projects import get_project
+
+    engine = state.engine()
+    with session_scope(engine) as session:
+        if project is not None:
+            get_project(session, project)  # an unknown project is an input error naming it
+        done = rebuild_all(session.connection(), project)
+    for name, (hours, pairs) in done.items():
+        click.echo(f"{name}: {hours} annotator-hours, {pairs} label-pair-hours")
+
+
 @db.command("revision")
 @click.option("-m", "--message", required=True, help="What the migration does; also names the file.")
 @click.option(

@@ -164,6 +164,7 @@ def show(state: CliState, ref: str, anchor: str | None, as_json: bool) -> None:
                 "anchor": section.anchor,
                 "title": section.title,
                 "path": section.path,
+                "aliases": list(section.aliases),
                 "markdown": markdown,
             }
         else:
@@ -176,6 +177,7 @@ def show(state: CliState, ref: str, anchor: str | None, as_json: bool) -> None:
                 "labels": row.labels,
                 "scale": row.scale,
                 "sections": [s.anchor for s in row.sections],
+                "aliases": {s.anchor: list(s.aliases) for s in row.sections if s.aliases},
                 "markdown": markdown,
             }
     if as_json:

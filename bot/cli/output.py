@@ -51,6 +51,7 @@ def hit_json(hit: SearchHit) -> dict[str, Any]:
         "anchor": hit.anchor,
         "title": hit.title,
         "path": list(hit.path),
+        "aliases": list(hit.aliases),
         "snippet": snippet_markdown(hit.snippet),
         "score": hit.score,
     }
@@ -71,6 +72,8 @@ def print_hits(hits: list[SearchHit], total: int) -> None:
             f"[cyan]{escape(hit.guideline)}@{escape(hit.version)}#{escape(hit.anchor)}[/cyan]{stale}  "
             f"[dim]score {hit.score:.3f}[/dim]"
         )
+        if hit.aliases:
+            out.print(f"   [dim]also called: {escape(', '.join(hit.aliases))}[/dim]")
         out.print(f"   {snippet_rich(hit.snippet)}")
     if total > len(hits):
         out.print(f"[dim]{total - len(hits)} more matching sections[/dim]")
@@ -84,8 +87,10 @@ def diff_json(diff: GuidelineDiff) -> dict[str, Any]:
 
 
 def print_diff(diff: GuidelineDiff) -> None:
-    """A readable diff: summary, then each entry with its unified diff."""
+    """A readable diff: summary, then each entry with its alias changes and unified diff."""
     from rich.markup import escape
+
+    from guidelines.diff import alias_change_line
 
     out = console()
     summary = ", ".join(f"{len(diff.anchors(k))} {k}" for k in ("added", "removed", "changed", "renamed"))
@@ -99,6 +104,8 @@ def print_diff(diff: GuidelineDiff) -> None:
         if e.kind == "renamed":
             title = f"{e.old_title} → {e.new_title}"
         out.print(f"\n[bold]{e.kind:8}[/bold] #{escape(e.anchor)}  {escape(title or '')}")
+        if e.aliases_added or e.aliases_removed:
+            out.print(f"[yellow]{escape(alias_change_line(e.aliases_added, e.aliases_removed))}[/yellow]")
         for line in e.unified_diff.splitlines():
             style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
             out.print(f"[{style}]{escape(line)}[/{style}]")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import signal
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from types import FrameType
+from typing import Any
 
 import click
 from sqlalchemy import Engine
@@ -13,6 +15,34 @@ from sqlalchemy import Engine
 from bot.cli.state import CliState
 from bot.config import Config
 from bot.jobs.workers import Workers, make_workers
+
+# Faster than this, a 10-minute lease is under a second of real time: a drill would test the machine.
+MAX_CLOCK_SPEED = 3600.0
+MIN_CLOCK_SPEED = 0.01
+
+
+class Moment(click.ParamType):
+    """An ISO 8601 date and time; without an offset it is UTC."""
+
+    name = "ISO8601"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        """The aware datetime, or click's usage error (exit 2) naming the option."""
+        if isinstance(value, datetime):
+            moment = value
+        else:
+            try:
+                moment = datetime.fromisoformat(str(value).strip())
+            except ValueError:
+                self.fail(f"not an ISO 8601 date and time: {value!r}", param, ctx)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _a_number(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    # FloatRange lets "nan" through (every comparison with it is false).
+    if math.isnan(value):
+        raise click.BadParameter("not a number: nan", ctx, param)
+    return value
 
 
 @click.command("run")
@@ -24,10 +54,41 @@ from bot.jobs.workers import Workers, make_workers
     type=click.IntRange(min=1),
     default=60,
     show_default=True,
-    help="Seconds between digest scheduler ticks ([[digests]] and schedules added with /quality schedule).",
+    help="Seconds between digest scheduler ticks ([[digests]] and schedules added with /quality schedule),"
+    " on the scheduler's clock: with --clock-speed N a tick comes every SECONDS/N real seconds.",
+)
+@click.option(
+    "--clock-start",
+    type=Moment(),
+    default=None,
+    help="Drills and tests only: the digest scheduler's clock reads this ISO 8601 time (no offset: UTC)"
+    " at --clock-anchor, instead of the real time.",
+)
+@click.option(
+    "--clock-anchor",
+    type=Moment(),
+    default=None,
+    help="Drills and tests only: the real instant at which the clock reads --clock-start (default: start-up);"
+    " replicas given the same start, anchor and speed share one simulated clock.",
+)
+@click.option(
+    "--clock-speed",
+    type=click.FloatRange(min=MIN_CLOCK_SPEED, max=MAX_CLOCK_SPEED),
+    callback=_a_number,
+    default=1.0,
+    show_default=True,
+    help="Drills and tests only: simulated seconds per real second of the digest scheduler's clock"
+    " (its leases and catch-up too).",
 )
 @click.pass_obj
-def run(state: CliState, port: int | None, digest_tick: int) -> None:
+def run(
+    state: CliState,
+    port: int | None,
+    digest_tick: int,
+    clock_start: datetime | None,
+    clock_anchor: datetime | None,
+    clock_speed: float,
+) -> None:
     """Start the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events.
 
     Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment.
@@ -36,12 +97,23 @@ def run(state: CliState, port: int | None, digest_tick: int) -> None:
     (exactly once across replicas on one database).
 
     Example: SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... annobot run --port 3000
+
+    The --clock-* options put the digest scheduler on a simulated clock, for rehearsing a schedule
+    (an hour of runs in half a minute) and for the replica tests; Slack requests keep real time.
     """
     from bot.hooks.label_studio import label_studio_wsgi
-    from bot.scheduler import start_scheduler
+    from bot.scheduler import scheduler_clock, start_scheduler
     from bot.server import make_wsgi_app, serve
     from bot.slack.app import create_app, make_client
 
+    try:
+        clock = scheduler_clock(clock_start, clock_anchor, clock_speed)
+        clock()
+    except OverflowError:
+        raise click.BadParameter(
+            "puts the simulated clock outside the years 1 to 9999",
+            param_hint="'--clock-start'/'--clock-anchor'",
+        ) from None
     config = state.config
     engine = state.engine()
     # Not started yet: a configuration error in create_app stops start-up before any process spawns.
@@ -55,7 +127,7 @@ def run(state: CliState, port: int | None, digest_tick: int) -> None:
         workers.start()
         # The digest scheduler beside the Slack handler: ticks on its own thread, digests in the workers.
         scheduler = start_scheduler(
-            engine, config, make_client(config), timedelta(seconds=digest_tick), workers
+            engine, config, make_client(config), timedelta(seconds=digest_tick / clock_speed), workers, clock
         )
         if config.slack.app_token:
             from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -4,6 +4,9 @@
 background thread. Point a real ``slack_sdk.WebClient`` at ``fake.url`` and every call is recorded
 and answered with a realistic canned response. It also serves ``response_url`` endpoints and the
 upload URLs used by ``files_upload_v2``, and can inject 429/5xx/dropped-connection faults and delays.
+``hold`` keeps matching requests unanswered and unrecorded (a Slack that hangs) until released.
+``conversations.history`` gives back the messages posted to a channel (with their metadata on
+``include_all_metadata``), paginated like Slack's; ``FakeSlack(clock=...)`` dates their ts.
 ``on_call`` hands each recorded request to a listener as it arrives (the console renders from it).
 ``set_usergroup`` sets the members ``usergroups.users.list`` answers; ``revoke_scope`` makes the
 methods needing that scope answer ``missing_scope``, as Slack does for an app installed without it.
@@ -35,6 +38,8 @@ from bot.fakeslack.server import (
     Call,
     FakeSlack,
     Handler,
+    HeldRequest,
+    Hold,
     Kind,
     Listener,
 )
@@ -53,6 +58,8 @@ __all__ = [
     "Call",
     "FakeSlack",
     "Handler",
+    "HeldRequest",
+    "Hold",
     "Kind",
     "Listener",
     "UploadedFile",

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
 from typing import Any, Literal, Self
@@ -27,6 +28,7 @@ HANDLER_SOCKET_TIMEOUT = 10.0
 
 Kind = Literal["api", "upload", "response", "other"]
 Handler = Callable[[dict[str, Any]], Mapping[str, Any]]
+Clock = Callable[[], datetime]
 Listener = Callable[["Call"], None]
 
 _DEFAULT_ERRORS = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
@@ -83,6 +85,78 @@ class _Reply:
     payload: Any = None  # dict → JSON body, str → text body.
     headers: dict[str, str] = field(default_factory=dict)
     injected: bool = False
+
+
+@dataclass(frozen=True)
+class HeldRequest:
+    """A request a `Hold` keeps: not recorded, not answered (yet)."""
+
+    method: str
+    params: dict[str, Any]
+    token: str
+    time: float  # time.monotonic() at arrival
+
+
+class Hold:
+    """Requests of one method held unanswered (a Slack that never replies), from `FakeSlack.hold`.
+
+    A held request is not recorded and gets no answer until `release()`, when it is handled as if it
+    had just arrived (recorded, answered, posted); when the fake stops first, its connection is closed
+    without an answer and it leaves no trace, as a post Slack never received.
+    """
+
+    def __init__(
+        self,
+        fake: FakeSlack,
+        method: str,
+        token: str | None,
+        when: Callable[[dict[str, Any]], bool] | None,
+        times: int | None,
+    ) -> None:
+        """Use `FakeSlack.hold`."""
+        self._fake, self.method, self.token, self._when = fake, method, token, when
+        self._remaining = times
+        self.held: list[HeldRequest] = []
+        self.released = False
+
+    def _takes(self, method: str, token: str, params: dict[str, Any]) -> bool:
+        # Called with the fake's lock held.
+        if self.released or method != self.method or self._remaining == 0:
+            return False
+        if self.token is not None and token != self.token:
+            return False
+        if self._when is not None and not self._when(params):
+            return False
+        if self._remaining is not None:
+            self._remaining -= 1
+        return True
+
+    def wait(self, count: int = 1, timeout: float = 5.0) -> list[HeldRequest]:
+        """Wait until `count` requests are held; all held so far. AssertionError on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._fake._lock:
+            while len(self.held) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"timed out after {timeout}s waiting for {count} held {self.method!r}, "
+                        f"got {len(self.held)}"
+                    )
+                self._fake._lock.wait(remaining)
+            return list(self.held)
+
+    def release(self) -> None:
+        """Answer the held requests normally, and hold no new ones."""
+        with self._fake._lock:
+            self.released = True
+            self._fake._lock.notify_all()
+
+
+def _token(headers: Mapping[str, str], params: Mapping[str, Any]) -> str:
+    auth = headers.get("authorization", "")
+    if auth.startswith("Bearer "):
+        return auth.removeprefix("Bearer ").strip()
+    return str(params.get("token") or "")
 
 
 def _describe(call: Call) -> str:
@@ -157,8 +231,13 @@ class FakeSlack:
         emails: Mapping[str, str] | None = None,
         channels: Mapping[str, Mapping[str, Any]] | None = None,
         token_prefixes: tuple[str, ...] = ("xoxb-",),
+        clock: Clock | None = None,
     ) -> None:
-        """Configure canned data; nothing listens until start()."""
+        """Configure canned data; nothing listens until start().
+
+        With `clock`, message ts are that clock's time (as Slack's are its own), so a test on a
+        simulated clock can read history with `oldest`/`latest` taken from the same clock.
+        """
         self._lock = threading.Condition()
         self._calls: list[Call] = []
         self._faults: dict[str, list[_Fault]] = {}
@@ -166,6 +245,8 @@ class FakeSlack:
         self._handlers: dict[str, Handler] = {}
         self._listeners: list[Listener] = []
         self.workspace = Workspace(emails=emails, channels=channels)
+        self.workspace.clock = clock
+        self._holds: list[Hold] = []
         self._seq = itertools.count(1)
         self._token_prefixes = token_prefixes
         self._stopping = threading.Event()
@@ -198,6 +279,8 @@ class FakeSlack:
         if server is None or self._stopping.is_set():
             return
         self._stopping.set()  # Wakes handlers sleeping in delay().
+        with self._lock:
+            self._lock.notify_all()  # ...and those a Hold keeps, which then drop their connection.
         server.shutdown()
         server.server_close()
         if thread is not None:
@@ -297,6 +380,28 @@ class FakeSlack:
             else:
                 self._delays.pop(method, None)
 
+    def hold(
+        self,
+        method: str,
+        *,
+        token: str | None = None,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+        times: int | None = None,
+    ) -> Hold:
+        """Hold later ``method`` requests unanswered: those sent with ``token`` (any without), for which
+        ``when(params)`` is true (all without), the next ``times`` of them (all without).
+
+        A held request is neither recorded nor answered until ``Hold.release()``; on ``stop()`` its
+        connection is closed unanswered. So a test can freeze one client (give each process its own
+        token) in the middle of a call, e.g. to kill it there. ``reset()`` releases every hold.
+        """
+        if times is not None and times < 1:
+            raise ValueError("times must be >= 1")
+        held = Hold(self, method, token, when, times)
+        with self._lock:
+            self._holds.append(held)
+        return held
+
     def on_call(self, listener: Listener) -> None:
         """Call ``listener(call)`` for every request once it is recorded, before it is answered.
 
@@ -312,6 +417,10 @@ class FakeSlack:
             self._faults.clear()
             self._delays.clear()
             self._handlers.clear()
+            for held in self._holds:
+                held.released = True
+            self._holds.clear()
+            self._lock.notify_all()
 
     # ----------------------------------------------------------------------------------------------
     # Inspection
@@ -402,6 +511,8 @@ class FakeSlack:
         headers = {k.lower(): v for k, v in raw_headers.items()}
         params, files = parse_params(split.query, headers, body)
         kind, method, name = self._route(split.path)
+        if kind == "api" and not self._held(method, headers, params, arrived):
+            return _Reply(None)  # the fake stopped while holding it: no answer, no record
 
         with self._lock:
             pause = self._delays.get(method, 0.0)
@@ -439,6 +550,19 @@ class FakeSlack:
         for listener in listeners:
             listener(call)
         return reply
+
+    def _held(self, method: str, headers: Mapping[str, str], params: dict[str, Any], arrived: float) -> bool:
+        """Keep the request while a Hold takes it; False if the fake stopped meanwhile (drop it)."""
+        token = _token(headers, params)
+        with self._lock:
+            hold = next((h for h in self._holds if h._takes(method, token, params)), None)
+            if hold is None:
+                return True
+            hold.held.append(HeldRequest(method, params, token, arrived))
+            self._lock.notify_all()  # Hold.wait() is woken
+            while not hold.released and not self._stopping.is_set():
+                self._lock.wait()
+        return not self._stopping.is_set()
 
     @staticmethod
     def _route(path: str) -> tuple[Kind, str, str | None]:
@@ -493,7 +617,7 @@ class FakeSlack:
             return _Reply(200, {"ok": False, "error": "invalid_auth"})
 
         # Scopes come before everything else, as on Slack; nothing is missing unless a test revoked it.
-        refused = self.workspace.missing_scope(method)
+        refused = self.workspace.missing_scope(method, params)
         if refused is not None:
             return _Reply(200, refused)
         with self._lock:

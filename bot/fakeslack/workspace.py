@@ -6,9 +6,13 @@ so bot code that reads a field Slack does not send fails in tests rather than in
 
 from __future__ import annotations
 
+import base64
+import binascii
 import itertools
 import threading
 from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.fakeslack.wire import maybe_json
@@ -28,8 +32,14 @@ DEFAULT_SCOPES = (
     "users:read",
     "users:read.email",
     "usergroups:read",
+    "channels:history",
+    "groups:history",
 )
 METHOD_SCOPES = {"usergroups.users.list": "usergroups:read"}
+# conversations.history needs the scope of the conversation's kind (read from its id's prefix).
+HISTORY_SCOPES = {"C": "channels:history", "G": "groups:history", "D": "im:history"}
+HISTORY_DEFAULT_LIMIT = 100
+HISTORY_MAX_LIMIT = 999  # Slack's documented maximum for internal and Marketplace apps
 
 
 def default_user(user_id: str) -> dict[str, Any]:
@@ -84,7 +94,11 @@ class Workspace:
         self.home_view_ids: dict[str, str] = {}
         self.usergroups: dict[str, list[str]] = {}
         self.scopes: list[str] = list(DEFAULT_SCOPES)
+        # Each channel's messages as conversations.history gives them back, oldest first.
+        self.messages: dict[str, list[dict[str, Any]]] = {}
         self.base_url = ""  # set by the server once it knows its port; upload URLs point there
+        # When set, message ts follow this clock (a test's simulated time) instead of a 2023 counter.
+        self.clock: Callable[[], datetime] | None = None
         self._ids = itertools.count(1)
         # Microseconds since epoch; +100 per message keeps ts strings unique and ordered.
         self._ts_micros = 1_700_000_000_000_000
@@ -120,9 +134,11 @@ class Workspace:
         with self.lock:
             self.scopes = [s for s in self.scopes if s != scope]
 
-    def missing_scope(self, method: str) -> dict[str, Any] | None:
-        """Slack's missing_scope answer when `method` needs a revoked scope, else None."""
+    def missing_scope(self, method: str, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+        """Slack's missing_scope answer when `method` (on `params`' channel) needs a revoked scope, else None."""
         needed = METHOD_SCOPES.get(method)
+        if method == "conversations.history":
+            needed = HISTORY_SCOPES.get(str((params or {}).get("channel") or "")[:1])
         with self.lock:
             if needed is None or needed in self.scopes:
                 return None
@@ -143,9 +159,10 @@ class Workspace:
         return builtin(self, params) if builtin else {"ok": True}
 
     def next_ts(self) -> str:
-        """A fresh message ts, later than every earlier one."""
+        """A fresh message ts, later than every earlier one (and not before `clock`'s time, if set)."""
+        now = None if self.clock is None else int(self.clock().timestamp() * 1_000_000)
         with self.lock:
-            self._ts_micros += 100
+            self._ts_micros = max(self._ts_micros + 100, now or 0)
             micros = self._ts_micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
@@ -171,6 +188,23 @@ class Workspace:
         if params.get("thread_ts"):
             message["thread_ts"] = params["thread_ts"]
         return message
+
+    def keep_message(self, channel: str, message: dict[str, Any]) -> None:
+        """Remember a posted message for conversations.history."""
+        with self.lock:
+            self.messages.setdefault(channel, []).append(message)
+
+    def edit_message(self, channel: str, ts: str, message: dict[str, Any] | None) -> None:
+        """chat.update (the new message) or chat.delete (None) of a remembered message."""
+        with self.lock:
+            kept = self.messages.get(channel, [])
+            for i, old in enumerate(kept):
+                if old["ts"] == ts:
+                    if message is None:
+                        del kept[i]
+                    else:
+                        kept[i] = {**old, **{k: v for k, v in message.items() if k != "ts"}}
+                    return
 
     def view(self, params: Mapping[str, Any], view_id: str, *, kind: str | None = None) -> dict[str, Any]:
         """The view object Slack answers for views.open/push/update/publish."""
@@ -231,7 +265,9 @@ def _post_message(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     if not _has_content(params):
         return {"ok": False, "error": "no_text"}
     ts = ws.next_ts()
-    return {"ok": True, "channel": channel, "ts": ts, "message": ws.message(params, ts)}
+    message = ws.message(params, ts)
+    ws.keep_message(str(channel), message)
+    return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
 
 def _post_ephemeral(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
@@ -265,12 +301,14 @@ def _update(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": False, "error": "message_not_found"}
     # chat.update keeps the message's ts: it echoes the one it was given.
     message = ws.message(params, str(ts))
+    ws.edit_message(str(channel), str(ts), message)
     return {"ok": True, "channel": channel, "ts": str(ts), "text": message["text"], "message": message}
 
 
 def _delete(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     if not params.get("ts"):
         return {"ok": False, "error": "message_not_found"}
+    ws.edit_message(str(params.get("channel") or ""), str(params["ts"]), None)
     return {"ok": True, "channel": params.get("channel"), "ts": str(params["ts"])}
 
 
@@ -338,6 +376,77 @@ def _conversations_info(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]
     return {"ok": True, "channel": channel if channel is not None else default_channel(channel_id)}
 
 
+def _flag(value: Any) -> bool:
+    # slack_sdk sends booleans as "1"/"0"; JSON bodies carry true/false.
+    return value is True or str(value).lower() in ("1", "true")
+
+
+def _ts_bound(value: Any, default: Decimal) -> Decimal | None:
+    if value in (None, ""):
+        return default
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _cursor(ts: str) -> str:
+    return base64.b64encode(f"next_ts:{ts}".encode()).decode()
+
+
+def _from_cursor(cursor: str) -> Decimal | None:
+    try:
+        text = base64.b64decode(cursor, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return _ts_bound(text.removeprefix("next_ts:"), Decimal(0)) if text.startswith("next_ts:") else None
+
+
+def _history(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
+    """conversations.history: the channel's messages newest first, `limit` a page, cursor-paginated.
+
+    As on Slack: `oldest`/`latest` bound the ts exclusively unless `inclusive`; `metadata` only with
+    `include_all_metadata`; thread replies are not part of the history (conversations.replies has them).
+    """
+    channel = str(params.get("channel") or "")
+    with ws.lock:
+        info = ws.channels.get(channel) or (default_channel(channel) if channel else None)
+        kept = list(ws.messages.get(channel, []))
+    if info is None:
+        return {"ok": False, "error": "channel_not_found"}
+    if not info.get("is_member", True):
+        return {"ok": False, "error": "not_in_channel"}
+    oldest = _ts_bound(params.get("oldest"), Decimal(0))
+    latest = _ts_bound(params.get("latest"), Decimal("Infinity"))
+    if oldest is None or latest is None:
+        return {"ok": False, "error": "invalid_ts_oldest" if oldest is None else "invalid_ts_latest"}
+    try:
+        limit = int(params.get("limit") or HISTORY_DEFAULT_LIMIT)
+    except ValueError:
+        return {"ok": False, "error": "invalid_limit"}
+    limit = min(max(limit, 1), HISTORY_MAX_LIMIT)
+    inclusive = _flag(params.get("inclusive"))
+
+    def wanted(ts: Decimal) -> bool:
+        if inclusive:
+            return oldest <= ts <= latest
+        return oldest < ts < latest
+
+    found = [m for m in reversed(kept) if "thread_ts" not in m and wanted(Decimal(m["ts"]))]
+    if params.get("cursor"):
+        start = _from_cursor(str(params["cursor"]))
+        if start is None:
+            return {"ok": False, "error": "invalid_cursor"}
+        found = [m for m in found if Decimal(m["ts"]) <= start]
+    page, rest = found[:limit], found[limit:]
+    if not _flag(params.get("include_all_metadata")):
+        page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+    out: dict[str, Any] = {"ok": True, "messages": page, "has_more": bool(rest), "pin_count": 0}
+    if rest:
+        out["response_metadata"] = {"next_cursor": _cursor(rest[0]["ts"])}
+    return out
+
+
 def _conversations_open(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     users = str(params.get("users") or "")
     if params.get("channel"):
@@ -396,6 +505,7 @@ BUILTIN: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "users.info": _users_info,
     "users.lookupByEmail": _lookup_by_email,
     "conversations.info": _conversations_info,
+    "conversations.history": _history,
     "conversations.open": _conversations_open,
     "files.getUploadURLExternal": _get_upload_url,
     "files.completeUploadExternal": _complete_upload,

@@ -94,17 +94,19 @@ def compute_digest(
     now: datetime | None = None,
     flag_taxonomy: Taxonomy | None = None,
     settings: Settings | None = None,
+    from_rows: bool = False,
 ) -> Digest:
     """Read the project's window (None, None: all) and its context in one transaction, then build it.
 
     `now` is the caller's clock (flag scores decay to it, the oldest open case is aged at it); edges pass
-    it, and only a caller without one has it read here.
+    it, and only a caller without one has it read here. `from_rows` computes the drift baseline and the
+    previous window from every row instead of the stored aggregates (the reference; same figures).
     """
     # The store compares instants in UTC (SQLite keeps them as UTC text, without an offset).
     start, end = (None if t is None else t.astimezone(UTC) for t in (start, end))
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     with session_scope(engine) as session:
-        inputs = digest_inputs(session, project, start, end, tz)
+        inputs = digest_inputs(session, project, start, end, tz, from_rows=from_rows)
         lengths = _span_item_lengths(session, project, inputs.annotations)
         trees = _trees_section(session, project, start, end)
         flags = _flags_section(session, project, start, end, moment, flag_taxonomy or taxonomy(None))
@@ -117,8 +119,7 @@ def compute_digest(
         inputs.tasks,
         None if start is None or end is None else (start, end),
         project=project,
-        previous=inputs.previous,
-        baseline=inputs.baseline,
+        aggregates=inputs.aggregates,
         release_dates=inputs.release_dates,
         tz=tz,
         sections=[trees, flags, questions],

@@ -14,13 +14,16 @@ clock. For each schedule it looks back `lookback(schedule)` = max(grace, LOOKBAC
   back from it, or `since-last`: since the previous posted run), posted to each channel target with
   chat.postMessage, and recorded posted with the first message's channel and ts;
 - a failed run (Slack kept failing after the client's bounded retries) is recorded with the reason and
-  claimed again at a later tick, at most MAX_ATTEMPTS times in all, while the run is within the look-back.
+  claimed again at a later tick, at most MAX_ATTEMPTS times in all, while the run is within the look-back;
+- a retried run (taken over after its lease ran out, or claimed again after a failure) first looks for
+  its own message in each channel's history (`_found_in_history`, by the run key in the message
+  metadata): a post Slack accepted but nobody recorded (the replica died in between) is recorded, and
+  only the channels without one are posted to.
 Runs due longer ago than the look-back are never seen, so nothing is recorded for them.
 
 The `leads-dm` target is a run per lead at the lead's own local time (bot/jobs/schedule_dm.py plans
 them; `_run_dm` claims and posts each like a channel run). On-demand posts go to the channel targets
-only. A run whose post reached some channels and then failed is retried on every channel (the store
-keeps one message per run).
+only.
 """
 
 from __future__ import annotations
@@ -63,6 +66,11 @@ LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 REASON_MAX = 500
 METADATA_EVENT = "annobot_digest_run"
+# A retry reads each channel's history from the run's due instant (never after its first claim) less
+# this, for Slack's clock and ours to disagree a little.
+CLOCK_SKEW = timedelta(minutes=2)
+HISTORY_PAGE = 100
+HISTORY_PAGES = 10  # a channel busier than this since the run was due is not read further
 
 
 def lookback(schedule: Schedule) -> timedelta:
@@ -208,14 +216,20 @@ def _run(t: _Tick, schedule: Schedule, key: str, due: datetime, *, late: bool) -
         previous = _previous_posted_due(session, schedule, due) if since_last else None
     if claimed is None:
         return  # another replica holds or finished it, or no attempts are left
+    # A retry may follow a post Slack accepted that was never recorded: find it, post only what is missing.
+    found = _found_in_history(t.client, key, channels, due) if claimed.attempts > 1 else {}
+    todo = [channel for channel in channels if channel not in found]
     try:
-        channel, ts = _deliver(t, schedule, key, channels, due, previous)
+        delivered = _deliver(t, schedule, key, todo, due, previous) if todo else None
     except DeliveryError as exc:
         with session_scope(t.engine) as session:
             store.mark_failed(session, key, t.replica, t.now, str(exc)[:REASON_MAX])
         log.warning("digest run %s failed (attempt %d): %s", key, claimed.attempts, exc)
         t.result.failed.append(key)
         return
+    first = next(iter(found.items()), None) or delivered
+    assert first is not None  # channels is not empty: each was found or posted to
+    channel, ts = first
     with session_scope(t.engine) as session:
         if store.mark_posted(session, key, t.now, channel, ts):
             t.result.posted.append(key)
@@ -301,7 +315,7 @@ def _post(client: WebClient, channel: str, message: dict[str, Any], key: str) ->
     """chat.postMessage; the client's retry handlers honour 429 Retry-After and back off on 5xx.
 
     The run key rides along as message metadata, so that a message posted by a replica that died
-    before recording it can be recognised in the channel's history (a check still to build).
+    before recording it is recognised in the channel's history (`_found_in_history`).
     """
     metadata = {"event_type": METADATA_EVENT, "event_payload": {"run_key": key}}
     try:
@@ -316,6 +330,66 @@ def _post(client: WebClient, channel: str, message: dict[str, Any], key: str) ->
     except (SlackClientError, OSError) as exc:
         raise DeliveryError(f"chat.postMessage to {channel}: {type(exc).__name__}: {exc}") from exc
     return str(resp["ts"])
+
+
+def _found_in_history(client: WebClient, key: str, channels: list[str], due: datetime) -> dict[str, str]:
+    """The channels (in order) whose history holds a message of run `key`, with its ts.
+
+    Read with conversations.history (scopes channels:history, groups:history) from `due` less
+    CLOCK_SKEW, with the messages' metadata. A channel whose history cannot be read (a missing scope,
+    the bot not in it, Slack failing after the client's retries, more than HISTORY_PAGES pages) is
+    logged and counted as not holding it, so the run is posted there: a possible double is preferred
+    to a lost digest (docs/digest.md, "Exactly once").
+    """
+    found: dict[str, str] = {}
+    for channel in channels:
+        ts = _run_message(client, channel, key, due - CLOCK_SKEW)
+        if ts is not None:
+            log.warning(
+                "digest run %s was posted to %s (ts %s) but not recorded: recorded now, not posted again",
+                key,
+                channel,
+                ts,
+            )
+            found[channel] = ts
+    return found
+
+
+def _run_message(client: WebClient, channel: str, key: str, oldest: datetime) -> str | None:
+    """The ts of the channel's message carrying run `key` in its metadata since `oldest`; None if none
+    or unreadable (logged)."""
+    cursor: str | None = None
+    try:
+        for _ in range(HISTORY_PAGES):
+            page = client.conversations_history(
+                channel=channel,
+                oldest=f"{oldest.timestamp():.6f}",
+                include_all_metadata=True,
+                limit=HISTORY_PAGE,
+                cursor=cursor,
+            )
+            for message in page.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == METADATA_EVENT and payload.get("run_key") == key:
+                    return str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return None
+        reason = f"more than {HISTORY_PAGES * HISTORY_PAGE} messages since {oldest:%Y-%m-%d %H:%M} UTC"
+    except SlackApiError as exc:
+        needed = exc.response.get("needed")
+        reason = f"{exc.response.get('error')}" + (f" (needs {needed})" if needed else "")
+    except (SlackClientError, OSError) as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+    log.warning(
+        "digest run %s: the history of %s is unreadable (%s); posting there, which doubles a post"
+        " that reached Slack unrecorded, if there was one",
+        key,
+        channel,
+        reason,
+    )
+    return None
 
 
 def _details(client: WebClient, channel: str, ts: str, digest: dict[str, Any]) -> None:

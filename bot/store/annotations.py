@@ -24,6 +24,7 @@ from sqlalchemy import Connection, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.store import aggregates
 from bot.store.bulk import BATCH, STAGE_COLUMNS, copy_csv, copy_in, csv_field, insert_many, prefetch
 from bot.store.models.annotations import Annotation
 
@@ -116,6 +117,9 @@ _HISTORY_DELETED = (
 )
 _HISTORY_DELETED_BY_EXTERNAL_ID = _HISTORY_DELETED + "external_id = :ext"
 _HISTORY_DELETED_BY_ID = _HISTORY_DELETED + "id = :id"
+_ITEMS_OF_EXTERNAL_ID = (
+    "SELECT DISTINCT task, item FROM annotations WHERE project = :project AND external_id = :ext"
+)
 _DELETE_BY_EXTERNAL_ID = "DELETE FROM annotations WHERE project = :project AND external_id = :ext"
 _DELETE_BY_ID = "DELETE FROM annotations WHERE project = :project AND id = :id"
 _OLDER_OF_EXTERNAL_ID = (
@@ -233,16 +237,27 @@ def merge_rows(
 def _merge(
     conn: Connection, project: str, guideline_version: str | None, source: str, read: RowSource
 ) -> tuple[int, int, int]:
-    sqlite = conn.dialect.name == "sqlite"
     now_dt = datetime.now(UTC)
+    aggregates.lock(conn, project)  # before the emptiness check: another writer's rows count
     empty = conn.execute(text(_IS_EMPTY), {"p": project}).scalar_one()
     if empty:
         n = _direct(conn, project, guideline_version, source, now_dt, read())
         if n is not None:
+            # Everything of the project is new: aggregating it once is cheaper than a before/after.
+            aggregates.rebuild(conn, project)
             return n, n, 0
     staged = _stage(conn, read())
     if conn.exec_driver_sql(_HAS_DUPES).scalar_one():
         conn.exec_driver_sql(_DEDUPE)
+    with aggregates.maintained(conn, project):
+        return _merge_staged(conn, project, guideline_version, source, now_dt, staged)
+
+
+def _merge_staged(
+    conn: Connection, project: str, guideline_version: str | None, source: str, now_dt: datetime, staged: int
+) -> tuple[int, int, int]:
+    """History, update and insert from the deduplicated staging table; (staged, inserted, replaced)."""
+    sqlite = conn.dialect.name == "sqlite"
     params = {"project": project, "now": _bound_time(conn, now_dt), "gv": guideline_version, "source": source}
     if sqlite:  # one writer at a time: nothing can insert a key between the statements
         replaced, inserted = _apply_stage(conn, params)
@@ -285,13 +300,14 @@ def merge_few(
     base = {"project": project, "gv": guideline_version, "source": source}
     base["now"] = _bound_time(conn, datetime.now(UTC))
     inserted = replaced = 0
-    for r in rows:
-        params = {**base, **r._asdict()}
-        params["created_at"] = _row_time(conn, r.created_at)
-        h = conn.execute(text(_HISTORY_ONE), params).rowcount
-        u = conn.execute(text(_UPSERT_ONE), params).rowcount
-        replaced += h
-        inserted += u - h
+    with aggregates.maintained(conn, project, [(r.task, r.item) for r in rows]):
+        for r in rows:
+            params = {**base, **r._asdict()}
+            params["created_at"] = _row_time(conn, r.created_at)
+            h = conn.execute(text(_HISTORY_ONE), params).rowcount
+            u = conn.execute(text(_UPSERT_ONE), params).rowcount
+            replaced += h
+            inserted += u - h
     return inserted, replaced
 
 
@@ -299,8 +315,10 @@ def delete_by_external_id(session: Session, project: str, external_id: str, now:
     """Delete the rows of one tool annotation, keeping each deleted label in history; the rows deleted."""
     conn = session.connection()
     params = {"project": project, "now": _bound_time(conn, now), "ext": external_id}
-    conn.execute(text(_HISTORY_DELETED_BY_EXTERNAL_ID), params)
-    return conn.execute(text(_DELETE_BY_EXTERNAL_ID), params).rowcount
+    items = conn.execute(text(_ITEMS_OF_EXTERNAL_ID), params).all()
+    with aggregates.maintained(conn, project, [(r.task, r.item) for r in items]):
+        conn.execute(text(_HISTORY_DELETED_BY_EXTERNAL_ID), params)
+        return conn.execute(text(_DELETE_BY_EXTERNAL_ID), params).rowcount
 
 
 def drop_removed_results(session: Session, project: str, rows: Sequence[Any], now: datetime) -> int:
@@ -315,12 +333,15 @@ def drop_removed_results(session: Session, project: str, rows: Sequence[Any], no
         text(_OLDER_OF_EXTERNAL_ID),
         {"project": project, "ext": ext, "ts": _row_time(conn, rows[0].created_at)},
     ).all()
-    gone = [r.id for r in stored if (r.task, r.item, r.annotator, r.span_key) not in keep]
+    gone = [r for r in stored if (r.task, r.item, r.annotator, r.span_key) not in keep]
     n = 0
-    for row_id in gone:
-        params = {"project": project, "now": _bound_time(conn, now), "id": row_id}
-        conn.execute(text(_HISTORY_DELETED_BY_ID), params)
-        n += conn.execute(text(_DELETE_BY_ID), params).rowcount
+    if not gone:
+        return 0
+    with aggregates.maintained(conn, project, [(r.task, r.item) for r in gone]):
+        for r in gone:
+            params = {"project": project, "now": _bound_time(conn, now), "id": r.id}
+            conn.execute(text(_HISTORY_DELETED_BY_ID), params)
+            n += conn.execute(text(_DELETE_BY_ID), params).rowcount
     return n
 
 
@@ -338,8 +359,10 @@ def upsert_gold(session: Session, project: str, rows: Iterable[Any]) -> tuple[in
     it = iter(rows)
     while batch := list(islice(it, BATCH)):
         params = [{"project": project, "now": now, **r._asdict()} for r in batch]
-        conn.execute(history, params)  # before the upsert, which makes old and new labels equal
-        conn.execute(upsert, params)
+        # A gold answer decides the gold outcome of every rating of its item.
+        with aggregates.maintained(conn, project, [(r.task, r.item) for r in batch]):
+            conn.execute(history, params)  # before the upsert, which makes old and new labels equal
+            conn.execute(upsert, params)
         n += len(batch)
     return n, conn.execute(count, {"p": project}).scalar_one() - before
 

@@ -9,13 +9,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, Select, cast, func, select
+from sqlalchemy import BigInteger, Select, cast, func, select, text
 from sqlalchemy.orm import Session
 
+from bot.store import aggregates as stored
 from bot.store.guidelines import get_version, label_sections, version_labels
 from bot.store.models.annotations import Annotation, Gold
 from bot.store.models.guidelines import Guideline, GuidelineVersion
 from bot.store.projects import get_project
+from reports.digest.hours import Aggregates, hour_tables, hours_within, in_hours
 from reports.digest.model import TaskSpec
 from reports.metrics.counts import local_date
 
@@ -46,13 +48,17 @@ class DigestInputs:
     annotations: pd.DataFrame
     gold: pd.DataFrame
     tasks: dict[str, TaskSpec]
-    previous: pd.DataFrame | None
-    baseline: pd.DataFrame | None
+    aggregates: Aggregates  # the drift hours and the previous window's label pairs
     release_dates: tuple[date, ...]
 
 
 def _window_select(
-    project: str, start: datetime | None, end: datetime | None, created_at: Any, project_col: Any
+    project: str,
+    start: datetime | None,
+    end: datetime | None,
+    created_at: Any,
+    project_col: Any,
+    tasks: list[str] | None = None,
 ) -> Select:
     """id, the text columns, `created_at` and `project` (as the caller's expressions), the numbers."""
     a = Annotation
@@ -63,6 +69,8 @@ def _window_select(
         *(getattr(a, c) for c in NUMBERS),
     ]
     stmt = select(*cols).where(project_col == project)
+    if tasks is not None:
+        stmt = stmt.where(a.task.in_(tasks))
     if start is not None:
         stmt = stmt.where(a.created_at >= start)
     if end is not None:
@@ -124,15 +132,52 @@ def _frame(project: str, ids: np.ndarray, cols: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+# The project's tasks by a skip scan of the (project, task, created_at) index: one seek per task.
+_TASKS = text(
+    "WITH RECURSIVE t(task) AS ("
+    " SELECT MIN(task) FROM annotations WHERE project = :p"
+    " UNION ALL SELECT (SELECT MIN(task) FROM annotations WHERE project = :p AND task > t.task)"
+    " FROM t WHERE t.task IS NOT NULL)"
+    " SELECT task FROM t WHERE task IS NOT NULL"
+)
+INDEX_SHARE = 0.4  # a window under this share of the project's rows is read through the index
+
+
+def _index_tasks(
+    session: Session, project: str, start: datetime | None, end: datetime | None
+) -> list[str] | None:
+    """The project's tasks when the window is a small part of its rows (read it by index), else None (scan).
+
+    Through the index each row costs a random table lookup, so a large window is faster by a scan (1M rows:
+    10 s vs 4 s); a day of a 60-day store is far faster by the index. The window's rows are counted in the
+    index alone; the project's total comes from the hourly aggregates.
+    """
+    if start is None or end is None:
+        return None
+    total = session.execute(
+        text("SELECT COALESCE(SUM(n), 0) FROM annotation_hours WHERE project = :p"), {"p": project}
+    ).scalar_one()
+    if not total:
+        return None
+    tasks = [r[0] for r in session.execute(_TASKS, {"p": project}).all()]
+    a = Annotation
+    counted = select(func.count()).where(
+        a.project == project, a.task.in_(tasks), a.created_at >= start, a.created_at < end
+    )
+    return tasks if session.execute(counted).scalar_one() < INDEX_SHARE * total else None
+
+
 def _read_sqlite(
     session: Session, project: str, start: datetime | None, end: datetime | None
 ) -> pd.DataFrame:
     # SQLAlchemy compiles and binds (datetimes in the store's text form); the rows come as plain tuples
     # from the DBAPI cursor, skipping per-row Row objects and Python datetime parsing. Each chunk's
     # strings become categoricals at once, so at most CHUNK rows of Python strings are alive.
-    # `project || ''` keeps SQLite off the (project, task, created_at) index: visiting a large window
-    # through it costs a random table lookup per row (fetching 1M rows: 10 s that way, 4 s by a scan).
-    stmt = _window_select(project, start, end, Annotation.created_at, Annotation.project.concat(""))
+    # `project || ''` keeps SQLite off the (project, task, created_at) index for a large window:
+    # visiting it through the index costs a random table lookup per row (see _index_tasks).
+    tasks = _index_tasks(session, project, start, end)
+    project_col = Annotation.project if tasks is not None else Annotation.project.concat("")
+    stmt = _window_select(project, start, end, Annotation.created_at, project_col, tasks)
     names = ["id", *TEXT, "created_at", *NUMBERS]
     text = {c: _TextColumn() for c in TEXT}
     ids: list[np.ndarray] = []
@@ -203,14 +248,6 @@ def _read_postgres(
     return _frame(project, table.column("id").to_numpy().astype(np.int64), cols)
 
 
-def _since(df: pd.DataFrame, start: datetime) -> pd.DataFrame:
-    """The rows at or after start: the frame read_annotations gives for that window."""
-    part = df[df["created_at"] >= pd.Timestamp(start)].reset_index(drop=True)
-    for c in ("project", *TEXT):
-        part[c] = part[c].cat.remove_unused_categories()
-    return part
-
-
 def read_annotations(
     session: Session, project: str, start: datetime | None, end: datetime | None
 ) -> pd.DataFrame:
@@ -225,25 +262,60 @@ def read_annotations(
     return _read_sqlite(session, project, start, end)
 
 
-def digest_inputs(
-    session: Session, project: str, start: datetime | None, end: datetime | None, tz: str = "UTC"
-) -> DigestInputs:
-    """The window's annotations (None: all), the previous window, a drift baseline, gold and task specs.
+def aggregates_from_rows(session: Session, project: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The project's hourly aggregates computed from every row and the gold (the row path)."""
+    rows = read_annotations(session, project, None, None)
+    return hour_tables(rows, _gold(session, project))
 
+
+def _gold(session: Session, project: str) -> pd.DataFrame:
+    gold_rows = session.execute(select(Gold.task, Gold.item, Gold.label).where(Gold.project == project)).all()
+    return pd.DataFrame(gold_rows, columns=["task", "item", "label"])
+
+
+def read_aggregates(
+    session: Session, project: str, start: datetime | None, end: datetime | None, from_rows: bool = False
+) -> Aggregates:
+    """What the digest of [start, end) reads beyond its window, from the stored tables or from every row.
+
+    Drift: the whole UTC hours in [start - BASELINE_DAYS, end); the previous window: the whole hours in
+    [start - (end - start), start) (none for an open window).
+    """
+    base_start = None if start is None else start - timedelta(days=BASELINE_DAYS)
+    drift_range = hours_within(base_start, end)
+    prev_range = hours_within(start - (end - start), start) if start is not None and end is not None else None
+    if from_rows:
+        hours, pairs = aggregates_from_rows(session, project)
+        return Aggregates(
+            in_hours(hours, *drift_range), None if prev_range is None else in_hours(pairs, *prev_range)
+        )
+    conn = session.connection()
+    drift = stored.read_hours(conn, project, *drift_range)
+    previous = None if prev_range is None else stored.read_pairs(conn, project, *prev_range)
+    return Aggregates(drift, previous)
+
+
+def digest_inputs(
+    session: Session,
+    project: str,
+    start: datetime | None,
+    end: datetime | None,
+    tz: str = "UTC",
+    *,
+    from_rows: bool = False,
+) -> DigestInputs:
+    """The window's annotations (None: all), the hourly aggregates before it, gold and task specs.
+
+    Only the window is read as rows; the drift baseline and the previous window come from the stored
+    aggregates (from_rows: computed from every row instead, the reference they must equal).
     Release dates are the local days (in `tz`) the guideline versions were published.
     """
     proj = get_project(session, project)
     current = get_version(session, proj.guideline)
     labels = tuple(current.labels)
     df = read_annotations(session, project, start, end)
-    previous = baseline = None
-    if start is not None and end is not None:
-        # One read before the window serves both the previous window and the drift baseline.
-        prev_start, base_start = start - (end - start), start - timedelta(days=BASELINE_DAYS)
-        before = read_annotations(session, project, min(prev_start, base_start), start)
-        previous, baseline = (_since(before, t) for t in (prev_start, base_start))
-    gold_rows = session.execute(select(Gold.task, Gold.item, Gold.label).where(Gold.project == project)).all()
-    gold = pd.DataFrame(gold_rows, columns=["task", "item", "label"])
+    aggs = read_aggregates(session, project, start, end, from_rows)
+    gold = _gold(session, project)
     sections = label_sections(session, proj.guideline, current.version, labels)
     spec = TaskSpec(
         labels=labels,
@@ -262,7 +334,6 @@ def digest_inputs(
         annotations=df,
         gold=gold,
         tasks=tasks,
-        previous=previous if previous is not None and len(previous) else None,
-        baseline=baseline if baseline is not None and len(baseline) else None,
+        aggregates=aggs,
         release_dates=tuple(sorted({local_date(r, tz) for r in releases})),
     )

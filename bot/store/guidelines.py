@@ -56,7 +56,7 @@ def publish(
 ) -> PublishResult:
     """Store a new immutable version; identical content is a no-op, conflicting content refused."""
     from guidelines.plaintext import markdown_to_plain
-    from guidelines.search.ranking import stems
+    from guidelines.search.ranking import ALIAS_SEPARATOR, alias_stems, stems
 
     meta = doc.meta
     new_version = parse_version(meta.version)
@@ -118,9 +118,11 @@ def publish(
     totals = [0, 0, 0]
     for s in doc.sections:
         plain = markdown_to_plain(s.body)
-        fields = (stems(s.title), stems(" ".join(s.path[:-1])), stems(plain))
-        counts.update(set().union(*fields))
-        totals = [t + len(f) for t, f in zip(totals, fields, strict=True)]
+        alias_text = "\n".join(s.aliases)
+        fields = (stems(s.title), stems(" ".join(s.path[:-1])), stems(plain), alias_stems(s.aliases))
+        counts.update(set().union(*fields) - {ALIAS_SEPARATOR})
+        # Aliases are not length-normalised (guidelines.search.ranking.bm25f): no corpus total for them.
+        totals = [t + len(f) for t, f in zip(totals, fields[:3], strict=True)]
         rows.append(
             Section(
                 version_id=row.id,
@@ -131,6 +133,8 @@ def publish(
                 path_text=" ".join(s.path[:-1]),
                 body=s.body,
                 plain=plain,
+                aliases=list(s.aliases),
+                alias_text=alias_text,
                 stems="\t".join(" ".join(f) for f in fields),
                 file=s.file,
                 line=s.line,

@@ -31,13 +31,43 @@ def record_lookup(
     anchor: str | None = None,
     *,
     channel: str | None = None,
+    thread_ts: str | None = None,
     hits: list[list[str]] | None = None,
 ) -> int:
-    """Remember a question (App Home, feedback); its id, which the answer's feedback buttons carry."""
-    row = Lookup(user_id=user_id, query=query, guideline=guideline, anchor=anchor, channel=channel, hits=hits)
+    """Remember a question for the user's App Home, and where it was asked and answered; its id, which
+    the answer's feedback buttons carry."""
+    row = Lookup(
+        user_id=user_id,
+        query=query,
+        guideline=guideline,
+        anchor=anchor,
+        channel=channel,
+        thread_ts=thread_ts,
+        hits=hits,
+    )
     session.add(row)
     session.flush()
     return row.id
+
+
+def last_user_guideline(session: Session, user_id: str) -> str | None:
+    """The guideline of the user's latest question that found a section, anywhere."""
+    return session.scalars(
+        select(Lookup.guideline)
+        .where(Lookup.user_id == user_id, Lookup.guideline.is_not(None))
+        .order_by(Lookup.created_at.desc(), Lookup.id.desc())
+        .limit(1)
+    ).first()
+
+
+def last_thread_guideline(session: Session, channel: str, thread_ts: str) -> str | None:
+    """The guideline of the latest answer that found a section in this thread, by anyone."""
+    return session.scalars(
+        select(Lookup.guideline)
+        .where(Lookup.channel == channel, Lookup.thread_ts == thread_ts, Lookup.guideline.is_not(None))
+        .order_by(Lookup.created_at.desc(), Lookup.id.desc())
+        .limit(1)
+    ).first()
 
 
 def recent_lookups(session: Session, user_id: str, limit: int = RECENT_LOOKUPS) -> list[RecentLookup]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.store.models import (
+    aggregates,  # noqa: F401  (annotation_hours, label_pair_hours)
     annotations,  # noqa: F401  (projects, annotators, annotations, gold)
     audit,  # noqa: F401  (audit_events)
     digest_schedules,  # noqa: F401  (digest_schedules: added from Slack)

@@ -15,6 +15,8 @@ from guidelines.search.ranking import (
     CorpusStats,
     ParsedQuery,
     bm25f,
+    context_key,
+    keep_one_other,
     parse_query,
     stem,
     to_fts5,
@@ -63,7 +65,7 @@ def _ids(sql: str) -> TextClause:
 
 
 _DETAILS = _ids("""
-    SELECT s.id, s.anchor, s.title, s.path, s.stems, s.position,
+    SELECT s.id, s.anchor, s.title, s.path, s.aliases, s.stems, s.position,
            g.slug, g.title AS guideline_title, v.version,
            (SELECT cv.version FROM guideline_versions cv
              WHERE cv.guideline_id = g.id AND cv.is_current) AS current_version
@@ -79,8 +81,9 @@ def _versions(sql: str) -> TextClause:
     return text(sql).bindparams(bindparam("versions", expanding=True))
 
 
-# SQLite: FTS5 over title, path and body (bm25 weights 10, 3, 1), or over titles alone.
-FTS_SECTIONS, FTS_WEIGHTS, FTS_TITLES = "sections_fts", ", 10.0, 3.0, 1.0", "sections_title_fts"
+# SQLite: FTS5 over title, path, body and aliases (bm25 weights 10, 3, 1, 10), or over titles and
+# aliases alone.
+FTS_SECTIONS, FTS_WEIGHTS, FTS_TITLES = "sections_fts", ", 10.0, 3.0, 1.0, 10.0", "sections_title_fts"
 # Only ids and ranks go through the sort: FTS5's auxiliary functions cannot sit beside a window
 # function, and details are fetched for the few rows shown.
 _SQLITE_RANKED = """
@@ -138,7 +141,7 @@ POSTGRES_SNIPPETS = {  # by has excluded words
 
 
 class _SQLite:
-    """FTS5 with bm25 (title 10, path 3, body 1)."""
+    """FTS5 with bm25 (title 10, path 3, body 1, aliases 10)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -153,7 +156,7 @@ class _SQLite:
 
 
 class _Postgres:
-    """A weighted tsvector (title A, path B, body D) ranked with ts_rank, length-normalised."""
+    """A weighted tsvector (title A, path B, body D, aliases A) ranked with ts_rank, length-normalised."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -217,8 +220,15 @@ def search_sections(
     guideline: str | None = None,
     version: str | None = None,
     limit: int = 10,
+    context: str | None = None,
+    context_boost: float | None = None,
 ) -> SearchResult:
-    """Sections of current (or the pinned) versions, best first; any query text is safe."""
+    """Sections of current (or the pinned) versions, best first; any query text is safe.
+
+    `context` (a guideline slug) ranks that guideline's matching sections first (`context_boost`
+    None), or multiplies their scores by `context_boost`; with either, when its sections would fill
+    the answer, the best of another guideline's keeps the last place.
+    """
     parsed = parse_query(query)
     limit = max(1, min(limit, MAX_LIMIT))
     if parsed.is_empty:
@@ -228,16 +238,28 @@ def search_sections(
     plan, title_only = _plan(parsed, df)
     versions = _version_ids(session, guideline, version)
     candidates = engine.ranked(plan, title_only, {"versions": versions}, CANDIDATES) if versions else []
+    if context and candidates and guideline in (None, context):
+        # The context guideline's own best candidates too, even where other guidelines fill the 30.
+        mine = _version_ids(session, context, version)
+        seen = {r["id"] for r in candidates}
+        extra = engine.ranked(plan, title_only, {"versions": mine}, CANDIDATES) if mine else []
+        candidates += [r for r in extra if r["id"] not in seen]
     if not candidates:
         return SearchResult([], 0, plan, title_only)
     details = list(session.execute(_DETAILS, {"ids": [r["id"] for r in candidates]}))
     corpus = _corpus(session)
     query_stems = [stem(w) for w in (*plan.terms, *(w for p in plan.phrases for w in p))]
-    scored = sorted(
+    ranked = sorted(
         ((bm25f([f.split() for f in d.stems.split("\t")], query_stems, df, corpus), d) for d in details),
         # Ties break on stable document order, never on row ids, which differ between databases.
-        key=lambda sd: (-round(sd[0], 9), sd[1].slug, sd[1].version, sd[1].position),
-    )[:limit]
+        key=lambda sd: (
+            *context_key(round(sd[0], 9), sd[1].slug == context, context_boost),
+            sd[1].slug,
+            sd[1].version,
+            sd[1].position,
+        ),
+    )
+    scored = keep_one_other(ranked, lambda sd: sd[1].slug == context, limit) if context else ranked[:limit]
     snippets = engine.snippets(plan, [d.id for _, d in scored])
     hits = []
     for score, d in scored:
@@ -251,6 +273,7 @@ def search_sections(
                 title=d.title,
                 # JSON arrives parsed from psycopg but as text from sqlite3 through text().
                 path=tuple(json.loads(d.path) if isinstance(d.path, str) else d.path),
+                aliases=tuple(json.loads(d.aliases) if isinstance(d.aliases, str) else d.aliases),
                 snippet=" ".join((snippets.get(d.id) or "").split()),
                 score=round(score, 6),
             )

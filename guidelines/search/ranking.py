@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 import snowballstemmer
 
@@ -117,6 +118,37 @@ K1 = 1.2
 B = 0.75
 # Field weights: a word in the title says far more about a section than one in its body.
 WEIGHTS = (10.0, 3.0, 1.0)  # title, path, body
+# An alias is another title the author gave the section ("snark" for Sarcasm): its words weigh like
+# title words, but only when the query has every word of the alias: "copy" in "the saved copy" is
+# not the alias "copy-paste", and would put the spam section first. Aliases are not
+# length-normalised: a section with five aliases is no less that section for each of them, and how
+# many other sections declare aliases must not change its weight.
+ALIAS_WEIGHT = WEIGHTS[0]
+ALIAS_SEPARATOR = ","  # between the aliases in the stored alias field; stems never contain it
+
+
+def alias_stems(aliases: Sequence[str]) -> list[str]:
+    """The alias field as stored: each alias's stems, aliases separated by ALIAS_SEPARATOR."""
+    out: list[str] = []
+    for alias in aliases:
+        words = stems(alias)
+        if words:
+            out.extend([*([ALIAS_SEPARATOR] if out else []), *words])
+    return out
+
+
+def _matched_alias_words(field: Sequence[str], query: set[str]) -> list[str]:
+    """The stems of the aliases whose every word is in the query."""
+    matched: list[str] = []
+    alias: list[str] = []
+    for token in [*field, ALIAS_SEPARATOR]:
+        if token != ALIAS_SEPARATOR:
+            alias.append(token)
+            continue
+        if alias and query.issuperset(alias):
+            matched.extend(alias)
+        alias = []
+    return matched
 
 
 @dataclass(frozen=True)
@@ -133,15 +165,18 @@ def bm25f(
     df: Mapping[str, int],
     corpus: CorpusStats,
 ) -> float:
-    """Score one section (its fields as stem lists) for the query stems."""
+    """Score one section for the query stems: `fields` are its title, path and body as stem lists, and
+    optionally its alias field (`alias_stems`)."""
+    texts = fields[:3]
+    aliases = _matched_alias_words(fields[3], set(query)) if len(fields) > 3 else []
     norms = [
         1 - B + B * (len(f) / avg if avg > 0 else 1.0)
-        for f, avg in zip(fields, corpus.avg_lengths, strict=True)
+        for f, avg in zip(texts, corpus.avg_lengths, strict=True)
     ]
     score = 0.0
     for term in dict.fromkeys(query):
-        tf = 0.0
-        for weight, field, norm in zip(WEIGHTS, fields, norms, strict=True):
+        tf = ALIAS_WEIGHT * aliases.count(term)
+        for weight, field, norm in zip(WEIGHTS, texts, norms, strict=True):
             n_term = field.count(term)
             if n_term:
                 tf += weight * n_term / norm
@@ -150,3 +185,31 @@ def bm25f(
             idf = math.log(1 + (corpus.sections - n + 0.5) / (n + 0.5))
             score += idf * tf * (K1 + 1) / (K1 + tf)
     return score
+
+
+# --- context -------------------------------------------------------------
+
+
+def context_key(score: float, in_context: bool, boost: float | None = None) -> tuple[int, float]:
+    """A sort key (ascending) for a section scored `score`: with `boost` None a strict partition,
+    every matching section of the context guideline before every other; else their scores times `boost`
+    (guidelines.search.context.boost_for says which).
+
+    Outside any context (`in_context` False for all) both order by score alone.
+    """
+    if boost is None:
+        return (0 if in_context else 1, -score)
+    return (0, -score * boost if in_context else -score)
+
+
+_T = TypeVar("_T")
+
+
+def keep_one_other(ranked: Sequence[_T], in_context: Callable[[_T], bool], limit: int) -> list[_T]:
+    """The first `limit` of `ranked` (context sections first); when they are all the context
+    guideline's, the best section of another guideline takes the last place: others stay in view."""
+    top = list(ranked[:limit])
+    if limit < 2 or len(ranked) <= limit or not all(in_context(x) for x in top):
+        return top
+    other = next((x for x in ranked[limit:] if not in_context(x)), None)
+    return top if other is None else [*top[:-1], other]

@@ -17,6 +17,7 @@ from reports.digest import summary
 from reports.digest.agreement import SEGMENTS, segment_rows, task_agreement
 from reports.digest.annotators import AnnotatorTally
 from reports.digest.drift import History, local_midnight, points_json, task_drift, task_releases
+from reports.digest.hours import HOUR_NS, Aggregates, daily_outcomes, pairs_alpha
 from reports.digest.labels import TaskLabels, prepare_labels
 from reports.digest.model import (
     Alert,
@@ -97,6 +98,31 @@ def _previous_alpha(previous: Any, tasks: Mapping[str, TaskSpec], settings: Sett
     return data["headline"]["alpha"]
 
 
+def _pairs_previous_alpha(
+    pairs: pd.DataFrame, tasks: Mapping[str, TaskSpec], settings: Settings
+) -> float | None:
+    """Headline alpha of the previous window from its label-pair aggregates (reports.digest.hours).
+
+    Categories as prepare_labels gives them for the labels the previous window used; tasks without a
+    spec (not in this digest) are left out.
+    """
+    if pairs is None or not len(pairs):
+        return None
+    alphas = []
+    for task, tp in pairs.groupby("task", sort=True):
+        if str(task) not in tasks:
+            continue
+        used = sorted(set(tp["label"]) | set(tp["other"]))
+        tiny = pd.DataFrame({"task": str(task), "label": used})
+        (relabelled,), _, labels = prepare_labels({str(task): tasks[str(task)]}, [tiny], None)
+        relabel = dict(zip(used, relabelled["label"].astype(str), strict=True))
+        spec = labels[str(task)].spec
+        got = pairs_alpha(tp, tuple(spec.labels), spec.scale, relabel, settings.min_pairable)
+        alphas.append((got.value, got.pairable))
+    ok = [(v, p) for v, p in alphas if v is not None]
+    return float(sum(v * p for v, p in ok) / sum(p for _, p in ok)) if ok else None
+
+
 def _frame_alpha(
     frame: pd.DataFrame, tasks: Mapping[str, TaskSpec], settings: Settings | None = None
 ) -> float | None:
@@ -132,8 +158,12 @@ def build_digest(
     tz: str = "UTC",
     item_lengths: Mapping[str, int] | None = None,
     settings: Settings | None = None,
+    aggregates: Aggregates | None = None,
 ) -> Digest:
     """The digest of `annotations` in `window` (None: all), with drift against `baseline` when given.
+
+    `aggregates` (the store's hourly tables, reports.digest.hours): the drift chart reads its daily counts
+    from them and, when `previous` is None, the previous window's alpha too (docs/digest.md).
 
     `tz` is an IANA zone name: the days of the daily trend, drift charts, throughput and the window.
     `item_lengths` maps items to their text length: span tasks then get alpha over character positions.
@@ -157,7 +187,12 @@ def build_digest(
     day_codes, day_index = pd.factorize(day_all, sort=True)
     has_baseline = baseline is not None and len(baseline) > 0
     pool = pd.concat([baseline, df], ignore_index=True) if has_baseline else df
-    history = History(pool, has_baseline, win, tz, release_dates)
+    daily = None
+    if aggregates is not None:
+        hours = aggregates.drift["hour"].to_numpy()
+        has_baseline = bool((hours * HOUR_NS < pd.Timestamp(win.start).value).any())
+        daily = daily_outcomes(aggregates.drift, tz)
+    history = History(pool, has_baseline, win, tz, release_dates, daily)
     last_day = (pd.Timestamp(win.end).tz_convert(tz) - pd.Timedelta(1, "us")).date()
 
     agreement: list[TaskAgreement] = []
@@ -193,7 +228,10 @@ def build_digest(
         releases += task_releases(part, history, n_boot)
 
     alphas = [(t.coefficients["krippendorff_alpha"], t.pairable) for t in agreement]
-    previous_alpha = _previous_alpha(previous, specs, settings)
+    if previous is None and aggregates is not None and aggregates.previous is not None:
+        previous_alpha = _pairs_previous_alpha(aggregates.previous, tasks, settings)
+    else:
+        previous_alpha = _previous_alpha(previous, specs, settings)
     values, reasons, titles = compute_sections(SectionInput(df, gold, dict(tasks), win), sections)
     return Digest(
         project=project,

@@ -13,6 +13,7 @@ from reports.digest.alerts import to_alert
 from reports.digest.model import Alert, ReleaseRow, Window
 from reports.digest.slices import TaskSlice
 from reports.metrics import drift_alerts, drift_chart, release_change
+from reports.metrics.drift import chart_from_daily
 from reports.metrics.result import as_float
 
 
@@ -30,6 +31,8 @@ class History:
     window: Window
     tz: str
     release_dates: Sequence[date]
+    # Daily counts from the hourly aggregates (reports.digest.hours); None: drift from `pool`'s rows.
+    daily: pd.DataFrame | None = None
 
     @property
     def start_day(self) -> date:
@@ -48,15 +51,20 @@ class DriftPart:
 def task_drift(part: TaskSlice, history: History, name_task: bool) -> DriftPart:
     """Drift signals (the CUSUM over gold and consensus) that start inside the window (first day of a run), phrased."""
     task = part.task
-    tpool = history.pool[history.pool["task"] == task]
     start_day = history.start_day
-    chart = drift_chart(
-        tpool,
-        part.gold if len(part.gold) else None,
-        baseline_end=start_day - timedelta(days=1) if history.has_baseline else None,
-        release_dates=history.release_dates,
-        tz=history.tz,
-    )
+    baseline_end = start_day - timedelta(days=1) if history.has_baseline else None
+    if history.daily is not None:
+        daily = history.daily[(history.daily["task"] == str(task)).to_numpy()].reset_index(drop=True)
+        chart = chart_from_daily(daily, baseline_end=baseline_end, release_dates=history.release_dates)
+    else:
+        tpool = history.pool[history.pool["task"] == task]
+        chart = drift_chart(
+            tpool,
+            part.gold if len(part.gold) else None,
+            baseline_end=baseline_end,
+            release_dates=history.release_dates,
+            tz=history.tz,
+        )
     in_win = chart[chart["day"] >= start_day] if len(chart) else chart
     found = list(drift_alerts(in_win, new_only=True))
     flagged = {a.annotator for a in found}

@@ -303,7 +303,46 @@ def drift_chart(
     tz: str = "UTC",
 ) -> pd.DataFrame:
     """Chart points per annotator, source ('gold'/'consensus'), segment, day, with limits and rule fired."""
-    daily = _daily_outcomes(df, gold, tz)
+    return chart_from_daily(
+        _daily_outcomes(df, gold, tz),
+        baseline_end=baseline_end,
+        baseline_days=baseline_days,
+        release_dates=release_dates,
+        min_n=min_n,
+        min_baseline_n=min_baseline_n,
+        prior_strength=prior_strength,
+        sigma=sigma,
+        lam=lam,
+        ewma_width=ewma_width,
+        estimated_centre=estimated_centre,
+        continuity=continuity,
+        rules=rules,
+        cusum_shift=cusum_shift,
+        cusum_h=cusum_h,
+        cusum_lead=cusum_lead,
+    )
+
+
+def chart_from_daily(
+    daily: pd.DataFrame,
+    *,
+    baseline_end: date | None = None,
+    baseline_days: int = 14,
+    release_dates: Sequence[date] = (),
+    min_n: int = 20,
+    min_baseline_n: int = 100,
+    prior_strength: float = 20.0,
+    sigma: float = 3.0,
+    lam: float = 0.2,
+    ewma_width: float = 3.0,
+    estimated_centre: bool = True,
+    continuity: bool = True,
+    rules: Sequence[str] = (CUSUM_RULE,),
+    cusum_shift: float = CUSUM_SHIFT,
+    cusum_h: float = CUSUM_H,
+    cusum_lead: int = CUSUM_LEAD,
+) -> pd.DataFrame:
+    """drift_chart from daily counts: task, annotator, day (naive midnight), loo_n, loo_err, gold_n, gold_err."""
     if daily.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
     # Each source is its own chart (gold error rate, disagreement with the others' majority: different

@@ -182,11 +182,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_annobot_run(env: dict[str, str], port: int, timeout: float = 30) -> subprocess.Popen[bytes]:
-    """`annobot run --port PORT` as a real process, returned once /healthz answers 200 (its output on
-    failure). The caller stops it (SIGTERM to test shutdown, kill to test a crash)."""
+def start_annobot_run(
+    env: dict[str, str], port: int, timeout: float = 30, args: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
+    """`annobot run --port PORT [ARGS…]` as a real process, returned once /healthz answers 200 (its
+    output on failure). The caller stops it (SIGTERM to test shutdown, kill to test a crash)."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from bot.cli import main; main()", "run", "--port", str(port)],
+        [sys.executable, "-c", "from bot.cli import main; main()", "run", "--port", str(port), *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -12,6 +12,8 @@ from tests.support.guidelines import write_guideline
 
 PINGY = """# Broadcasts {#broadcasts}
 
+Aliases: <!channel> & <@U998>, a <b>tag</b>
+
 Never write <!here> or <!channel> in a label note, and do not ping <@U999> either.
 """
 PINGY_TOML = """slug = "pingy"
@@ -55,3 +57,8 @@ def test_query_and_document_mentions_are_escaped(bot: Bot, tmp_path: Path) -> No
     # The only mention is the deliberate "Shared by <@U222>".
     assert set(re.findall(r"<@U[A-Z0-9]*", everything)) == {f"<@{SHARER}"}
     assert "&lt;@U999&gt;" in everything
+    # Aliases too, in the answer ("also called") and in the shown section.
+    assert "also called: &lt;!channel&gt; &amp; &lt;@U998&gt;, a &lt;b&gt;tag&lt;/b&gt;" in json.dumps(
+        doc.params, ensure_ascii=False
+    )
+    assert "also called: &lt;!channel&gt;" in json.dumps(show.params, ensure_ascii=False)

@@ -109,3 +109,19 @@ def test_long_section_is_shown_in_several_messages(bot: Bot, tmp_path: Path) -> 
     assert all(len(p.params["blocks"]) <= 50 for p in pages)
     whole = "\n".join(texts(p.params["blocks"]) for p in pages)
     assert "Paragraph 0:" in whole and "Paragraph 39:" in whole and "zebracorn ends here" in whole
+
+
+def test_an_alias_answers_with_its_section_and_says_also_called(bot: Bot) -> None:
+    blocks = _guide(bot, "snark")
+    assert parse_section_ref(buttons(blocks, GUIDE_SHOW_SECTION)[0]) == (
+        "product-sentiment",
+        "1.1.0",
+        "sarcasm",
+    )
+    assert "also called: snark, sarcastic, ironic, tongue in cheek" in texts(blocks)
+    ref = buttons(blocks, GUIDE_SHOW_SECTION)[0]
+    bot.slack.action(GUIDE_SHOW_SECTION, ref, response_url=bot.fake.response_url("show"))
+    [show] = bot.fake.wait_for_response("show")
+    assert "also called: snark, sarcastic, ironic, tongue in cheek" in texts(show.params["blocks"])
+    diff = texts(_guide(bot, "diff product-sentiment 1.0.0 1.1.0", "d1"))
+    assert "aliases: +snark, +sarcastic, +ironic, +tongue in cheek" in diff

@@ -10,11 +10,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert
 
+from bot.store.aggregates import rebuild
 from bot.store.db import make_engine, session_scope
 from bot.store.digest_reads import COLUMNS, digest_inputs, read_annotations
 from bot.store.models.annotations import Annotation
 from reports.digest import TaskSpec, build_digest
-from reports.digest.build import _frame_alpha
+from reports.digest.build import _frame_alpha, _pairs_previous_alpha
+from reports.digest.model import Settings
 from tests.support.guidelines import mini, run_cli
 
 LABELS = ["Positive", "Negative", "Neutral"]
@@ -113,16 +115,20 @@ def test_empty_window_has_the_columns(db_url: str, tmp_path: Path) -> None:
     assert str(got["created_at"].dtype) == "datetime64[ns, UTC]" and got["duration_s"].dtype == np.float64
 
 
-def test_previous_window_alpha_is_the_full_digest_alpha(db_url: str, tmp_path: Path) -> None:
+def test_previous_window_alpha_from_aggregates_is_the_frame_alpha(db_url: str, tmp_path: Path) -> None:
+    # Every item's ratings lie in one hour, so pairing each with all its item's labels is plain alpha.
     _load(db_url, tmp_path)
     engine = make_engine(db_url)
+    start, end = T0 + timedelta(hours=4), T0 + timedelta(hours=8)
     with session_scope(engine) as session:
-        inputs = digest_inputs(session, "p", T0 + timedelta(hours=4), T0 + timedelta(hours=8))
+        rebuild(session.connection(), "p")  # the rows went in around the writers
+        inputs = digest_inputs(session, "p", start, end)
+        previous = read_annotations(session, "p", start - (end - start), start)
     engine.dispose()
-    assert inputs.previous is not None and inputs.baseline is not None
-    empty_gold = pd.DataFrame(columns=["task", "item", "label"])
-    full = build_digest(inputs.previous, empty_gold, inputs.tasks, None).headline.alpha
-    assert _frame_alpha(inputs.previous, inputs.tasks) == full
+    assert inputs.aggregates.previous is not None and len(inputs.aggregates.previous)
+    settings = Settings(min_pairable=1)
+    got = _pairs_previous_alpha(inputs.aggregates.previous, inputs.tasks, settings)
+    assert got is not None and got == pytest.approx(_frame_alpha(previous, inputs.tasks, settings), abs=1e-12)
 
 
 def test_frame_alpha_matches_build_digest_on_two_tasks() -> None:
@@ -134,18 +140,19 @@ def test_frame_alpha_matches_build_digest_on_two_tasks() -> None:
     assert _frame_alpha(df, specs) == build_digest(df, empty_gold, specs, None).headline.alpha
 
 
-def test_previous_and_baseline_are_the_frames_of_their_windows(db_url: str, tmp_path: Path) -> None:
+def test_previous_and_baseline_aggregates_equal_the_row_path(db_url: str, tmp_path: Path) -> None:
     _load(db_url, tmp_path)
     engine = make_engine(db_url)
     start, end = T0 + timedelta(hours=6), T0 + timedelta(hours=8)  # previous: 2 h, baseline: 14 days
     with session_scope(engine) as session:
-        inputs = digest_inputs(session, "p", start, end)
-        previous = read_annotations(session, "p", start - (end - start), start)
-        baseline = read_annotations(session, "p", start - timedelta(days=14), start)
+        rebuild(session.connection(), "p")
+        stored = digest_inputs(session, "p", start, end).aggregates
+        rows = digest_inputs(session, "p", start, end, from_rows=True).aggregates
     engine.dispose()
-    assert 0 < len(previous) < len(baseline)
-    pd.testing.assert_frame_equal(inputs.previous, previous)
-    pd.testing.assert_frame_equal(inputs.baseline, baseline)
+    assert stored.previous is not None and rows.previous is not None
+    assert len(stored.previous) > 0 and len(stored.drift) > 0
+    pd.testing.assert_frame_equal(stored.drift, rows.drift)
+    pd.testing.assert_frame_equal(stored.previous, rows.previous)
 
 
 def test_multiline_values_across_many_parser_blocks(db_url: str, tmp_path: Path) -> None:

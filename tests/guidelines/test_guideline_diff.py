@@ -16,6 +16,7 @@ class S:
     anchor: str
     title: str
     body: str
+    aliases: tuple[str, ...] = ()
 
 
 OLD = [

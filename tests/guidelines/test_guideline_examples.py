@@ -44,7 +44,7 @@ def test_example_renders_back_to_the_same_sections(folder: Path) -> None:
     again = parse_guideline_text(files, (folder / "guideline.toml").read_text(encoding="utf-8"))
 
     def shape(d):
-        return [(s.anchor, s.title, s.level, s.path, s.body, s.links) for s in d.sections]
+        return [(s.anchor, s.title, s.level, s.path, s.body, s.links, s.aliases) for s in d.sections]
 
     assert shape(again) == shape(doc)
 

@@ -18,7 +18,7 @@ def test_runs_on_sqlite_over_a_subset(capsys: pytest.CaptureFixture[str]) -> Non
     assert time.perf_counter() - started < 10
     assert out["questions"] == 12
     systems = [r["system"] for r in out["results"]]
-    assert systems == ["annobot/sqlite", "fts5-bm25/sqlite"]
+    assert systems == ["annobot/sqlite+channel", "fts5-bm25/sqlite"]
     for r in out["results"]:
         assert set(r["by_kind"]) == {"keyword", "paraphrase", "pasted", "short"}
         assert all(r["by_kind"][k]["n"] == 3 for k in r["by_kind"])
@@ -35,6 +35,22 @@ def test_table_output_is_the_same_twice(capsys: pytest.CaptureFixture[str]) -> N
     lookup_quality.main(["--backend", "sqlite", "--per-kind", "2", "--failures", "3"])
     assert capsys.readouterr().out == first
     assert "annobot/sqlite" in first and "fts5-bm25/sqlite" in first
+
+
+def test_context_both_measures_before_and_with_channel(capsys: pytest.CaptureFixture[str]) -> None:
+    assert lookup_quality.main(["--backend", "sqlite", "--per-kind", "3", "--context", "both", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    systems = [r["system"] for r in out["results"]]
+    assert systems == ["annobot/sqlite", "annobot/sqlite+channel", "fts5-bm25/sqlite"]
+    before, channel = out["results"][0]["overall"], out["results"][1]["overall"]
+    # The channel's guideline first never loses a question the set's project already settles.
+    assert channel["mrr10"] >= before["mrr10"]
+
+
+def test_bad_context_boost_exits_2() -> None:
+    with pytest.raises(SystemExit) as exc:
+        lookup_quality.main(["--context-boost", "0"])
+    assert exc.value.code == 2
 
 
 def test_bad_per_kind_exits_2() -> None:

@@ -22,7 +22,9 @@ from bot.slack.blocks.section_link import GUIDE_SHARE_SECTION, GUIDE_SHOW_SECTIO
 # change); they should import bot.slack.blocks.section_link, then this line goes.
 from bot.slack.blocks.section_link import parse_section_ref as parse_section_ref
 from bot.slack.blocks.tree_link import walk_button
+from guidelines.diff import alias_change_line
 from guidelines.model import GuidelineDiff, SearchHit
+from guidelines.search.context import Assumed
 
 MAX_HITS_SHOWN = 10
 MAX_SUGGESTIONS = 10
@@ -30,6 +32,7 @@ MAX_SUGGESTIONS = 10
 QUERY_ECHO_MAX = 500
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 _DIFF_KINDS = ("added", "removed", "changed", "renamed")
 
 
@@ -72,12 +75,38 @@ def _fit(head: list[Block], groups: Sequence[list[Block]], reserve: list[Block])
 # --- search ------------------------------------------------------------------------------------
 
 
-def _hit_blocks(hit: SearchHit, tree_id: str | None = None, helpful: str | None = None) -> list[Block]:
+def _channel(channel_id: str) -> str:
+    # A well-formed id renders as #name in Slack; anything else is not linked.
+    return f"<#{channel_id}>" if _CHANNEL_ID.fullmatch(channel_id) else "this channel"
+
+
+def assumed_line(assumed: Assumed) -> str:
+    """Which guideline the answer ranks first and why, escaped: "in #channel: project X's guideline"."""
+    title = f"Assumed *{_one_line(assumed.title)}*"
+    if assumed.why == "named":
+        why = "you named it"
+    elif assumed.why == "thread":
+        why = "in this thread, the guideline of its last answer"
+    elif assumed.why == "project":
+        why = f"in {_channel(assumed.channel)}, project {_one_line(assumed.project)}'s guideline"
+    else:
+        why = "in this DM, the guideline of your last question"
+    # A named guideline comes first outright; a guessed one is weighted up (guidelines.search.context).
+    rank = "its sections first" if assumed.why == "named" else "its sections weigh more"
+    return f"{title}: {why} ({rank}; other guidelines' are marked _from …_)"
+
+
+def _hit_blocks(
+    hit: SearchHit, tree_id: str | None = None, other: bool = False, helpful: str | None = None
+) -> list[Block]:
     ref = section_ref(hit.guideline, hit.version, hit.anchor)
     path = " › ".join(_one_line(p) for p in hit.path) or _one_line(hit.title)
+    # With a guideline assumed, a section of another one says so.
+    source = f"from *{_one_line(hit.guideline_title)}*" if other else f"*{_one_line(hit.guideline_title)}*"
     lines = [
-        f"*{_one_line(hit.guideline_title)}* {_code('v' + hit.version)}",
+        f"{source} {_code('v' + hit.version)}",
         f"{path}  {_code('#' + hit.anchor)}",
+        f"also called: {_one_line(', '.join(hit.aliases))}" if hit.aliases else "",
         snippet_to_mrkdwn(hit.snippet),
     ]
     blocks = [kit.divider(), *kit.sections("\n".join(line for line in lines if line.strip()))]
@@ -105,16 +134,20 @@ def search_results_blocks(
     pinned: str | None,
     total: int,
     trees: Mapping[tuple[str, str, str], Sequence[str]] | None = None,
+    assumed: Assumed | None = None,
     lookup_id: int | None = None,
 ) -> list[Block]:
     """Ranked guideline answers for `/guide QUERY`, at most 50 blocks; a hit whose section a tree cites
-    (`trees`: (slug, version, anchor) → tree ids) gets a Walk the tree button. With the recorded
-    `lookup_id`, each hit gets **Helpful** and the answer ends with **None of these**."""
+    (`trees`: (slug, version, anchor) → tree ids) gets a Walk the tree button. With a guideline
+    `assumed`, the answer says which and why, and labels the sections of other guidelines. With the
+    recorded `lookup_id`, each hit gets **Helpful** and the answer ends with **None of these**."""
     trees = trees or {}
     footer = feedback_blocks(lookup_id) if lookup_id is not None else []
     intro = f"Results for *{_query_echo(query)}*"
     if pinned:
         intro += f" · pinned to {_code('v' + pinned)}"
+    if assumed:
+        intro += f"\n{assumed_line(assumed)}"
     blocks = [kit.header("Guideline answers"), *kit.note(intro)]
     if not hits:
         return [*blocks, *kit.sections("Nothing in the guidelines matched.")]
@@ -125,7 +158,8 @@ def search_results_blocks(
             _hit_blocks(
                 h,
                 _first(trees.get((h.guideline, h.version, h.anchor))),
-                None if lookup_id is None else helpful_value(lookup_id, i),
+                other=assumed is not None and h.guideline != assumed.slug,
+                helpful=None if lookup_id is None else helpful_value(lookup_id, i),
             )
             for i, h in enumerate(hits[:MAX_HITS_SHOWN])
         ],
@@ -194,6 +228,7 @@ def section_blocks(
     body_markdown: str,
     *,
     shared_by: str | None = None,
+    aliases: Sequence[str] = (),
 ) -> list[Block]:
     """A whole guideline section; may exceed 50 blocks when long (paginate with `kit.paginate`)."""
     title = section_path[-1] if section_path and section_path[-1].strip() else anchor
@@ -201,6 +236,8 @@ def section_blocks(
     meta = [f"*{_one_line(guideline_title)}*", f"{_code(f'{slug}@{version}')} {_code('#' + anchor)}"]
     if len(section_path) > 1:
         meta.append(" › ".join(_one_line(p) for p in section_path))
+    if aliases:
+        meta.append(f"also called: {_one_line(', '.join(aliases))}")
     if version != current_version:
         meta.append(f"current is {_code('v' + current_version)}")
     if shared_by:
@@ -235,6 +272,8 @@ def diff_blocks(diff: GuidelineDiff) -> list[Block]:
             kit.divider(),
             *kit.sections(f"*{entry.kind.capitalize()}* {_code('#' + entry.anchor)} {title}"),
         ]
+        if entry.aliases_added or entry.aliases_removed:
+            blocks += kit.sections(_one_line(alias_change_line(entry.aliases_added, entry.aliases_removed)))
         if entry.unified_diff.strip():
             blocks += kit.sections(f"```\n{code_safe(entry.unified_diff.rstrip())}\n```")
     return blocks
@@ -249,6 +288,7 @@ def help_blocks() -> list[Block]:
         [
             "`/guide QUERY` — search the current guidelines, e.g. `/guide sarcasm with emoji`",
             "`/guide QUERY @1.0.0` — search one published version instead of the current one",
+            "`/guide SLUG: QUERY` — rank guideline SLUG's sections first, e.g. `/guide contract-ner: dates`",
             "`/guide diff SLUG V1 V2` — what changed in guideline SLUG between versions V1 and V2",
             "`/guide tree` — the decision trees for hard cases; `/guide tree SLUG/TREE[@VERSION]` walks one",
             "`/guide help` — this message",
@@ -260,5 +300,9 @@ def help_blocks() -> list[Block]:
     return [
         kit.header("How to use /guide"),
         *kit.sections(usage),
-        *kit.note("Answers come from the published guidelines; buttons show or share a whole section."),
+        *kit.note(
+            "Answers come from the published guidelines; buttons show or share a whole section. In a "
+            "project's channel its guideline weighs more; in a thread, that of the last answer; in a DM, "
+            "that of your last question."
+        ),
     ]

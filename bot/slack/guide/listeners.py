@@ -16,6 +16,7 @@ from bot.slack.blocks.mrkdwn import plain_text
 from bot.slack.blocks.section_link import GUIDE_SHARE_SECTION, GUIDE_SHOW_SECTION
 from bot.slack.deps import Deps
 from bot.slack.edge import after_ack, show_in_modal
+from bot.store.guide_context import config_projects
 
 
 def _respond_pages(respond: Respond, result: Answer) -> None:
@@ -34,7 +35,9 @@ def register(app: App, deps: Deps) -> None:
             plain_text(command.get("text") or ""),
             user_id=command.get("user_id", ""),
             max_results=deps.config.slack.max_results,
-            channel=command.get("channel_id"),
+            # The channel's project (or in a DM the user's last question) says which guideline comes first.
+            channel=command.get("channel_id") or "",
+            projects=config_projects(deps.config.projects),
         )
         _respond_pages(respond, result)
 

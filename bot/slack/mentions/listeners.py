@@ -13,6 +13,7 @@ from bot.jobs.guide import answer_and_remember
 from bot.slack.blocks.mrkdwn import plain_text
 from bot.slack.deps import Deps
 from bot.slack.edge import EXPECTED, after_ack, explain_in_thread
+from bot.store.guide_context import config_projects
 
 # The bot's own mention at the start of an app_mention text.
 _LEADING_MENTION = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>\s*)+")
@@ -47,7 +48,11 @@ def register(app: App, deps: Deps) -> None:
                 text,
                 user_id=event.get("user", ""),
                 max_results=deps.config.slack.max_results,
-                channel=event.get("channel"),
+                # The thread's last answer, else the channel's project, says which guideline comes first;
+                # this answer is remembered for the thread it goes to.
+                channel=event.get("channel") or "",
+                thread_ts=thread,
+                projects=config_projects(deps.config.projects),
             )
         except EXPECTED as exc:
             # A wrong question (unknown version, bad diff) is answered where it was asked.

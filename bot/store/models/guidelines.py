@@ -91,8 +91,11 @@ class Section(Base):
     body: Mapped[str] = mapped_column(Text)
     # The body as plain text (no markup, no link targets): what search indexes and snippets quote.
     plain: Mapped[str] = mapped_column(Text, default="")
-    # Stems of title, path and body separated by tabs, computed once at publish so ranking a
-    # query does no text processing.
+    # The section's aliases as declared (`Aliases:` line), and the same one per line for the index.
+    aliases: Mapped[list[str]] = mapped_column(default=list)
+    alias_text: Mapped[str] = mapped_column(Text, default="")
+    # Stems of title, path, body and aliases separated by tabs (the aliases' stems with a "," between
+    # two aliases), computed once at publish so ranking a query does no text processing.
     stems: Mapped[str] = mapped_column(Text, default="")
     file: Mapped[str] = mapped_column(String(500))
     line: Mapped[int]

@@ -38,7 +38,10 @@ class Lookup(Base):
     """One guideline question asked by a user (slash command or mention)."""
 
     __tablename__ = "lookups"
-    __table_args__ = (Index("ix_lookups_user_id_created_at", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_lookups_user_id_created_at", "user_id", "created_at"),
+        Index("ix_lookups_channel_thread_ts", "channel", "thread_ts"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32))
@@ -46,8 +49,11 @@ class Lookup(Base):
     # The top answer's section, if any matched.
     guideline: Mapped[str | None] = mapped_column(String(64))
     anchor: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Where it was asked (None: unknown, e.g. App Home) and the sections shown, in order, as
-    # [slug, version, anchor] lists: feedback buttons name a position in it, never a section.
+    # Where it was asked (a channel or DM id; the thread an answer went to): the next question in the
+    # same thread assumes this answer's guideline. None for rows from before migration 0016.
     channel: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The sections shown, in order, as [slug, version, anchor] lists: feedback buttons name a
+    # position in it, never a section.
     hits: Mapped[list[Any] | None] = mapped_column(JSON)

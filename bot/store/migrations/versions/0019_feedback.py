@@ -1,7 +1,7 @@
-"""feedback: where lookups were asked and what they showed; unanswered questions and precedents (issue 15 item 7)
+"""feedback: what lookups showed; unanswered questions and precedents (issue 15 item 7)
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-03
 
 One row per lookup in each new table (unique lookup_id): a button clicked twice records once.
@@ -12,15 +12,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
     """Apply."""
-    op.add_column("lookups", sa.Column("channel", sa.String(length=32), nullable=True))
     op.add_column("lookups", sa.Column("hits", sa.JSON(), nullable=True))
     op.create_table(
         "unanswered_questions",
@@ -77,4 +76,3 @@ def downgrade() -> None:
     op.drop_table("unanswered_questions")
     with op.batch_alter_table("lookups") as batch:
         batch.drop_column("hits")
-        batch.drop_column("channel")

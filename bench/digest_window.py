@@ -1,0 +1,237 @@
+"""Cost follows the window (issue 14 item 7): a 1-day digest over a long history vs over that day alone.
+
+Usage: .venv/bin/python bench/digest_window.py [--rows 1000000] [--days 60] [--seed 0]
+           [--sides sqlite,postgresql] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+           [--dir /tmp/annobot_bench_window] [--repeat 3] [--no-check]
+Data (deterministic for a seed): rows/5 items x 5 of 40 annotators, 5 labels, 10% gold, item start times
+uniform over `days` days, each rating up to 3 hours after its item's start (some items span midnight).
+Items belong to 3 tasks (item i to task i % 3). Two stores per backend: `full` (every day) and `day`
+(only the rows of the last day). Each is loaded in one transaction through the bulk loader
+(`bot.store.annotations.merge_rows`, the import's store path: straight into the empty project, then the
+project's aggregates built), gold through `upsert_gold` (aggregates kept by the writer), as in production. Then the digest of the last UTC day
+(`bot.jobs.digest.compute_digest` + the JSON, in this process, best of --repeat) on both stores; with
+the check, the full store's digest is also computed from every row (`from_rows=True`) and compared.
+SQLite files and the scratch PostgreSQL databases are deleted at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+LABELS = ("cat", "dog", "bird", "fish", "other")
+TASKS = ("species", "pose", "scene")  # item i belongs to task i % 3
+PROJECT = "bench"
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+GUIDELINE_TOML = f"""slug = "species"
+title = "Species"
+version = "1.0.0"
+labels = {json.dumps(list(LABELS))}
+scale = "nominal"
+"""
+GUIDELINE_RULES = "# Overview\n\nLabel the animal.\n\n" + "".join(
+    f"## {lab.title()} {{#{lab}}}\n\nA {lab}: label **{lab}**.\n\n" for lab in LABELS
+)
+
+
+def generate(rows: int, days: int, seed: int) -> dict[str, np.ndarray]:
+    """Columns of the annotations (sorted by time) and the gold items."""
+    rng = np.random.default_rng(seed)
+    n_items = rows // 5
+    k = len(LABELS)
+    accuracy = rng.uniform(0.7, 0.95, 40)
+    truth = rng.integers(0, k, n_items)
+    ann = np.stack([rng.choice(40, 5, replace=False) for _ in range(min(n_items, 4096))])
+    ann = ann[rng.integers(0, len(ann), n_items)].ravel()  # 5 distinct annotators per item
+    item = np.repeat(np.arange(n_items), 5)
+    correct = rng.random(len(item)) < accuracy[ann]
+    label = np.where(correct, truth[item], rng.integers(0, k, len(item)))
+    start = rng.integers(0, days * 86_400, n_items)
+    at = start[item] + rng.integers(0, 3 * 3600, len(item))
+    order = np.argsort(at, kind="stable")
+    gold = np.flatnonzero(rng.random(n_items) < 0.1)
+    return {
+        "item": item[order],
+        "annotator": ann[order],
+        "label": label[order],
+        "at": at[order],
+        "gold_item": gold,
+        "gold_label": truth[gold],
+    }
+
+
+def _rows(data: dict[str, np.ndarray], lo: int, hi: int) -> list[tuple[Any, ...]]:
+    """AnnotationRow tuples of the ratings with lo <= second < hi."""
+    a, b = np.searchsorted(data["at"], [lo, hi])
+    base = np.datetime64(T0.replace(tzinfo=None), "s")
+    stamps = (base + data["at"][a:b].astype("timedelta64[s]")).astype(str)
+    labels = np.array(LABELS, dtype=object)[data["label"][a:b]]
+    return [
+        (
+            TASKS[i % len(TASKS)],
+            f"it-{i}",
+            f"ann-{w:02d}",
+            lab,
+            None,
+            None,
+            None,
+            "",
+            s.replace("T", " ") + ".000000",
+            None,
+            None,
+            None,
+        )
+        for i, w, lab, s in zip(data["item"][a:b], data["annotator"][a:b], labels, stamps, strict=True)
+    ]
+
+
+def load(url: str, data: dict[str, np.ndarray], days: range, folder: Path) -> dict[str, float]:
+    """Schema, guideline, project; then one merge per day and the gold of the items present."""
+    from bot.imports.rows import GoldRow
+    from bot.store.annotations import merge_rows, upsert_gold
+    from bot.store.db import make_engine, session_scope, upgrade_to_head
+    from bot.store.guidelines import publish
+    from bot.store.projects import add_project
+    from guidelines.parse import load_guideline
+
+    gl = folder / "species"
+    gl.mkdir(parents=True, exist_ok=True)
+    (gl / "guideline.toml").write_text(GUIDELINE_TOML, encoding="utf-8")
+    (gl / "rules.md").write_text(GUIDELINE_RULES, encoding="utf-8")
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    with session_scope(engine) as s:
+        publish(s, load_guideline(gl))
+        add_project(s, PROJECT, "species", [])
+
+    def read() -> Any:
+        for d in days:  # a day of tuples at a time
+            yield from _rows(data, d * 86_400, (d + 1) * 86_400)
+
+    t0 = time.perf_counter()
+    with session_scope(engine) as s:
+        n = merge_rows(s, PROJECT, "1.0.0", "csv", read)[0]
+    t_rows = time.perf_counter() - t0
+    lo, hi = np.searchsorted(data["at"], [days.start * 86_400, days.stop * 86_400])
+    present = np.isin(data["gold_item"], np.unique(data["item"][lo:hi]))
+    gold = [
+        GoldRow(TASKS[i % len(TASKS)], f"it-{i}", LABELS[g])
+        for i, g in zip(data["gold_item"][present], data["gold_label"][present], strict=True)
+    ]
+    t0 = time.perf_counter()
+    with session_scope(engine) as s:
+        upsert_gold(s, PROJECT, gold)
+    t_gold = time.perf_counter() - t0
+    engine.dispose()
+    return {
+        "rows": n,
+        "load_s": round(t_rows, 1),
+        "rows_per_s": round(n / t_rows),
+        "gold_s": round(t_gold, 1),
+    }
+
+
+def digest(
+    url: str, start: datetime, end: datetime, repeat: int, from_rows: bool = False
+) -> tuple[float, str]:
+    """Best wall time of the 1-day digest + JSON, and the JSON."""
+    from bot.jobs.digest import compute_digest
+    from bot.store.db import make_engine
+    from reports.render import render_json
+
+    engine = make_engine(url)
+    best, text = float("inf"), ""
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        d = compute_digest(engine, PROJECT, start, end, tz="UTC", now=end, from_rows=from_rows)
+        text = render_json(d)
+        best = min(best, time.perf_counter() - t0)
+    engine.dispose()
+    return best, text
+
+
+def _pg_db(server: str, name: str, create: bool) -> str:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        if create:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+def main() -> None:
+    """Command-line entry."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--days", type=int, default=60)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sides", default="sqlite,postgresql")
+    ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument("--dir", type=Path, default=Path("/tmp/annobot_bench_window"))
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-check", action="store_true", help="skip the row-path comparison (reads every row)")
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    data = generate(args.rows, args.days, args.seed)
+    print(f"generated {args.rows:,} rows in {time.perf_counter() - t0:.1f} s; load average {os.getloadavg()}")
+    last = args.days - 1
+    start, end = T0 + timedelta(days=last), T0 + timedelta(days=args.days)
+    args.dir.mkdir(parents=True, exist_ok=True)
+    tag = uuid.uuid4().hex[:8]
+    results: dict[str, Any] = {}
+    try:
+        for side in args.sides.split(","):
+            for store, days in (("full", range(args.days)), ("day", range(last, args.days))):
+                if side == "sqlite":
+                    url = f"sqlite:///{args.dir / f'{store}.db'}"
+                else:
+                    url = _pg_db(args.pg, f"annobot_bench_window_{store}_{tag}", create=True)
+                loaded = load(url, data, days, args.dir / store)
+                print(f"{side} {store}: loaded {loaded}; load average {os.getloadavg()}", flush=True)
+                took, text = digest(url, start, end, args.repeat)
+                figures = json.loads(text)
+                row: dict[str, Any] = {
+                    **loaded,
+                    "digest_s": round(took, 3),
+                    "annotations": figures["counts"]["annotations"],
+                    "alpha": figures["headline"]["alpha"],
+                    "alpha_previous": figures["headline"]["alpha_previous"],
+                }
+                if store == "full" and not args.no_check:
+                    took_rows, text_rows = digest(url, start, end, 1, from_rows=True)
+                    row["row_path_s"] = round(took_rows, 2)
+                    row["same_as_row_path"] = text_rows == text
+                results[f"{side}/{store}"] = row
+                print(f"{side} {store}: {row}; load average {os.getloadavg()}", flush=True)
+                if side == "sqlite":
+                    Path(url.removeprefix("sqlite:///")).unlink()
+                else:
+                    _pg_db(args.pg, url.rsplit("/", 1)[1], create=False)
+            full, day = results[f"{side}/full"], results[f"{side}/day"]
+            print(
+                f"{side}: 1-day digest {full['digest_s']} s over {args.days} days vs {day['digest_s']} s "
+                f"over the day alone: {full['digest_s'] / day['digest_s']:.2f}x (target <= 1.5x)",
+                flush=True,
+            )
+    finally:
+        shutil.rmtree(args.dir, ignore_errors=True)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
