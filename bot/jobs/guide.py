@@ -157,7 +157,9 @@ def _read(
         context=assumed.slug if assumed else None,
         context_boost=boost_for(assumed) if assumed else None,
     )
-    result = with_precedent(session, query, result, version=req.version)
+    result = with_precedent(
+        session, query, result, version=req.version, guideline=assumed.slug if assumed else None
+    )
     suggestions = [] if result.hits else closest_sections(session, query)
     shown = result.hits[:MAX_HITS_SHOWN]
     trees = trees_citing_sections(session, [(h.guideline, h.version, h.anchor) for h in shown])

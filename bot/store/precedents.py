@@ -79,13 +79,16 @@ def _section(session: Session, slug: str, version: str | None, anchor: str, titl
 
 
 def with_precedent(
-    session: Session, query: str, result: SearchResult, *, version: str | None
+    session: Session, query: str, result: SearchResult, *, version: str | None, guideline: str | None = None
 ) -> SearchResult:
-    """`result` with the question's confirmed section first (moved up, or added), if it has one."""
+    """`result` with the question's confirmed section first (moved up, or added), if it has one; with a
+    `guideline` assumed (named, the channel's, the thread's), only that guideline's precedents count."""
     key = question_key(query)
     if not key:
         return result
     for slug, anchor, title in _candidates(session, key):
+        if guideline is not None and slug != guideline:
+            continue
         hit = _section(session, slug, version, anchor, title)
         if hit is None:
             continue
