@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.config import ProjectConfig
 from bot.slack.blocks.feedback_link import GUIDE_HELPFUL, GUIDE_NONE_OF_THESE
 from tests.bot.helpers import Bot, buttons, publish_folder, texts
 from tests.conftest import row_counts
@@ -124,3 +125,13 @@ def test_the_precedent_follows_the_section_into_later_versions_and_is_dropped_wh
 def test_help_explains_the_buttons(make_bot: Any) -> None:
     shown = texts(guide(make_bot(), "help"))
     assert "*Helpful*" in shown and "*None of these*" in shown and "guideline's owners" in shown
+
+
+def test_in_a_projects_channel_only_its_guidelines_precedents_rank_first(make_bot: Any) -> None:
+    bot = make_bot(ProjectConfig(name="ner", guideline="contract-ner", channels=("C777",)))
+    blocks = guide(bot, "example")  # in C111: no project, no guideline assumed
+    index = next(i for i, h in enumerate(hits(blocks)) if h[0] == "query-relevance")
+    click(bot, GUIDE_HELPFUL, helpful(blocks)[index])
+    assert hits(guide(bot, "example"))[0][0] == "query-relevance"
+    # In the contract-ner project's channel, the query-relevance precedent does not jump its guideline.
+    assert hits(guide(bot, "example", channel="C777"))[0][0] == "contract-ner"
