@@ -23,6 +23,7 @@ VALUES = st.one_of(
     st.text(max_size=40),
     st.from_regex(r"-?[0-9]{1,20}(:[0-9]{0,3})?", fullmatch=True),
     st.builds(lambda i, j: f"{i}:{j}", st.integers(-5, 10**19), st.integers(-5, 200)),
+    st.sampled_from(["2147483647", "2147483648", "2147483648:0", "99999999999:1"]),  # INTEGER's edge
 )
 QUESTIONS = st.one_of(
     st.text(max_size=120),
@@ -39,7 +40,7 @@ def test_a_value_parses_only_as_an_id_and_an_optional_position(value: str) -> No
         lookup_id, index = parse_feedback_value(value)
     except ValueError:
         return
-    assert lookup_id >= 1 and (index is None or 0 <= index <= 99)
+    assert 1 <= lookup_id <= 2**31 - 1 and (index is None or 0 <= index <= 99)
     assert value in (none_value(lookup_id), helpful_value(lookup_id, index or 0))
 
 

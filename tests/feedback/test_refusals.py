@@ -40,6 +40,7 @@ def _explained(answer: dict[str, Any]) -> str:
         (GUIDE_NONE_OF_THESE, "0"),
         (GUIDE_NONE_OF_THESE, "-1"),
         (GUIDE_HELPFUL, "1:999"),
+        (GUIDE_HELPFUL, "2147483648:0"),  # past INTEGER: PostgreSQL would refuse the read
     ],
 )
 def test_forged_and_unknown_values_write_nothing_and_are_explained(

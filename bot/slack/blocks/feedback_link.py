@@ -11,7 +11,9 @@ import re
 GUIDE_HELPFUL = "guide_helpful"
 GUIDE_NONE_OF_THESE = "guide_none_of_these"
 
-_VALUE = re.compile(r"([1-9][0-9]{0,17})(?::(0|[1-9][0-9]?))?")
+# Lookup ids are INTEGER columns: a larger number names no lookup (and PostgreSQL would refuse it).
+MAX_ID = 2**31 - 1
+_VALUE = re.compile(r"([1-9][0-9]{0,9})(?::(0|[1-9][0-9]?))?")
 
 
 def helpful_value(lookup_id: int, index: int) -> str:
@@ -27,7 +29,7 @@ def none_value(lookup_id: int) -> str:
 def parse_feedback_value(value: object) -> tuple[int, int | None]:
     """(lookup id, hit index or None) from a feedback button value; ValueError on anything else."""
     match = _VALUE.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
+    if match is None or int(match.group(1)) > MAX_ID:
         raise ValueError("not a feedback button value")
     index = match.group(2)
     return int(match.group(1)), None if index is None else int(index)
