@@ -49,6 +49,10 @@ COMMANDS = {
     "import": LazyCommand(
         "bot.cli.import_cmd:import_group", "Import annotations or gold answers into a project."
     ),
+    "lookups": LazyCommand(
+        "bot.cli.lookups_cmd:lookups",
+        "Guideline lookups asked in Slack: the questions the guidelines did not answer.",
+    ),
     "projects": LazyCommand(
         "bot.cli.projects_cmd:projects",
         "Labeling projects: which guideline their labels follow, where they report.",

@@ -22,11 +22,13 @@ from bot.jobs.flag_figures import Taxonomy, read_figures, taxonomy
 from bot.slack.digest.builder import digest_message
 from bot.store.db import session_scope
 from bot.store.digest_reads import digest_inputs
+from bot.store.feedback import current_version, unanswered
 from bot.store.items import text_lengths
 from bot.store.projects import get_project
 from bot.store.tree_walks import walk_steps
 from bot.store.trees import list_trees
 from reports.digest import Digest, Settings, build_digest
+from reports.digest.questions import Question, questions_json
 from reports.digest.sections import Section, SectionResult
 from reports.flags.summary import TOP_SECTIONS
 from reports.metrics.result import MIN_PAIRABLE
@@ -108,6 +110,7 @@ def compute_digest(
         lengths = _span_item_lengths(session, project, inputs.annotations)
         trees = _trees_section(session, project, start, end)
         flags = _flags_section(session, project, start, end, moment, flag_taxonomy or taxonomy(None))
+        questions = _questions_section(session, project, start, end)
     if inputs.annotations.empty:
         raise EmptyWindowError(f"project '{project}' has no annotations in the window")
     return build_digest(
@@ -119,7 +122,7 @@ def compute_digest(
         aggregates=inputs.aggregates,
         release_dates=inputs.release_dates,
         tz=tz,
-        sections=[trees, flags],
+        sections=[trees, flags, questions],
         settings=settings,
         item_lengths=lengths,
     )
@@ -160,6 +163,22 @@ def _flags_section(
     value, reason = read_figures(session, project, start, end, now, tax, top=TOP_SECTIONS)
     result = SectionResult(value, reason)
     return Section("flags", "Flags", lambda _: result)
+
+
+def _questions_section(
+    session: Session, project: str, start: datetime | None, end: datetime | None
+) -> Section:
+    """The `questions` section: questions marked "None of these" that the project's guideline did not answer."""
+    slug = get_project(session, project).guideline
+    if not slug or current_version(session, slug) is None:
+        result = SectionResult(None, f"project '{project}' has no published guideline")
+    else:
+        rows = [
+            Question(r.question, r.version, r.channel, r.times, r.last_asked)
+            for r in unanswered(session, since=start, until=end, guideline=slug)
+        ]
+        result = SectionResult(questions_json(slug, rows))
+    return Section("questions", "Questions the guideline did not answer", lambda _: result)
 
 
 def digest_job(engine: Engine, request: DigestRequest) -> str:

@@ -35,9 +35,10 @@ from bot.store.fused import fuse_semantic, lexical_depth
 from bot.store.guide_context import Place, ProjectChannels, assumed_guideline
 from bot.store.guidelines import diff_versions, get_section, get_version, version_exists
 from bot.store.lookups import record_lookup
-from bot.store.search import search_sections
+from bot.store.precedents import with_precedent
+from bot.store.search import SearchResult, search_sections
 from bot.store.trees import trees_citing_sections
-from guidelines.search.context import boost_for
+from guidelines.search.context import Assumed, boost_for
 
 log = logging.getLogger("annobot.slack")
 NOWHERE = Place()  # a question with no channel (console, tests): only a named guideline is assumed
@@ -100,19 +101,40 @@ def help_answer() -> Answer:
     return Answer([help_blocks()], "How to use /guide")
 
 
-def answer(
+@dataclass(frozen=True)
+class _Search:
+    """Everything a search answer shows, read before the lookup is recorded and the blocks are built."""
+
+    req: GuideRequest
+    query: str
+    result: SearchResult
+    suggestions: list[tuple[str, str, str, str]]
+    trees: dict[tuple[str, str, str], list[str]]
+    assumed: Assumed | None
+
+    def lookup(self, user_id: str) -> tuple[str, str, str | None, str | None]:
+        top = self.result.hits[0] if self.result.hits else None
+        return (user_id, self.query, top.guideline if top else None, top.anchor if top else None)
+
+    def shown(self) -> list[list[str]]:
+        """The hits the answer shows, in order: what a Helpful button's position refers to."""
+        return [[h.guideline, h.version, h.anchor] for h in self.result.hits[:MAX_HITS_SHOWN]]
+
+
+def _read(
     session: Session,
     text: str,
     *,
     user_id: str,
-    max_results: int = 5,
-    place: Place = NOWHERE,
-    projects: tuple[ProjectChannels, ...] = (),
-) -> Answer:
-    """The reply to a `/guide` text or a mention; searches are remembered for the user's App Home.
+    max_results: int,
+    place: Place,
+    projects: tuple[ProjectChannels, ...],
+) -> Answer | _Search:
+    """A whole answer for help, trees and diffs; for a search, every read it needs.
 
     A search ranks the assumed guideline first: named with `SLUG: QUESTION`, else the one of the
-    thread's last answer, the channel's project, or in a DM the user's last question.
+    thread's last answer, the channel's project, or in a DM the user's last question; then a section
+    confirmed for the same question (bot/store/precedents.py) goes first.
     """
     req = parse_guide_text(text)
     if req.kind == "help":
@@ -124,7 +146,6 @@ def answer(
         return Answer(
             kit.paginate(diff_blocks(diff)), kit.fallback_text(f"{req.slug}: {req.old} → {req.new}")
         )
-    # Every read first: the pinned version, the hits, and near misses when nothing matched.
     if req.version and not version_exists(session, req.version):
         raise InputError(f"no guideline has a published version {req.version}")
     assumed = assumed_guideline(session, user_id=user_id, place=place, named=req.named, projects=projects)
@@ -144,19 +165,46 @@ def answer(
     result = fuse_semantic(
         session, query, lexical, version=req.version, limit=max_results, context=context, context_boost=boost
     )
+    result = with_precedent(
+        session, query, result, version=req.version, guideline=assumed.slug if assumed else None
+    )
     suggestions = [] if result.hits else closest_sections(session, query)
-    # Then the blocks.
-    top = result.hits[0] if result.hits else None
-    lookup = (user_id, query, top.guideline if top else None, top.anchor if top else None)
-    if not result.hits:
-        blocks = no_match_blocks(query, suggestions)
-        return Answer([blocks], kit.fallback_text("No guideline section matched", query), lookup)
     shown = result.hits[:MAX_HITS_SHOWN]
     trees = trees_citing_sections(session, [(h.guideline, h.version, h.anchor) for h in shown])
+    return _Search(req, query, result, suggestions, {k: list(v) for k, v in trees.items()}, assumed)
+
+
+def _build(search: _Search, user_id: str, lookup_id: int | None) -> Answer:
+    """The blocks of a search answer; with a recorded lookup, its feedback buttons."""
+    query, result = search.query, search.result
+    lookup = search.lookup(user_id)
+    if not result.hits:
+        blocks = no_match_blocks(query, search.suggestions, lookup_id)
+        return Answer([blocks], kit.fallback_text("No guideline section matched", query), lookup)
     blocks = search_results_blocks(
-        query, result.hits, pinned=req.version, total=result.total, trees=trees, assumed=assumed
+        query,
+        result.hits,
+        pinned=search.req.version,
+        total=result.total,
+        trees=search.trees,
+        assumed=search.assumed,
+        lookup_id=lookup_id,
     )
     return Answer([blocks], kit.fallback_text("Guideline answers", query), lookup)
+
+
+def answer(
+    session: Session,
+    text: str,
+    *,
+    user_id: str,
+    max_results: int = 5,
+    place: Place = NOWHERE,
+    projects: tuple[ProjectChannels, ...] = (),
+) -> Answer:
+    """The reply to a `/guide` text or a mention, without recording it (so without feedback buttons)."""
+    read = _read(session, text, user_id=user_id, max_results=max_results, place=place, projects=projects)
+    return read if isinstance(read, Answer) else _build(read, user_id, None)
 
 
 def answer_and_remember(
@@ -169,7 +217,8 @@ def answer_and_remember(
     thread_ts: str = "",
     projects: tuple[ProjectChannels, ...] = (),
 ) -> Answer:
-    """`answer` in a read transaction, then the lookup in a short write transaction of its own.
+    """The answer read in a read transaction, the lookup recorded in a short write transaction of its
+    own, then the blocks, whose feedback buttons carry the lookup's id.
 
     `channel` and `thread_ts` say where it was asked and where the answer goes (malformed ids count
     as absent); `projects` are the config's, as plain data.
@@ -179,21 +228,26 @@ def answer_and_remember(
     """
     place = Place.of(channel, thread_ts)
     with session_scope(engine) as session:
-        result = answer(
-            session, text, user_id=user_id, max_results=max_results, place=place, projects=projects
-        )
-    if result.step is not None:
-        remember_step(engine, result.step, user_id)
-    if result.lookup and user_id:
+        read = _read(session, text, user_id=user_id, max_results=max_results, place=place, projects=projects)
+    if isinstance(read, Answer):
+        if read.step is not None:
+            remember_step(engine, read.step, user_id)
+        return read
+    lookup_id = None
+    if user_id:
         try:
             with session_scope(engine) as session:
-                record_lookup(
-                    session, *result.lookup, channel=place.channel or None, thread_ts=place.thread_ts or None
+                lookup_id = record_lookup(
+                    session,
+                    *read.lookup(user_id),
+                    channel=place.channel or None,
+                    thread_ts=place.thread_ts or None,
+                    hits=read.shown(),
                 )
         except SQLAlchemyError:
-            # The answer matters more than the history line: log and still answer.
+            # The answer matters more than the history line: log and answer, without feedback buttons.
             log.exception("could not record a lookup")
-    return result
+    return _build(read, user_id, lookup_id)
 
 
 def section_answer_job(engine: Engine, ref: str, *, shared_by: str | None = None) -> Answer:

@@ -32,18 +32,22 @@ def record_lookup(
     *,
     channel: str | None = None,
     thread_ts: str | None = None,
-) -> None:
-    """Remember a question for the user's App Home, and where it was asked and answered."""
-    session.add(
-        Lookup(
-            user_id=user_id,
-            query=query,
-            guideline=guideline,
-            anchor=anchor,
-            channel=channel,
-            thread_ts=thread_ts,
-        )
+    hits: list[list[str]] | None = None,
+) -> int:
+    """Remember a question for the user's App Home, and where it was asked and answered; its id, which
+    the answer's feedback buttons carry."""
+    row = Lookup(
+        user_id=user_id,
+        query=query,
+        guideline=guideline,
+        anchor=anchor,
+        channel=channel,
+        thread_ts=thread_ts,
+        hits=hits,
     )
+    session.add(row)
+    session.flush()
+    return row.id
 
 
 def last_user_guideline(session: Session, user_id: str) -> str | None:

@@ -7,6 +7,7 @@ from bot.store.models import (
     annotations,  # noqa: F401  (projects, annotators, annotations, gold)
     audit,  # noqa: F401  (audit_events)
     digest_schedules,  # noqa: F401  (digest_schedules: added from Slack)
+    feedback,  # noqa: F401  (unanswered_questions, precedents)
     flags,  # noqa: F401  (flag_cases, flags, flag_events, flag_decisions)
     guidelines,  # noqa: F401  (guidelines, versions, files, sections, search words)
     items,  # noqa: F401  (items: display data)

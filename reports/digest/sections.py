@@ -64,6 +64,9 @@ def registered() -> list[Section]:
 # Placeholders until the capabilities land: the contract always has these keys (null with a reason).
 register(Section("flags", "Flags", _pending("the flags capability")))
 register(Section("trees", "Decision-tree usage", _pending("the decision-tree capability")))
+register(
+    Section("questions", "Questions the guideline did not answer", _pending("/guide feedback in the store"))
+)
 
 
 def compute_sections(

@@ -32,6 +32,8 @@ MAX_LEFT_OUT = 3
 MAX_FLAG_SPOTS = 3
 FLAG_CHARS = 1800  # the flags part's share of kit.MESSAGE_CHARS_MAX beside the worst of the rest
 FLAG_MORE_CHARS = 120  # kept for the line that points at the report
+MAX_QUESTIONS = 3
+QUESTION_MAX = 150  # one unanswered question, shortened at a word (about 700 characters for the part)
 BAND_EMOJI = {"reliable": ":large_green_circle:", "tentative": ":large_yellow_circle:", "low": ":red_circle:"}
 
 
@@ -177,6 +179,7 @@ def digest_blocks(
             text = f"{kit.shorten(s['title'], 200)} — _{kit.shorten(s['why'], 200)}_"  # shorten escapes
             blocks.append(kit.section(text, accessory=kit.button("Show section", GUIDE_SHOW_SECTION, value)))
     blocks += flags_blocks(d.get("flags"))
+    blocks += questions_blocks(d.get("questions"))
     if report_url:
         blocks += kit.actions(
             [kit.button("Open full report", DIGEST_OPEN_REPORT, None, "primary", report_url)]
@@ -203,3 +206,20 @@ def flags_blocks(f: dict[str, Any] | None) -> list[Block]:
         blocks.append(block)
         used += kit.message_size([block])
     return blocks
+
+
+def questions_blocks(q: dict[str, Any] | None) -> list[Block]:
+    """The `questions` section: how often answers were marked "None of these", and up to MAX_QUESTIONS
+    of the questions (each shortened to QUESTION_MAX, escaped); nothing when there were none."""
+    if not q or not q["unanswered"]:
+        return []
+    lines = [
+        f"*:grey_question: Questions the guideline did not answer*\n{count(q['unanswered'])} answer(s) marked "
+        f"_None of these_, {count(q['questions'])} distinct question(s)"
+    ]
+    for e in q["examples"][:MAX_QUESTIONS]:
+        times = f" ({e['times']}×)" if e["times"] > 1 else ""
+        lines.append(f"• {kit.shorten(e['question'], QUESTION_MAX)}{times}")
+    if q["questions"] > MAX_QUESTIONS:
+        lines.append(f"_…{q['questions'] - MAX_QUESTIONS} more: `annobot lookups unanswered`_")
+    return kit.sections("\n".join(lines))

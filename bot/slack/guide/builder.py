@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from bot.slack.blocks import kit
+from bot.slack.blocks.feedback_link import GUIDE_HELPFUL, GUIDE_NONE_OF_THESE, helpful_value, none_value
 from bot.slack.blocks.flag_link import flag_button
 from bot.slack.blocks.kit import Block
 from bot.slack.blocks.mrkdwn import code_safe, escape, markdown_to_mrkdwn, snippet_to_mrkdwn
@@ -96,7 +97,9 @@ def assumed_line(assumed: Assumed) -> str:
     return f"{title}: {why} ({rank}; other guidelines' are marked _from …_)"
 
 
-def _hit_blocks(hit: SearchHit, tree_id: str | None = None, other: bool = False) -> list[Block]:
+def _hit_blocks(
+    hit: SearchHit, tree_id: str | None = None, other: bool = False, helpful: str | None = None
+) -> list[Block]:
     ref = section_ref(hit.guideline, hit.version, hit.anchor)
     path = " › ".join(_one_line(p) for p in hit.path) or _one_line(hit.title)
     # With a guideline assumed, a section of another one says so.
@@ -118,6 +121,8 @@ def _hit_blocks(hit: SearchHit, tree_id: str | None = None, other: bool = False)
         [
             kit.button("Show section", GUIDE_SHOW_SECTION, ref),
             kit.button("Share in channel", GUIDE_SHARE_SECTION, ref),
+            # This section answered the question: it ranks first when the question comes again.
+            *([kit.button("Helpful", GUIDE_HELPFUL, helpful)] if helpful else []),
             # The answer does not settle it: file a disagreement about this section.
             flag_button(hit.guideline, hit.version, hit.anchor),
             # A decision tree of the same version cites this section: walk it.
@@ -135,11 +140,14 @@ def search_results_blocks(
     total: int,
     trees: Mapping[tuple[str, str, str], Sequence[str]] | None = None,
     assumed: Assumed | None = None,
+    lookup_id: int | None = None,
 ) -> list[Block]:
     """Ranked guideline answers for `/guide QUERY`, at most 50 blocks; a hit whose section a tree cites
     (`trees`: (slug, version, anchor) → tree ids) gets a Walk the tree button. With a guideline
-    `assumed`, the answer says which and why, and labels the sections of other guidelines."""
+    `assumed`, the answer says which and why, and labels the sections of other guidelines. With the
+    recorded `lookup_id`, each hit gets **Helpful** and the answer ends with **None of these**."""
     trees = trees or {}
+    footer = feedback_blocks(lookup_id) if lookup_id is not None else []
     intro = f"Results for *{_query_echo(query)}*"
     if pinned:
         intro += f" · pinned to {_code('v' + pinned)}"
@@ -156,14 +164,26 @@ def search_results_blocks(
                 h,
                 _first(trees.get((h.guideline, h.version, h.anchor))),
                 other=assumed is not None and h.guideline != assumed.slug,
+                helpful=None if lookup_id is None else helpful_value(lookup_id, i),
             )
-            for h in hits[:MAX_HITS_SHOWN]
+            for i, h in enumerate(hits[:MAX_HITS_SHOWN])
         ],
-        _more(max(total, len(hits))),
+        [*_more(max(total, len(hits))), *footer],
     )
     for group in shown:
         blocks += group
-    return [*blocks, *_more(max(total, len(hits)) - len(shown))]
+    return [*blocks, *_more(max(total, len(hits)) - len(shown)), *footer]
+
+
+def feedback_blocks(lookup_id: int) -> list[Block]:
+    """The answer's last line: what Helpful does, and the None of these button."""
+    return [
+        *kit.note(
+            "Did a section answer it? *Helpful* under it puts it first when this is asked again; "
+            "*None of these* tells the guideline's owners what is missing."
+        ),
+        *kit.actions([kit.button("None of these", GUIDE_NONE_OF_THESE, none_value(lookup_id))]),
+    ]
 
 
 def _first(ids: Sequence[str] | None) -> str | None:
@@ -176,11 +196,15 @@ def _more(count: int) -> list[Block]:
     return kit.note(f"{count} more result{'s' if count != 1 else ''} — refine the query to narrow them down.")
 
 
-def no_match_blocks(query: str, suggestions: list[tuple[str, str, str, str]]) -> list[Block]:
-    """Nothing matched: say so and offer the closest sections (slug, version, anchor, title)."""
+def no_match_blocks(
+    query: str, suggestions: list[tuple[str, str, str, str]], lookup_id: int | None = None
+) -> list[Block]:
+    """Nothing matched: say so and offer the closest sections (slug, version, anchor, title); with the
+    recorded `lookup_id`, a None of these button tells the guideline's owners."""
+    footer = feedback_blocks(lookup_id) if lookup_id is not None else []
     blocks = kit.sections(f"Nothing in the guidelines matched *{_query_echo(query)}*.")
     if not suggestions:
-        return blocks
+        return [*blocks, *footer]
     blocks += kit.sections("Closest sections:")
     groups = []
     for slug, version, anchor, title in suggestions[:MAX_SUGGESTIONS]:
@@ -191,9 +215,9 @@ def no_match_blocks(query: str, suggestions: list[tuple[str, str, str, str]]) ->
             "Show section", GUIDE_SHOW_SECTION, section_ref(slug, version, anchor)
         )
         groups.append(group)
-    for group in _fit(blocks, groups, []):
+    for group in _fit(blocks, groups, footer):
         blocks += group
-    return blocks
+    return [*blocks, *footer]
 
 
 # --- one section -------------------------------------------------------------------------------
@@ -274,6 +298,8 @@ def help_blocks() -> list[Block]:
             "`/guide tree` — the decision trees for hard cases; `/guide tree SLUG/TREE[@VERSION]` walks one",
             "`/guide help` — this message",
             "`@annobot QUESTION` — ask in a channel and get the matching guideline sections",
+            "*Helpful* under a section: it answered you, and ranks first when the question comes again; "
+            "*None of these*: the question goes to the guideline's owners as unanswered",
         ]
     )
     return [

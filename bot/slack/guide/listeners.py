@@ -1,4 +1,4 @@
-"""`/guide` and its "Show section" / "Share in channel" buttons."""
+"""`/guide` and its buttons: "Show section", "Share in channel", and the feedback ("Helpful", "None of these")."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.jobs.answer import Answer
+from bot.jobs.feedback import helpful_job, none_of_these_job
 from bot.jobs.guide import answer_and_remember, section_answer_job
+from bot.slack.blocks.feedback_link import GUIDE_HELPFUL, GUIDE_NONE_OF_THESE
 from bot.slack.blocks.mrkdwn import plain_text
 from bot.slack.blocks.section_link import GUIDE_SHARE_SECTION, GUIDE_SHOW_SECTION
 from bot.slack.deps import Deps
@@ -39,6 +41,19 @@ def register(app: App, deps: Deps) -> None:
         )
         _respond_pages(respond, result)
 
+    # Which guideline a channel's questions are for: its project's in the config's [[projects]].
+    channels = {c: p.guideline for p in reversed(deps.config.projects) for c in p.channels}
+
+    def feedback(job: Any) -> Any:
+        def on_click(respond: Respond, client: WebClient, context: Any, body: dict[str, Any]) -> None:
+            # Ephemeral to the clicker, beside the answer: a mention's answer is public in its thread.
+            value = body["actions"][0].get("value", "")
+            result = deps.workers.run(job, value, user_id=body["user"]["id"], channel_guidelines=channels)
+            _respond_pages(respond, result)
+
+        on_click.__name__ = on_click.__qualname__ = job.__name__
+        return on_click
+
     def show_section(respond: Respond, client: WebClient, context: Any, body: dict[str, Any]) -> None:
         result = deps.workers.run(section_answer_job, body["actions"][0].get("value", ""))
         if body.get("response_url"):
@@ -57,3 +72,5 @@ def register(app: App, deps: Deps) -> None:
     app.command(deps.config.slack.command)(after_ack(deps.background, guide_command))
     app.action(GUIDE_SHOW_SECTION)(after_ack(deps.background, show_section))
     app.action(GUIDE_SHARE_SECTION)(after_ack(deps.background, share_section))
+    app.action(GUIDE_HELPFUL)(after_ack(deps.background, feedback(helpful_job)))
+    app.action(GUIDE_NONE_OF_THESE)(after_ack(deps.background, feedback(none_of_these_job)))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.models.base import Base, utcnow
@@ -53,3 +54,6 @@ class Lookup(Base):
     channel: Mapped[str | None] = mapped_column(String(32))
     thread_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The sections shown, in order, as [slug, version, anchor] lists: feedback buttons name a
+    # position in it, never a section.
+    hits: Mapped[list[Any] | None] = mapped_column(JSON)
