@@ -131,8 +131,8 @@ def test_help_explains_the_buttons(make_bot: Any) -> None:
 def test_in_a_projects_channel_only_its_guidelines_precedents_rank_first(make_bot: Any) -> None:
     bot = make_bot(ProjectConfig(name="ner", guideline="contract-ner", channels=("C777",)))
     blocks = guide(bot, "example")  # in C111: no project, no guideline assumed
-    index = next(i for i, h in enumerate(hits(blocks)) if h[0] == "query-relevance")
+    index, other = next((i, h[0]) for i, h in enumerate(hits(blocks)) if h[0] != "contract-ner")
     click(bot, GUIDE_HELPFUL, helpful(blocks)[index])
-    assert hits(guide(bot, "example"))[0][0] == "query-relevance"
-    # In the contract-ner project's channel, the query-relevance precedent does not jump its guideline.
+    assert hits(guide(bot, "example"))[0][0] == other
+    # In the contract-ner project's channel, the other guideline's precedent does not jump its guideline.
     assert hits(guide(bot, "example", channel="C777"))[0][0] == "contract-ner"
