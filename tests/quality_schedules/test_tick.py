@@ -41,13 +41,16 @@ def test_a_tick_posts_a_schedule_added_from_slack(
     due = added.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     slack = client(fake)
     # Before its first due instant nothing is posted (the run of the hour it was added in is not its own).
-    assert tick(bot.engine, cfg, slack, added + timedelta(seconds=1), "r1").posted == []
+    # (Only the Slack schedule's runs are looked at: the config's may be due too, by the time of day.)
+    first = tick(bot.engine, cfg, slack, added + timedelta(seconds=1), "r1").posted
+    assert [k for k in first if k.startswith("hourly@")] == []
     done = tick(bot.engine, cfg, slack, due + timedelta(seconds=30), "r1")
     key = f"hourly@{due:%Y-%m-%dT%H:%MZ}"
     assert key in done.posted
     [post] = _to_target(fake)
     assert "Quality digest for p" in post.params["text"]
-    assert tick(bot.engine, cfg, slack, due + timedelta(minutes=2), "r2").posted == []
+    again = tick(bot.engine, cfg, slack, due + timedelta(minutes=2), "r2").posted
+    assert [k for k in again if k.startswith("hourly@")] == []
     assert len(_to_target(fake)) == 1
     assert [r["status"] for r in history(db_url, "--schedule", "hourly")] == ["posted"]
 
