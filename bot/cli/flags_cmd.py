@@ -6,11 +6,11 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import click
 
 from bot.cli import one_line
+from bot.cli.output import since_option
 from bot.errors import InputError
 from reports.flags.input import CASE_STATUSES
 
@@ -159,17 +159,6 @@ def export_cmd(
         click.echo(f"exported {n} adjudicated label{'s' * (n != 1)} to {out}")
 
 
-def _since(value: str | None, tz: str) -> datetime | None:
-    """--since as an aware moment: ISO 8601; without an offset it is in [reports] timezone."""
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"--since: not an ISO 8601 date or time: {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(tz))
-
-
 @flags.command("stats")
 @click.option("--project", help="Only this project's flags (default: every project's).")
 @click.option("--since", help="Window start, ISO 8601 (end: now; default: 30 days back); no offset: local.")
@@ -187,7 +176,7 @@ def stats_cmd(state: CliState, project: str | None, since: str | None, as_json: 
     from bot.jobs.flag_stats import stats_figures
 
     now = datetime.now(UTC)  # the CLI is the edge that reads the clock
-    start = _since(since, state.config.reports.timezone)
+    start = since_option(since, state.config.reports.timezone)
     if start is not None and start >= now:
         raise InputError(f"--since: {since} is not in the past")
     tax = project_taxonomy(state.config, project)

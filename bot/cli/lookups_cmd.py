@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import click
 
 from bot.cli import one_line
-from bot.cli.output import emit_json
+from bot.cli.output import emit_json, since_option
 from bot.cli.state import CliState
-from bot.errors import InputError
 from bot.store.feedback import unanswered
 
 HEADER = ("last asked (UTC)", "times", "guideline", "version", "channel", "question")
@@ -20,17 +17,6 @@ HEADER = ("last asked (UTC)", "times", "guideline", "version", "channel", "quest
 @click.group()
 def lookups() -> None:
     """Guideline lookups asked in Slack: the questions the guidelines did not answer."""
-
-
-def _since(value: str | None, tz: str) -> datetime | None:
-    """--since as an aware moment: ISO 8601; without an offset it is in [reports] timezone."""
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"--since: not an ISO 8601 date or time: {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(tz))
 
 
 @lookups.command("unanswered")
@@ -44,7 +30,7 @@ def unanswered_cmd(state: CliState, since: str | None, guideline: str | None, as
 
     Example: annobot lookups unanswered --since 2026-11-01 --guideline product-sentiment --json
     """
-    start = _since(since, state.config.reports.timezone)
+    start = since_option(since, state.config.reports.timezone)
     with state.session() as session:
         rows = unanswered(session, since=start, guideline=guideline)
     if as_json:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import click
 
+from bot.errors import InputError
 from guidelines.model import HL_END, HL_START, GuidelineDiff, SearchHit
 
 if TYPE_CHECKING:
@@ -15,6 +18,17 @@ if TYPE_CHECKING:
 
 # rich is imported only by the functions that print for a person: JSON output and plain lines
 # (`guidelines list`) do not load it.
+
+
+def since_option(value: str | None, tz: str) -> datetime | None:
+    """--since as an aware moment: ISO 8601; without an offset it is in `tz` ([reports] timezone)."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--since: not an ISO 8601 date or time: {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(tz))
 
 
 def emit_json(data: Any) -> None:
