@@ -34,8 +34,10 @@ DEFAULT_SCOPES = (
     "usergroups:read",
     "channels:history",
     "groups:history",
+    "im:history",
+    "im:write",
 )
-METHOD_SCOPES = {"usergroups.users.list": "usergroups:read"}
+METHOD_SCOPES = {"usergroups.users.list": "usergroups:read", "conversations.open": "im:write"}
 # conversations.history needs the scope of the conversation's kind (read from its id's prefix).
 HISTORY_SCOPES = {"C": "channels:history", "G": "groups:history", "D": "im:history"}
 HISTORY_DEFAULT_LIMIT = 100

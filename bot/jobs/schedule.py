@@ -442,8 +442,10 @@ def _run_dm(t: _Tick, run: DmRun) -> None:
         previous = previous_due(session, run) if claimed and run.schedule.window.since_last else None
     if claimed is None:
         return
+    # As for a channel run: a retry may follow a DM Slack accepted that was never recorded.
+    found = _found_in_dm(t.client, run) if claimed.attempts > 1 else None
     try:
-        channel, ts = _deliver_dm(t, run, window_start(run.schedule, run.due, previous))
+        channel, ts = found or _deliver_dm(t, run, window_start(run.schedule, run.due, previous))
     except DeliveryError as exc:
         with session_scope(t.engine) as session:
             store.mark_failed(session, run.key, t.replica, t.now, str(exc)[:REASON_MAX])
@@ -455,6 +457,40 @@ def _run_dm(t: _Tick, run: DmRun) -> None:
             t.result.posted.append(run.key)
         else:
             log.error("digest run %s was posted twice: %s %s is a double", run.key, channel, ts)
+
+
+def _found_in_dm(client: WebClient, run: DmRun) -> tuple[str, str] | None:
+    """(DM channel, ts) of this lead's message of the run, if the DM's history holds one; else None.
+
+    conversations.open (scope im:write) names the app's DM with the lead, conversations.history (scope
+    im:history) reads it as `_run_message` reads a channel's. Either failing is logged and counted as
+    not found, so the DM is posted: a possible double rather than a lost digest, as for channels.
+    """
+    try:
+        opened = client.conversations_open(users=run.user)
+        channel = (opened.get("channel") or {}).get("id")
+    except SlackApiError as exc:
+        needed = exc.response.get("needed")
+        channel, reason = None, f"{exc.response.get('error')}" + (f" (needs {needed})" if needed else "")
+    except (SlackClientError, OSError) as exc:
+        channel, reason = None, f"{type(exc).__name__}: {exc}"
+    else:
+        reason = "conversations.open gave no channel id"
+    if not isinstance(channel, str) or not channel:
+        log.warning(
+            "digest run %s: the DM with %s cannot be opened (%s); posting it, which doubles a post"
+            " that reached Slack unrecorded, if there was one",
+            run.key,
+            run.user,
+            reason,
+        )
+        return None
+    ts = _run_message(client, channel, run.key, run.due - CLOCK_SKEW)
+    if ts is None:
+        return None
+    log.warning("digest run %s was posted to %s (ts %s) but not recorded: recorded now, not posted again",
+                run.key, channel, ts)  # fmt: skip
+    return channel, ts
 
 
 def _deliver_dm(t: _Tick, run: DmRun, start: datetime | None) -> tuple[str, str]:

@@ -45,5 +45,8 @@ def test_manifest_matches_the_listeners() -> None:
         # A retried scheduled digest looks for its unrecorded post (bot/jobs/schedule.py).
         "channels:history",
         "groups:history",
+        # The same in a lead's DM (leads-dm): the DM opened, then its history read.
+        "im:write",
+        "im:history",
     }
     assert len(m["display_information"]["name"]) <= 35

@@ -11,10 +11,12 @@ import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
+from bot.config import Config, ProjectConfig, ReportsConfig
 from bot.fakeslack import FakeSlack
 from bot.jobs.schedule import LEASE, tick
 from bot.store import schedules as store
@@ -143,3 +145,67 @@ def test_an_unreadable_history_is_logged_and_the_run_posted_again(
     assert KEY in warning and CHANNEL in warning and "missing_scope (needs channels:history)" in warning
     [run] = history(seeded)
     assert (run["status"], run["attempts"], run["message_ts"]) == ("posted", 2, posts(fake)[1].reply["ts"])
+
+
+LEAD = "UBERLIN1"  # a lead in Berlin: the 09:00 DM is due at DUE too
+DM_KEY = f"{KEY}/dm:{LEAD}"
+
+
+def _dm_config() -> Config:
+    project = ProjectConfig(name="p", guideline="mini", leads=(LEAD,))
+    return Config(
+        reports=ReportsConfig(timezone="UTC"), projects=(project,), digests=(schedule(targets=["leads-dm"]),)
+    )
+
+
+def _crash_after_dm(engine: Engine, fake: FakeSlack, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Replica a DMs the lead at DUE and dies before recording it; the DM as the fake accepted it."""
+    fake.add_user(LEAD, tz="Europe/Berlin")
+
+    def die(*args: object, **kwargs: object) -> bool:
+        raise Killed
+
+    monkeypatch.setattr(store, "mark_posted", die)
+    with pytest.raises(Killed):
+        tick(engine, _dm_config(), client(fake), clock(), "a")
+    monkeypatch.undo()
+    [post] = posts(fake)
+    assert post.params["channel"] == LEAD
+    return post
+
+
+def test_a_leads_dm_slack_accepted_but_nobody_recorded_is_found_in_the_dm_and_not_sent_again(
+    seeded: str, engine: Engine, fake: FakeSlack, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    post = _crash_after_dm(engine, fake, clock, monkeypatch)
+    assert fake.calls("conversations.open") == []  # a first attempt reads no history
+    clock.now = DUE + LEASE + timedelta(minutes=1)
+    assert tick(engine, _dm_config(), client(fake), clock(), "b").posted == [DM_KEY]
+    assert posts(fake) == [post]
+    [opened] = fake.calls("conversations.open")
+    [lookup] = fake.calls("conversations.history")
+    assert opened.params["users"] == LEAD and lookup.params["channel"] == post.reply["channel"]
+    [run] = history(seeded)
+    assert (run["run_key"], run["status"], run["attempts"], run["claimed_by"]) == (DM_KEY, "posted", 2, "b")
+    assert (run["message_channel"], run["message_ts"]) == (post.reply["channel"], post.reply["ts"])
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("scope", ["im:write", "im:history"])
+def test_a_dm_whose_history_cannot_be_read_is_logged_and_sent_again(
+    seeded: str,
+    engine: Engine,
+    fake: FakeSlack,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    scope: str,
+) -> None:
+    _crash_after_dm(engine, fake, clock, monkeypatch)
+    fake.revoke_scope(scope)  # an app installed before the DM scopes joined the manifest
+    clock.now = DUE + LEASE + timedelta(minutes=1)
+    with caplog.at_level(logging.WARNING, logger="annobot.schedule"):
+        assert tick(engine, _dm_config(), client(fake), clock(), "b").posted == [DM_KEY]
+    assert len(posts(fake)) == 2  # a possible double rather than a lost digest, as for a channel
+    [warning] = [r.getMessage() for r in caplog.records if "doubles a post" in r.getMessage()]
+    assert DM_KEY in warning and f"needs {scope}" in warning
