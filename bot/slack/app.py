@@ -43,7 +43,7 @@ BACKGROUND_THREADS = 8
 
 def _require(value: str | None, name: str) -> str:
     if not value:
-        raise ConfigError(f"{name} is not set: export it (see slack/manifest.yml and README 'Install')")
+        raise ConfigError(f"{name} is not set: export it (see slack/manifest.yml and docs/install.md)")
     return value
 
 
