@@ -59,16 +59,21 @@ def seeded(db_url: str, engine: Engine, tmp_path: Path) -> str:
 
 
 def _crash_after_posting(
-    engine: Engine, fake: FakeSlack, clock: Clock, monkeypatch: pytest.MonkeyPatch, targets: list[str]
+    engine: Engine,
+    fake: FakeSlack,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    targets: list[str],
+    cfg: Config | None = None,
 ) -> None:
-    """Tick as replica a at DUE, dying between the post and its record."""
+    """Tick as replica a at DUE (`cfg`, else a schedule to `targets`), dying between the post and its record."""
 
     def die(*args: object, **kwargs: object) -> bool:
         raise Killed
 
     monkeypatch.setattr(store, "mark_posted", die)
     with pytest.raises(Killed):
-        tick(engine, config(schedule(targets=targets)), client(fake), clock(), "a")
+        tick(engine, cfg or config(schedule(targets=targets)), client(fake), clock(), "a")
     monkeypatch.undo()
 
 
@@ -161,14 +166,7 @@ def _dm_config() -> Config:
 def _crash_after_dm(engine: Engine, fake: FakeSlack, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Replica a DMs the lead at DUE and dies before recording it; the DM as the fake accepted it."""
     fake.add_user(LEAD, tz="Europe/Berlin")
-
-    def die(*args: object, **kwargs: object) -> bool:
-        raise Killed
-
-    monkeypatch.setattr(store, "mark_posted", die)
-    with pytest.raises(Killed):
-        tick(engine, _dm_config(), client(fake), clock(), "a")
-    monkeypatch.undo()
+    _crash_after_posting(engine, fake, clock, monkeypatch, [], _dm_config())
     [post] = posts(fake)
     assert post.params["channel"] == LEAD
     return post
