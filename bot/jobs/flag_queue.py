@@ -28,6 +28,7 @@ from bot.slack.flag_queue.builder import (
     B_FINAL,
     B_NOTE,
     B_OUTCOME,
+    B_TASK,
     PER_PAGE,
     AdjudicationForm,
     QueuePage,
@@ -46,11 +47,11 @@ from bot.slack.flag_queue.builder import (
 from bot.store.db import session_scope
 from bot.store.flags import CaseRecord, adjudicate, assign, comment, get_case, list_cases
 from bot.store.guidelines import current_labels
-from bot.store.items import get_items
+from bot.store.items import get_items, item_tasks
 from bot.store.projects import sync_config_projects
 from reports.flags.draft import parse_section_value
-from reports.flags.input import MAX_COMMENT, Decision, text_problem, validate_decision
-from reports.flags.queue import UNASSIGNED, DecisionDraft, QueueFilter, page_slice
+from reports.flags.input import DEFAULT_TASK, MAX_COMMENT, Decision, text_problem, validate_decision
+from reports.flags.queue import UNASSIGNED, DecisionDraft, QueueFilter, decision_task, page_slice
 
 UNRESOLVED = ("open", "assigned")
 # validate_decision's field -> the modal block that shows its message.
@@ -250,8 +251,9 @@ def adjudication_form_job(
         if case.status == "resolved":
             raise ConflictError(_decided_message(case))
         current = current_labels(session, project.guideline) if project is not None else None
+        tasks = item_tasks(session, case.project, case.item_id)
     labels = current[1] if current else ()
-    form = AdjudicationForm(case, labels, item, reply_channel, _reasons(project))
+    form = AdjudicationForm(case, labels, item, reply_channel, _reasons(project), tasks)
     return adjudication_modal(form)
 
 
@@ -282,7 +284,13 @@ def check_decision(
             errors[B_CHANGE] = "not a guideline section; search for one"
         elif parsed[0] != project.guideline:
             errors[B_CHANGE] = f"this section is from '{parsed[0]}'; the project uses '{project.guideline}'"
+    task, why = decision_task(item_tasks(session, case.project, case.item_id), draft.task.strip())
+    if why is not None:
+        # Slack requires a choice in a shown Task field: none means the form had none (opened before
+        # the item joined a second task), and an error may name only a block of the form.
+        errors[B_TASK if draft.task else B_OUTCOME] = why if draft.task else f"{why}; open the form again"
     decision = Decision(
+        task=task or DEFAULT_TASK,
         final_label=draft.final_label,
         outcome=draft.outcome,
         note=draft.note,

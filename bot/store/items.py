@@ -95,6 +95,17 @@ def get_items(session: Session, project: str, item_ids: Sequence[str]) -> dict[s
     return out
 
 
+def item_tasks(session: Session, project: str, item_id: str) -> tuple[str, ...]:
+    """The tasks the item has annotations or a gold answer in, sorted (what a decision may answer)."""
+    found = set(
+        session.scalars(
+            select(Annotation.task).where(Annotation.project == project, Annotation.item == item_id)
+        )
+    )
+    found |= set(session.scalars(select(Gold.task).where(Gold.project == project, Gold.item == item_id)))
+    return tuple(sorted(found))
+
+
 def text_lengths(session: Session, project: str, item_ids: Sequence[str]) -> dict[str, int]:
     """Characters of each item's display text, for the items that have one (span alpha over positions)."""
     out: dict[str, int] = {}

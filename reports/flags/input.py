@@ -36,6 +36,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Lone surrogates cannot be encoded as UTF-8, so no database or JSON can take them.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
+# The task of rows that name none (imports say so too: bot/imports/rows.py).
+DEFAULT_TASK = "default"
+
 
 @dataclass(frozen=True)
 class OtherLabel:
@@ -77,7 +80,7 @@ class Decision:
     note: str = ""
     section_to_change: str | None = None
     add_to_gold: bool = False
-    task: str = "default"  # the task of the project the final label answers (gold is per task)
+    task: str = DEFAULT_TASK  # the task of the project the final label answers (gold is per task)
     decided_at: datetime | None = None  # None: the store's clock
 
 

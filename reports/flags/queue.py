@@ -10,9 +10,10 @@ no Slack, no SQL, no clock.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reports.flags.input import MAX_ANCHOR, MAX_PROJECT, MAX_REASON, MAX_SLUG, text_problem
+from reports.flags.input import DEFAULT_TASK, MAX_ANCHOR, MAX_PROJECT, MAX_REASON, MAX_SLUG, text_problem
 
 KEYS = ("project", "reason", "section", "assignee", "page")
 # `assignee:none`: cases nobody is assigned to.
@@ -57,6 +58,7 @@ class DecisionDraft:
     note: str = ""
     section_to_change: str = ""
     add_to_gold: bool = False
+    task: str = ""  # chosen only when the item is in several tasks
 
 
 def _short(word: str) -> str:
@@ -116,3 +118,15 @@ def page_slice(total: int, page: int, per_page: int) -> tuple[int, int]:
     """(start, end) indexes of `page` (1-based) over `total` entries; an empty slice past the end."""
     start = min((page - 1) * per_page, total)
     return start, min(start + per_page, total)
+
+
+def decision_task(tasks: Sequence[str], chosen: str) -> tuple[str | None, str | None]:
+    """(the task a decision answers, or None with why): the item's only task, the one chosen among
+    several, or the default task of an item the store has no labels of (gold is kept per task)."""
+    if not tasks:
+        return DEFAULT_TASK, None
+    if len(tasks) == 1:
+        return tasks[0], None
+    if chosen in tasks:
+        return chosen, None
+    return None, f"the item is in {len(tasks)} tasks: choose the one the final label answers"

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.slack.blocks.flag_case import CASE_ACTIONS
+from bot.slack.flag_queue.builder import B_TASK
 from bot.slack.request import drop_controls
 from tests.bot.helpers import Bot
 from tests.flags_triage.conftest import FLAGGER, LEAD, adjudication, case, decision_state, file, wait_until
@@ -91,14 +92,17 @@ _META = st.one_of(
     change=_CHANGE,
     gold=st.booleans(),
     meta=_META,
+    task=st.one_of(st.none(), _TEXT),
 )
 def test_any_adjudication_is_a_decision_or_inline_errors(
-    bot: Bot, final: str, outcome: str, note: str, change: str, gold: bool, meta: str | None
+    bot: Bot, final: str, outcome: str, note: str, change: str, gold: bool, meta: str | None, task: str | None
 ) -> None:
     case_id = file(bot.engine, f"rev-p{next(_IDS)}", comment="<!channel> hi")
     values = decision_state(
         final=final or None, outcome=outcome or None, note=note, change=change or None, gold=gold
     )
+    if task is not None:  # a Task field the form of an item in no task never shows: forged
+        values[B_TASK] = {B_TASK: {"type": "plain_text_input", "value": task}}
     if meta is None:
         body = adjudication(case_id, values, view_id=f"VP{case_id}")
     else:
@@ -115,6 +119,7 @@ def test_any_adjudication_is_a_decision_or_inline_errors(
         decision = wait_until(lambda: case(bot.engine, case_id).decision)
         assert decision.final_label == final and decision.note == drop_controls(note)
         assert decision.add_to_gold is gold and decision.decided_by == LEAD
+        assert decision.task == "default"  # the store has no labels of the item: a forged task is ignored
         wait_until(
             lambda: [c for c in bot.fake.calls("chat.postMessage") if c.params.get("channel") == FLAGGER]
         )

@@ -32,6 +32,7 @@ B_OUTCOME = "flagq_outcome"
 B_NOTE = "flagq_note"
 B_CHANGE = "flagq_section_change"
 B_GOLD = "flagq_add_to_gold"
+B_TASK = "flagq_task"
 B_COMMENT = "flagq_comment"
 GOLD_VALUE = "add_to_gold"
 OUTCOME_TEXT = {
@@ -87,6 +88,7 @@ class AdjudicationForm:
     item: ShownItem | None
     reply_channel: str
     reasons: Mapping[str, str]  # reason id -> label, of the case's project
+    tasks: tuple[str, ...] = ()  # the tasks the item is in; the lead picks one when there are several
 
 
 # --- text --------------------------------------------------------------------------------------
@@ -264,6 +266,17 @@ def label_select(labels: Sequence[str]) -> dict[str, Any]:
     return element
 
 
+TASK_MAX = 200  # the annotations' task column
+TASK_HINT = "The item is labelled in several tasks: the one the final label (and gold) answers."
+
+
+def task_element(tasks: Sequence[str]) -> dict[str, Any]:
+    """The task of the decision: a static select of the item's tasks, or typed when they do not fit one."""
+    if len(tasks) <= kit.SELECT_OPTIONS_MAX and all(0 < len(t) <= kit.OPTION_VALUE_MAX for t in tasks):
+        return {"type": "static_select", "action_id": B_TASK, "options": _options(tasks)}
+    return {"type": "plain_text_input", "action_id": B_TASK, "max_length": TASK_MAX}
+
+
 def label_options(labels: Sequence[str], query: str) -> list[dict[str, Any]]:
     """Labels containing `query` (case-insensitive), for a label set too big for a static select."""
     q = query.strip().casefold()
@@ -287,6 +300,8 @@ def adjudication_modal(form: AdjudicationForm) -> dict[str, Any]:
         blocks += kit.sections("_The project's guideline has no label set: no final label can be chosen._")
     else:
         blocks.append(kit.input_block(B_FINAL, "Final label", label_select(form.labels)))
+    if len(form.tasks) > 1:
+        blocks.append(kit.input_block(B_TASK, "Task", task_element(form.tasks), hint=TASK_HINT))
     outcome = {
         "type": "radio_buttons",
         "action_id": B_OUTCOME,

@@ -11,7 +11,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack.flag_queue.builder import B_CHANGE, B_COMMENT, B_FINAL, B_GOLD, B_NOTE, B_OUTCOME, GOLD_VALUE
+from bot.slack.flag_queue.builder import (
+    B_CHANGE,
+    B_COMMENT,
+    B_FINAL,
+    B_GOLD,
+    B_NOTE,
+    B_OUTCOME,
+    B_TASK,
+    GOLD_VALUE,
+)
 from reports.flags.input import MAX_CHANNEL, MAX_PROJECT, text_problem
 from reports.flags.queue import DecisionDraft
 
@@ -72,6 +81,8 @@ def decision_draft(view: Any) -> DecisionDraft:
         note=_str(_field(view, B_NOTE).get("value")),
         section_to_change=_selected(view, B_CHANGE),
         add_to_gold=gold,
+        # A select's option, or the typed task when the item's tasks did not fit a select.
+        task=_selected(view, B_TASK) or _str(_field(view, B_TASK).get("value")),
     )
 
 
