@@ -1,5 +1,9 @@
 """Exporting a project's annotations as CSV, JSONL or Parquet, in the columns import reads back.
 
+Each item's display data (`text`, `url`, and in JSONL its `data`) rides on the first row of each
+(task, item) and is empty on the others, which import reads as "leave the item as it is", so a file
+carries an item's text once per task rather than once per annotator.
+
 CSV cells are written with the formula guard of `cells.guard_cell` (a leading `'` before a cell a
 spreadsheet would run), which CSV import removes, and every field holding a comma, quote, CR or LF
 is quoted; JSONL and Parquet carry the values as they are.
@@ -10,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC
+from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -18,10 +23,11 @@ from sqlalchemy import Engine
 from bot.imports.cells import guard_cell
 from bot.store.annotations import iter_annotations
 from bot.store.db import session_scope
+from bot.store.items import display_data
 from bot.store.projects import get_project
 
 EXPORT_FORMATS = ("csv", "jsonl", "parquet")
-COLUMNS = (
+ANNOTATION_COLUMNS = (
     "task",
     "item_id",
     "annotator",
@@ -35,17 +41,29 @@ COLUMNS = (
     "source",
     "external_id",
 )
+# CSV and Parquet carry text and url; JSONL also the task data (CSV import ignores a `data` column).
+COLUMNS = (*ANNOTATION_COLUMNS, "text", "url")
+JSONL_COLUMNS = (*COLUMNS, "data")
 _CHUNK = 50_000
 
 
 def iter_export(engine: Engine, project: str) -> Iterator[dict[str, Any]]:
-    """The project's annotations as dicts of COLUMNS, streamed in key order."""
+    """The project's annotations as dicts of JSONL_COLUMNS, streamed in key order, display data on the
+    first row of each (task, item)."""
     with session_scope(engine) as session:
         get_project(session, project)
-        for row in iter_annotations(session, project, _CHUNK):
-            d = dict(zip(COLUMNS, row, strict=True))
-            d["created_at"] = d["created_at"].astimezone(UTC).isoformat()
-            yield d
+        rows = iter_annotations(session, project, _CHUNK)
+        previous: tuple[str, str] | None = None
+        while chunk := list(islice(rows, _CHUNK)):
+            shown = display_data(session, project, [row[1] for row in chunk])
+            for row in chunk:
+                d = dict(zip(ANNOTATION_COLUMNS, row, strict=True))
+                d["created_at"] = d["created_at"].astimezone(UTC).isoformat()
+                first = (row[0], row[1]) != previous
+                previous = (row[0], row[1])
+                text, url, data = shown.get(row[1], (None, None, None)) if first else (None, None, None)
+                d.update(text=text, url=url, data=data)
+                yield d
 
 
 def csv_cell(value: Any) -> str:
@@ -69,7 +87,7 @@ def _write_text(rows: Iterator[dict[str, Any]], fmt: str, out: TextIO) -> int:
             out.write(",".join([csv_cell(row[c]) for c in COLUMNS]) + "\n")
     else:
         for n, row in enumerate(rows, 1):  # noqa: B007
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(json.dumps({c: row[c] for c in JSONL_COLUMNS}, ensure_ascii=False) + "\n")
     return n
 
 
@@ -87,7 +105,7 @@ def _write_parquet(rows: Iterator[dict[str, Any]], path: Path) -> int:
     with pq.ParquetWriter(str(path), schema) as writer:
         batch: list[dict[str, Any]] = []
         for row in rows:
-            batch.append(row)
+            batch.append({c: row[c] for c in COLUMNS})
             if len(batch) >= _CHUNK:
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
                 n += len(batch)

@@ -95,6 +95,22 @@ def get_items(session: Session, project: str, item_ids: Sequence[str]) -> dict[s
     return out
 
 
+def display_data(
+    session: Session, project: str, item_ids: Sequence[str]
+) -> dict[str, tuple[str | None, str | None, dict[str, Any] | None]]:
+    """(text, url, data) of each item that has display data, READ_CHUNK ids per query (for exports)."""
+    out: dict[str, tuple[str | None, str | None, dict[str, Any] | None]] = {}
+    wanted = list(dict.fromkeys(item_ids))
+    for start in range(0, len(wanted), READ_CHUNK):
+        rows = session.execute(
+            select(Item.item, Item.text, Item.url, Item.data).where(
+                Item.project == project, Item.item.in_(wanted[start : start + READ_CHUNK])
+            )
+        )
+        out.update({r.item: (r.text, r.url, r.data) for r in rows})
+    return out
+
+
 def item_tasks(session: Session, project: str, item_id: str) -> tuple[str, ...]:
     """The tasks the item has annotations or a gold answer in, sorted (what a decision may answer)."""
     found = set(

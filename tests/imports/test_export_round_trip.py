@@ -1,5 +1,6 @@
 """Issue 10 item 8 as a property, on both backends: whatever the text, `export annotations --format csv`
-then `import annotations` reproduces every row exactly, and no exported cell starts as a formula."""
+(or jsonl) then `import annotations` reproduces every row and every item's text and URL exactly, and no
+exported CSV cell starts as a formula."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy import Engine, select
 
 from bot.store.db import session_scope
 from bot.store.models.annotations import Annotation
+from bot.store.models.items import Item
 from tests.support.guidelines import run_cli, write_guideline
 
 # Labels a spreadsheet would run, or that look guarded already: the guard must be exact for them too.
@@ -41,6 +43,8 @@ _ROW = st.fixed_dictionaries(
         "label": st.sampled_from(LABELS),
         "cohort": _text(0, 8),
         "external_id": _text(0, 8),
+        "text": _text(0, 40),
+        "url": st.one_of(st.just(""), _text(1, 20).map(lambda t: "https://x.test/" + t)),
     }
 )
 _COUNTER = itertools.count()
@@ -57,6 +61,14 @@ _COLUMNS = (
 )
 
 
+def _items(engine: Engine, project: str) -> list[tuple[object, ...]]:
+    with session_scope(engine) as s:
+        found = s.execute(
+            select(Item.item, Item.text, Item.url).where(Item.project == project).order_by(Item.item)
+        )
+        return [tuple(r) for r in found]
+
+
 def _rows(engine: Engine, project: str) -> list[tuple[object, ...]]:
     with session_scope(engine) as s:
         return [
@@ -69,10 +81,13 @@ def _rows(engine: Engine, project: str) -> list[tuple[object, ...]]:
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    rows=st.lists(_ROW, min_size=1, max_size=6, unique_by=lambda r: (r["task"], r["item_id"], r["annotator"]))
+    rows=st.lists(
+        _ROW, min_size=1, max_size=6, unique_by=lambda r: (r["task"], r["item_id"], r["annotator"])
+    ),
+    fmt=st.sampled_from(["csv", "jsonl"]),
 )
 def test_property_export_then_import_reproduces_every_row(
-    db_url: str, engine: Engine, tmp_path: Path, rows: list[dict[str, str]]
+    db_url: str, engine: Engine, tmp_path: Path, rows: list[dict[str, str]], fmt: str
 ) -> None:
     n = next(_COUNTER)
     if not _published(engine):
@@ -89,19 +104,21 @@ def test_property_export_then_import_reproduces_every_row(
     out = run_cli(db_url, "import", "annotations", str(given_file), "--project", source)
     assert out.exit_code == 0, out.output
 
-    exported = tmp_path / f"out{n}.csv"
+    exported = tmp_path / f"out{n}.{fmt}"
     out = run_cli(
-        db_url, "export", "annotations", "--project", source, "--format", "csv", "--out", str(exported)
+        db_url, "export", "annotations", "--project", source, "--format", fmt, "--out", str(exported)
     )
     assert out.exit_code == 0, out.output
     raw = exported.read_bytes().decode("utf-8")
-    for record in csv.reader(io.StringIO(raw, newline="")):
+    for record in csv.reader(io.StringIO(raw, newline="")) if fmt == "csv" else ():
         for cell in record:  # nothing a spreadsheet would run, unless it is a plain number
             assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r") or cell.lstrip("-").isdigit(), cell
     out = run_cli(db_url, "import", "annotations", str(exported), "--project", copy)
     assert out.exit_code == 0, out.output
     assert _rows(engine, copy) == _rows(engine, source)
     assert len(_rows(engine, source)) == len(rows)
+    assert _items(engine, copy) == _items(engine, source)
+    assert _items(engine, source) or not any(r["text"] or r["url"] for r in rows)
 
 
 def _published(engine: Engine) -> bool:
