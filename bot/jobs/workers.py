@@ -15,9 +15,11 @@ The pool is built, started and closed by whoever serves the app (`annobot run`) 
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import pickle
+import sys
 import threading
 import time
 import traceback
@@ -86,6 +88,29 @@ class InlineWorkers:
 
 # The engine of this worker process, made by _init_worker.
 _worker_engine: Engine | None = None
+# What the jobs import (pandas, the digest, the search): seconds of imports that a fresh worker would
+# otherwise pay on its first answer (about 3 s on a quiet machine, 12-24 s under a load of 15). Each
+# worker imports them on a thread of its own as it starts, and `start()` waits for them, so
+# `annobot run` serves once its workers are warm; a pool started on first use (no `start()`) answers
+# its first job meanwhile.
+WARM_MODULES = (
+    "bot.jobs.guide",
+    "bot.jobs.digest",
+    "bot.jobs.quality",
+    "bot.jobs.home",
+    "bot.jobs.flag_queue",
+    "bot.store.fused",
+)
+_warm_thread: threading.Thread | None = None
+
+
+def _warm(modules: tuple[str, ...]) -> None:
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            # A job that needs it raises the error itself, where it can be told to the user.
+            log.warning("worker warm-up: %s cannot be imported", name, exc_info=True)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -97,8 +122,8 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(0)
 
 
-def _init_worker(parent: int, url: str, nice: int, log_level: int) -> None:
-    global _worker_engine
+def _init_worker(parent: int, url: str, nice: int, log_level: int, warm: tuple[str, ...] = ()) -> None:
+    global _worker_engine, _warm_thread
     # `parent` comes from the parent itself: a worker that starts after its parent died sees
     # getppid() == 1 at once and leaves.
     threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
@@ -107,6 +132,16 @@ def _init_worker(parent: int, url: str, nice: int, log_level: int) -> None:
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")
     # The request process has already checked (or migrated) the schema.
     _worker_engine = make_engine(url, upgrade=False)
+    if warm:
+        _warm_thread = threading.Thread(target=_warm, args=(warm,), name="warm-up", daemon=True)
+        _warm_thread.start()
+
+
+def warmed(engine: Engine, timeout: float) -> list[str]:
+    """A job: wait up to `timeout` s for this worker's warm-up, then which WARM_MODULES are imported."""
+    if _warm_thread is not None:
+        _warm_thread.join(timeout)
+    return [m for m in WARM_MODULES if m in sys.modules]
 
 
 def _call(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
@@ -124,6 +159,9 @@ def _call(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -
 
 
 def _ready(linger: float) -> int:
+    # Ready means warm too: a first answer then competes with no import for the GIL.
+    if _warm_thread is not None:
+        _warm_thread.join(START_TIMEOUT_S)
     # Lingering a moment lets every worker take a job, not only the first one up.
     time.sleep(linger)
     return os.getpid()
@@ -132,13 +170,22 @@ def _ready(linger: float) -> int:
 class ProcessWorkers:
     """Jobs run in a pool of spawned worker processes with their own engines."""
 
-    def __init__(self, database_url: str, processes: int, *, nice: int = WORKER_NICE) -> None:
-        """A pool of `processes` workers on `database_url`; started on first use or by `start()`."""
+    def __init__(
+        self,
+        database_url: str,
+        processes: int,
+        *,
+        nice: int = WORKER_NICE,
+        warm: tuple[str, ...] = WARM_MODULES,
+    ) -> None:
+        """A pool of `processes` workers on `database_url` that import `warm` as they start; started on
+        first use or by `start()`."""
         if processes < 1:
             raise ValueError("processes must be >= 1")
         self.database_url = database_url
         self.processes = processes
         self.nice = nice
+        self.warm = warm
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
         self._lock = threading.Lock()
@@ -159,6 +206,7 @@ class ProcessWorkers:
                         self.database_url,
                         self.nice,
                         logging.getLogger().getEffectiveLevel(),
+                        self.warm,
                     ),
                 )
             return self._pool
@@ -183,7 +231,7 @@ class ProcessWorkers:
         raise AssertionError("unreachable")
 
     def start(self) -> None:
-        """Spawn every worker now and wait until each one has answered."""
+        """Spawn every worker now and wait until each one has answered, its warm-up imports done."""
         pool = self._get_pool()
         deadline = time.monotonic() + START_TIMEOUT_S
         seen: set[int] = set()

@@ -183,10 +183,10 @@ def free_port() -> int:
 
 
 def start_annobot_run(
-    env: dict[str, str], port: int, timeout: float = 30, args: tuple[str, ...] = ()
+    env: dict[str, str], port: int, timeout: float = 90, args: tuple[str, ...] = ()
 ) -> subprocess.Popen[bytes]:
     """`annobot run --port PORT [ARGS…]` as a real process, returned once /healthz answers 200 (its
-    output on failure). The caller stops it (SIGTERM to test shutdown, kill to test a crash)."""
+    output on failure). It serves once its workers are spawned and warm: seconds, more under load. The caller stops it (SIGTERM to test shutdown, kill to test a crash)."""
     proc = subprocess.Popen(
         [sys.executable, "-c", "from bot.cli import main; main()", "run", "--port", str(port), *args],
         cwd=ROOT,

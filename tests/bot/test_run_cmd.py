@@ -34,7 +34,7 @@ def test_run_serves_http_mode(engine: Engine, db_url: str, fake: FakeSlack) -> N
     }
     env.pop("SLACK_APP_TOKEN", None)
     env.pop("ANNOBOT_CONFIG", None)
-    proc = start_annobot_run(env, port, timeout=20)
+    proc = start_annobot_run(env, port)
     opener = LOOPBACK
     try:
         # A signed /guide is answered (by the worker processes `annobot run` starts).

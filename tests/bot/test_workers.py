@@ -282,3 +282,16 @@ def test_create_app_answers_inline_by_default_whatever_the_config(engine: Engine
         server.stop()
     # `answer_workers` is for `annobot run`: the app alone spawns no process.
     assert alive(children(os.getpid()) - before) == set()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_workers_import_what_the_jobs_need_as_they_start_not_on_the_first_answer(db_url: str) -> None:
+    from bot.jobs.workers import WARM_MODULES, warmed
+
+    for warm, expected in ((WARM_MODULES, list(WARM_MODULES)), ((), [])):
+        workers = ProcessWorkers(db_url, 1, warm=warm)
+        try:
+            workers.start()
+            assert workers.run(warmed, 300.0) == expected
+        finally:
+            workers.close()

@@ -39,7 +39,7 @@ def test_two_bot_processes_post_a_due_digest_once(db_url: str, engine: Engine, t
             "SLACK_API_URL": fake.url,
         }
         env.pop("SLACK_APP_TOKEN", None)
-        procs = [start_annobot_run(env, free_port(), timeout=30) for _ in range(2)]
+        procs = [start_annobot_run(env, free_port()) for _ in range(2)]
         try:
             fake.wait_for("chat.postMessage", timeout=20)
             time.sleep(3)  # both first ticks are done by now: a double would have arrived
