@@ -20,6 +20,8 @@ from bot.errors import InputError
 from bot.jobs.answer import Answer
 from bot.jobs.digest import DigestRequest, EmptyWindowError, digest_job
 from bot.slack.quality.builder import USAGE, answer_pages, empty_message, help_blocks, post_value
+from bot.store import digest_shares
+from bot.store.db import session_scope
 
 DEFAULT_WINDOW = "7d"
 # The longest window a command asks for: a year of days or hours (and no datetime overflow).
@@ -132,3 +134,26 @@ def quality_answer(engine: Engine, request: DigestRequest) -> Answer:
 def help_answer() -> Answer:
     """`/quality help`."""
     return Answer([help_blocks()], f"How to use {USAGE}")
+
+
+def claim_post(
+    engine: Engine, channel: str, project: str, start: datetime, end: datetime, user: str, now: datetime
+) -> tuple[str, digest_shares.Share | None]:
+    """(the share's key, None when this click posts the digest, else who posted or is posting it)."""
+    key = digest_shares.share_key(channel, project, start, end)
+    with session_scope(engine) as session:
+        return key, digest_shares.claim_share(
+            session, key, channel=channel, project=project, user=user, now=now
+        )
+
+
+def release_post(engine: Engine, key: str, user: str) -> None:
+    """Slack refused the post: a later click may try again."""
+    with session_scope(engine) as session:
+        digest_shares.release_share(session, key, user)
+
+
+def record_post(engine: Engine, key: str, ts: str) -> None:
+    """The posted message's ts, so later clicks say it is there."""
+    with session_scope(engine) as session:
+        digest_shares.record_share(session, key, ts)

@@ -12,7 +12,7 @@ from bot.store.models import (
     guidelines,  # noqa: F401  (guidelines, versions, files, sections, search words)
     items,  # noqa: F401  (items: display data)
     lead_zones,  # noqa: F401  (lead_zones: the leads' Slack time zones)
-    schedules,  # noqa: F401  (digest_runs)
+    schedules,  # noqa: F401  (digest_runs, digest_shares)
     slack,  # noqa: F401  (slack_events, slack_requests, lookups)
     tree_walks,  # noqa: F401  (tree_steps, tree_shares)
     trees,  # noqa: F401  (decision_trees, decision_tree_anchors)

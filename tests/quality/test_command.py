@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -136,3 +137,36 @@ def test_a_refused_post_is_explained(make_bot: Any, seeded: datetime) -> None:
     bot.slack.action(QUALITY_POST, value, user_id=LEAD, channel_id=CHANNEL, response_url=url)
     [answer] = [c.params for c in bot.fake.wait_for_response("refused")]
     assert "not_in_channel" in texts(answer) and "invite the bot" in texts(answer)
+    # Refused, the claim is released: once the bot is invited, the same button posts.
+    url = bot.fake.response_url("again")
+    bot.slack.action(QUALITY_POST, value, user_id=LEAD, channel_id=CHANNEL, response_url=url)
+    assert "Posted the digest" in texts(bot.fake.wait_for_response("again")[0].params)
+    assert len([c for c in bot.fake.calls("chat.postMessage") if c.ok]) == 1
+
+
+def test_post_to_channel_clicked_again_or_by_two_leads_at_once_posts_once(
+    make_bot: Any, seeded: datetime
+) -> None:
+    bot = make_bot(P)
+    [value] = buttons(_blocks(ask(bot, "p 24h", user=LEAD)), QUALITY_POST)
+
+    def click(name: str) -> str:
+        url = bot.fake.response_url(name)
+        status, _, _ = bot.slack.action(
+            QUALITY_POST, value, user_id=LEAD, channel_id=CHANNEL, response_url=url
+        )
+        assert status == 200
+        return texts(bot.fake.wait_for_response(name)[0].params)
+
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(click, ["c1", "c2", "c3"]))
+    assert sum("Posted the digest" in a for a in answers) == 1, answers
+    assert all("Nothing posted again" in a for a in answers if "Posted the digest" not in a)
+    assert len([c for c in bot.fake.calls("chat.postMessage") if c.ok]) == 1
+    later = click("c4")
+    assert "in <#" in later and "already" in later and f"<@{LEAD}> posted it" in later
+    assert len([c for c in bot.fake.calls("chat.postMessage") if c.ok]) == 1
+    # Another window (a new /quality) is another digest: it may be posted.
+    time.sleep(1.1)
+    [other] = buttons(_blocks(ask(bot, "p 24h", user=LEAD, name="second")), QUALITY_POST)
+    assert other != value

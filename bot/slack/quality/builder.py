@@ -87,6 +87,18 @@ def posted_blocks(channel: str) -> list[Block]:
     return kit.sections(f":white_check_mark: Posted the digest to {where}.")
 
 
+def already_posted_blocks(channel: str, by: str, at: datetime, posted: bool) -> list[Block]:
+    """The clicker's answer when this digest is in the channel already (or being posted)."""
+    where = f"<#{channel}>" if _CHANNEL.fullmatch(channel) else "the channel"
+    who = f"<@{by}>" if SLACK_USER_ID.fullmatch(by) else "someone"
+    when = f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    if posted:
+        return kit.sections(
+            f"This digest is in {where} already: {who} posted it at {when}. Nothing posted again."
+        )
+    return kit.sections(f"{who} is posting this digest to {where} (since {when}). Nothing posted again.")
+
+
 # --- /quality schedule ---------------------------------------------------------------------------
 
 

@@ -18,12 +18,20 @@ from bot.errors import InputError
 from bot.jobs.answer import Answer
 from bot.jobs.digest import DigestRequest
 from bot.jobs.flag_figures import project_taxonomy
-from bot.jobs.quality import help_answer, parse_quality_text, quality_answer, quality_message
+from bot.jobs.quality import (
+    claim_post,
+    help_answer,
+    parse_quality_text,
+    quality_answer,
+    quality_message,
+    record_post,
+    release_post,
+)
 from bot.jobs.quality_schedule import schedule_answer
 from bot.slack.blocks.mrkdwn import plain_text
 from bot.slack.deps import Deps
 from bot.slack.edge import after_ack
-from bot.slack.quality.builder import QUALITY_POST, parse_post_value, posted_blocks
+from bot.slack.quality.builder import QUALITY_POST, already_posted_blocks, parse_post_value, posted_blocks
 
 log = logging.getLogger("annobot.slack")
 
@@ -90,17 +98,31 @@ def register(app: App, deps: Deps) -> None:
         require(
             deps.engine, deps.authorizer, user, Action.DIGEST_POST, project, f"post to {channel}: {window}"
         )
-        message = deps.workers.run(quality_message, _request(deps, project, start, end, datetime.now(UTC)))
+        now = datetime.now(UTC)
+        # Once per channel, project and window: a second click (or a second lead) is told who posted it.
+        key, held = claim_post(deps.engine, channel, project, start, end, user, now)
+        if held is not None:
+            blocks = already_posted_blocks(
+                held.channel, held.posted_by, held.claimed_at, held.message_ts is not None
+            )
+            respond(blocks=blocks, text="Already posted", response_type="ephemeral", replace_original=False)
+            return
         try:
-            client.chat_postMessage(
+            message = deps.workers.run(quality_message, _request(deps, project, start, end, now))
+            posted = client.chat_postMessage(
                 channel=channel, text=message["text"], blocks=message["blocks"], unfurl_links=False
             )
         except SlackApiError as exc:
+            release_post(deps.engine, key, user)
             # A private channel the bot is not in, an archived one: the lead can act on the reason.
             error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
             raise InputError(
                 f"Slack refused the post ({error}): invite the bot to this channel, or post from another"
             ) from exc
+        except BaseException:
+            release_post(deps.engine, key, user)  # nothing reached the channel: a later click may post
+            raise
+        record_post(deps.engine, key, str(posted["ts"]))
         log.info("digest of %s (%s) posted to %s by %s", project, window, channel, user)
         respond(
             blocks=posted_blocks(channel),

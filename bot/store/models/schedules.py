@@ -40,3 +40,17 @@ class DigestRun(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class DigestShare(Base):
+    """A `/quality` digest a lead posted to a channel with **Post to channel**: `key` (a hash of channel,
+    project and window) is the primary key, so a second click, on any replica, posts nothing."""
+
+    __tablename__ = "digest_shares"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    project: Mapped[str] = mapped_column(String(200))
+    posted_by: Mapped[str] = mapped_column(String(32))
+    claimed_at: Mapped[datetime]
+    message_ts: Mapped[str | None] = mapped_column(String(32))  # None until Slack took the post
