@@ -3,6 +3,7 @@
 Usage: .venv/bin/python bench/digest_window.py [--rows 1000000] [--days 60] [--seed 0]
            [--sides sqlite,postgresql] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
            [--dir /tmp/annobot_bench_window] [--repeat 3] [--no-check]
+           [--keep DIR] [--build-only] [--stores full,day]
 Data (deterministic for a seed): rows/5 items x 5 of 40 annotators, 5 labels, 10% gold, item start times
 uniform over `days` days, each rating up to 3 hours after its item's start (some items span midnight).
 Items belong to 3 tasks (item i to task i % 3). Two stores per backend: `full` (every day) and `day`
@@ -11,7 +12,11 @@ Items belong to 3 tasks (item i to task i % 3). Two stores per backend: `full` (
 project's aggregates built), gold through `upsert_gold` (aggregates kept by the writer), as in production. Then the digest of the last UTC day
 (`bot.jobs.digest.compute_digest` + the JSON, in this process, best of --repeat) on both stores; with
 the check, the full store's digest is also computed from every row (`from_rows=True`) and compared.
-SQLite files and the scratch PostgreSQL databases are deleted at the end.
+SQLite files and the scratch PostgreSQL databases are deleted at the end, unless `--keep DIR`: then the
+SQLite stores are DIR/{full,day}.db and the PostgreSQL ones the databases
+annobot_bench_window_{full,day}_{rows}r_{days}d_{seed}s, recorded in DIR/manifest.json (rows, days, seed,
+schema revision, load figures) and reused by later runs with the same --keep; a store is rebuilt only
+when absent or its manifest entry differs. `--build-only` loads (or checks) the stores and stops.
 """
 
 from __future__ import annotations
@@ -174,6 +179,88 @@ def _pg_db(server: str, name: str, create: bool) -> str:
     return server.rsplit("/", 1)[0] + "/" + name
 
 
+def _pg_exists(server: str, name: str) -> bool:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(server)
+    with admin.connect() as c:
+        found = c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+    admin.dispose()
+    return found is not None
+
+
+def _upgrade(url: str) -> None:
+    from bot.store.db import make_engine, upgrade_to_head
+
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    engine.dispose()
+
+
+class Kept:
+    """Built stores kept under a folder and a manifest, reused when the data parameters match."""
+
+    def __init__(self, folder: Path, pg: str, rows: int, days: int, seed: int) -> None:
+        from bot.store.db import head_revision
+
+        self.folder, self.pg = folder, pg
+        # the schema revision is recorded, not compared: a kept store is upgraded to head on reuse (an
+        # added index applies); a migration that changes what the aggregates hold needs a rebuild (delete DIR)
+        self.params = {"rows": rows, "days": days, "seed": seed}
+        self.revision = head_revision()
+        self.manifest = folder / "manifest.json"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.entries: dict[str, Any] = (
+            json.loads(self.manifest.read_text(encoding="utf-8")) if self.manifest.exists() else {}
+        )
+
+    def url(self, side: str, store: str) -> str:
+        """Where this side's store lives (the PostgreSQL name says rows, days and seed)."""
+        if side == "sqlite":
+            return f"sqlite:///{self.folder / f'{store}.db'}"
+        r, d, s = self.params["rows"], self.params["days"], self.params["seed"]
+        return self.pg.rsplit("/", 1)[0] + f"/annobot_bench_window_{store}_{r}r_{d}d_{s}s"
+
+    def present(self, side: str, store: str) -> dict[str, Any] | None:
+        """The load figures of a kept store that matches the parameters, else None."""
+        entry = self.entries.get(f"{side}/{store}")
+        if not entry or {k: entry["params"].get(k) for k in self.params} != self.params:
+            return None
+        url = self.url(side, store)
+        if side == "sqlite":
+            ok = Path(url.removeprefix("sqlite:///")).exists()
+        else:
+            ok = _pg_exists(self.pg, url.rsplit("/", 1)[1])
+        return entry["loaded"] if ok else None
+
+    def fresh(self, side: str, store: str) -> str:
+        """Drop whatever is there and return the URL of an empty store to load."""
+        self._write(f"{side}/{store}", None)
+        url = self.url(side, store)
+        if side == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+            return url
+        return _pg_db(self.pg, url.rsplit("/", 1)[1], create=True)
+
+    def record(self, side: str, store: str, loaded: dict[str, Any]) -> None:
+        """Remember a finished load (written only once the load is complete)."""
+        when = datetime.now(UTC).isoformat(timespec="seconds")
+        entry = {"params": self.params, "revision": self.revision, "loaded": loaded, "built_at": when}
+        self._write(f"{side}/{store}", entry)
+
+    def _write(self, key: str, entry: dict[str, Any] | None) -> None:
+        # re-read first: a run per backend may build in parallel into the same folder
+        entries = json.loads(self.manifest.read_text(encoding="utf-8")) if self.manifest.exists() else {}
+        entries.pop(key, None)
+        if entry is not None:
+            entries[key] = entry
+        self.entries = entries
+        tmp = self.manifest.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(entries, indent=2), encoding="utf-8")
+        tmp.replace(self.manifest)
+
+
 def main() -> None:
     """Command-line entry."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -185,24 +272,46 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/annobot_bench_window"))
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-check", action="store_true", help="skip the row-path comparison (reads every row)")
+    ap.add_argument("--keep", type=Path, help="keep the built stores here and reuse them (see the docstring)")
+    ap.add_argument("--build-only", action="store_true", help="build (or check) the kept stores, no digest")
+    ap.add_argument("--stores", default="full,day", help="which stores: full, day or both")
     args = ap.parse_args()
+    if args.build_only and not args.keep:
+        ap.error("--build-only needs --keep")
+    if args.keep and args.keep.resolve().is_relative_to(args.dir.resolve()):
+        ap.error("--keep must be outside --dir (deleted at the end)")
     t0 = time.perf_counter()
     data = generate(args.rows, args.days, args.seed)
     print(f"generated {args.rows:,} rows in {time.perf_counter() - t0:.1f} s; load average {os.getloadavg()}")
     last = args.days - 1
     start, end = T0 + timedelta(days=last), T0 + timedelta(days=args.days)
     args.dir.mkdir(parents=True, exist_ok=True)
+    kept = Kept(args.keep, args.pg, args.rows, args.days, args.seed) if args.keep else None
     tag = uuid.uuid4().hex[:8]
     results: dict[str, Any] = {}
+    wanted = args.stores.split(",")
     try:
         for side in args.sides.split(","):
             for store, days in (("full", range(args.days)), ("day", range(last, args.days))):
-                if side == "sqlite":
-                    url = f"sqlite:///{args.dir / f'{store}.db'}"
+                if store not in wanted:
+                    continue
+                reused = kept.present(side, store) if kept else None
+                if reused is not None:
+                    url, loaded = kept.url(side, store), {**reused, "reused": True}  # type: ignore[union-attr]
+                    _upgrade(url)
                 else:
-                    url = _pg_db(args.pg, f"annobot_bench_window_{store}_{tag}", create=True)
-                loaded = load(url, data, days, args.dir / store)
+                    if kept:
+                        url = kept.fresh(side, store)
+                    elif side == "sqlite":
+                        url = f"sqlite:///{args.dir / f'{store}.db'}"
+                    else:
+                        url = _pg_db(args.pg, f"annobot_bench_window_{store}_{tag}", create=True)
+                    loaded = load(url, data, days, args.dir / store)
+                    if kept:
+                        kept.record(side, store, loaded)
                 print(f"{side} {store}: loaded {loaded}; load average {os.getloadavg()}", flush=True)
+                if args.build_only:
+                    continue
                 took, text = digest(url, start, end, args.repeat)
                 figures = json.loads(text)
                 row: dict[str, Any] = {
@@ -218,16 +327,19 @@ def main() -> None:
                     row["same_as_row_path"] = text_rows == text
                 results[f"{side}/{store}"] = row
                 print(f"{side} {store}: {row}; load average {os.getloadavg()}", flush=True)
-                if side == "sqlite":
+                if kept:
+                    pass  # kept for the next run
+                elif side == "sqlite":
                     Path(url.removeprefix("sqlite:///")).unlink()
                 else:
                     _pg_db(args.pg, url.rsplit("/", 1)[1], create=False)
-            full, day = results[f"{side}/full"], results[f"{side}/day"]
-            print(
-                f"{side}: 1-day digest {full['digest_s']} s over {args.days} days vs {day['digest_s']} s "
-                f"over the day alone: {full['digest_s'] / day['digest_s']:.2f}x (target <= 1.5x)",
-                flush=True,
-            )
+            if f"{side}/full" in results and f"{side}/day" in results:
+                full, day = results[f"{side}/full"], results[f"{side}/day"]
+                print(
+                    f"{side}: 1-day digest {full['digest_s']} s over {args.days} days vs {day['digest_s']} s "
+                    f"over the day alone: {full['digest_s'] / day['digest_s']:.2f}x (target <= 1.5x)",
+                    flush=True,
+                )
     finally:
         shutil.rmtree(args.dir, ignore_errors=True)
     print(json.dumps(results, indent=2))
