@@ -9,9 +9,10 @@ uniform over `days` days, each rating up to 3 hours after its item's start (some
 Items belong to 3 tasks (item i to task i % 3). Two stores per backend: `full` (every day) and `day`
 (only the rows of the last day). Each is loaded in one transaction through the bulk loader
 (`bot.store.annotations.merge_rows`, the import's store path: straight into the empty project, then the
-project's aggregates built), gold through `upsert_gold` (aggregates kept by the writer), as in production. Then the digest of the last UTC day
-(`bot.jobs.digest.compute_digest` + the JSON, in this process, best of --repeat) on both stores; with
-the check, the full store's digest is also computed from every row (`from_rows=True`) and compared.
+project's aggregates built), gold through `upsert_gold` (aggregates kept by the writer), as in
+production. Then the digest of the last UTC day (`bot.jobs.digest.compute_digest` + the JSON, in this
+process, best of --repeat rounds, the two stores taking turns within a round) on both stores; with the
+check, the full store's digest is also computed from every row (`from_rows=True`) and compared.
 SQLite files and the scratch PostgreSQL databases are deleted at the end, unless `--keep DIR`: then the
 SQLite stores are DIR/{full,day}.db and the PostgreSQL ones the databases
 annobot_bench_window_{full,day}_{rows}r_{days}d_{seed}s, recorded in DIR/manifest.json (rows, days, seed,
@@ -148,23 +149,15 @@ def load(url: str, data: dict[str, np.ndarray], days: range, folder: Path) -> di
     }
 
 
-def digest(
-    url: str, start: datetime, end: datetime, repeat: int, from_rows: bool = False
-) -> tuple[float, str]:
-    """Best wall time of the 1-day digest + JSON, and the JSON."""
+def digest(engine: Any, start: datetime, end: datetime, from_rows: bool = False) -> tuple[float, str]:
+    """Wall time of the 1-day digest + JSON, and the JSON."""
     from bot.jobs.digest import compute_digest
-    from bot.store.db import make_engine
     from reports.render import render_json
 
-    engine = make_engine(url)
-    best, text = float("inf"), ""
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        d = compute_digest(engine, PROJECT, start, end, tz="UTC", now=end, from_rows=from_rows)
-        text = render_json(d)
-        best = min(best, time.perf_counter() - t0)
-    engine.dispose()
-    return best, text
+    t0 = time.perf_counter()
+    d = compute_digest(engine, PROJECT, start, end, tz="UTC", now=end, from_rows=from_rows)
+    text = render_json(d)
+    return time.perf_counter() - t0, text
 
 
 def _pg_db(server: str, name: str, create: bool) -> str:
@@ -261,6 +254,54 @@ class Kept:
         tmp.replace(self.manifest)
 
 
+def _time_side(
+    side: str, urls: dict[str, str], results: dict[str, Any], start: datetime, end: datetime, args: Any
+) -> None:
+    """The digest on each store, the stores taking turns (each round times every store once, so a change
+    of the machine's load falls on both alike); best of the rounds, and each round's ratio."""
+    from bot.store.db import make_engine
+
+    engines = {store: make_engine(url) for store, url in urls.items()}
+    best = dict.fromkeys(urls, float("inf"))
+    texts: dict[str, str] = {}
+    ratios: list[float] = []
+    try:
+        for _ in range(args.repeat):
+            took = {}
+            for store, engine in engines.items():
+                took[store], texts[store] = digest(engine, start, end)
+                best[store] = min(best[store], took[store])
+            if len(took) == 2:
+                ratios.append(round(took["full"] / took["day"], 2))
+            print(f"{side} round: {took}; load average {os.getloadavg()}", flush=True)
+        for store in engines:
+            figures = json.loads(texts[store])
+            results[f"{side}/{store}"].update(
+                digest_s=round(best[store], 3),
+                annotations=figures["counts"]["annotations"],
+                alpha=figures["headline"]["alpha"],
+                alpha_previous=figures["headline"]["alpha_previous"],
+            )
+        if "full" in engines and not args.no_check:
+            took_rows, text_rows = digest(engines["full"], start, end, from_rows=True)
+            results[f"{side}/full"].update(
+                row_path_s=round(took_rows, 2), same_as_row_path=text_rows == texts["full"]
+            )
+    finally:
+        for engine in engines.values():
+            engine.dispose()
+    for store in engines:
+        print(f"{side} {store}: {results[f'{side}/{store}']}; load average {os.getloadavg()}", flush=True)
+    if ratios:
+        full, day = results[f"{side}/full"], results[f"{side}/day"]
+        print(
+            f"{side}: 1-day digest {full['digest_s']} s over {args.days} days vs {day['digest_s']} s "
+            f"over the day alone (best of {args.repeat}): {full['digest_s'] / day['digest_s']:.2f}x "
+            f"(target <= 1.5x); round by round {ratios}; load average {os.getloadavg()}",
+            flush=True,
+        )
+
+
 def main() -> None:
     """Command-line entry."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -292,6 +333,7 @@ def main() -> None:
     wanted = args.stores.split(",")
     try:
         for side in args.sides.split(","):
+            urls: dict[str, str] = {}
             for store, days in (("full", range(args.days)), ("day", range(last, args.days))):
                 if store not in wanted:
                     continue
@@ -309,37 +351,19 @@ def main() -> None:
                     loaded = load(url, data, days, args.dir / store)
                     if kept:
                         kept.record(side, store, loaded)
+                urls[store] = url
+                results[f"{side}/{store}"] = dict(loaded)
                 print(f"{side} {store}: loaded {loaded}; load average {os.getloadavg()}", flush=True)
-                if args.build_only:
-                    continue
-                took, text = digest(url, start, end, args.repeat)
-                figures = json.loads(text)
-                row: dict[str, Any] = {
-                    **loaded,
-                    "digest_s": round(took, 3),
-                    "annotations": figures["counts"]["annotations"],
-                    "alpha": figures["headline"]["alpha"],
-                    "alpha_previous": figures["headline"]["alpha_previous"],
-                }
-                if store == "full" and not args.no_check:
-                    took_rows, text_rows = digest(url, start, end, 1, from_rows=True)
-                    row["row_path_s"] = round(took_rows, 2)
-                    row["same_as_row_path"] = text_rows == text
-                results[f"{side}/{store}"] = row
-                print(f"{side} {store}: {row}; load average {os.getloadavg()}", flush=True)
+            if args.build_only:
+                continue
+            _time_side(side, urls, results, start, end, args)
+            for url in urls.values():
                 if kept:
-                    pass  # kept for the next run
-                elif side == "sqlite":
+                    continue  # kept for the next run
+                if side == "sqlite":
                     Path(url.removeprefix("sqlite:///")).unlink()
                 else:
                     _pg_db(args.pg, url.rsplit("/", 1)[1], create=False)
-            if f"{side}/full" in results and f"{side}/day" in results:
-                full, day = results[f"{side}/full"], results[f"{side}/day"]
-                print(
-                    f"{side}: 1-day digest {full['digest_s']} s over {args.days} days vs {day['digest_s']} s "
-                    f"over the day alone: {full['digest_s'] / day['digest_s']:.2f}x (target <= 1.5x)",
-                    flush=True,
-                )
     finally:
         shutil.rmtree(args.dir, ignore_errors=True)
     print(json.dumps(results, indent=2))
