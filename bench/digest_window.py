@@ -140,6 +140,7 @@ def load(url: str, data: dict[str, np.ndarray], days: range, folder: Path) -> di
     with session_scope(engine) as s:
         upsert_gold(s, PROJECT, gold)
     t_gold = time.perf_counter() - t0
+    _analyze(engine)
     engine.dispose()
     return {
         "rows": n,
@@ -183,11 +184,22 @@ def _pg_exists(server: str, name: str) -> bool:
 
 
 def _upgrade(url: str) -> None:
+    """A kept store at the schema head, with planner statistics on PostgreSQL (see _analyze)."""
     from bot.store.db import make_engine, upgrade_to_head
 
     engine = make_engine(url)
     upgrade_to_head(engine)
+    _analyze(engine)
     engine.dispose()
+
+
+def _analyze(engine: Any) -> None:
+    # Autovacuum (off on the test server) would have analyzed a freshly loaded store before long;
+    # without statistics PostgreSQL takes each table for a few rows and picks plans for that.
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as c:
+            c.exec_driver_sql("ANALYZE")
+            c.commit()
 
 
 class Kept:
