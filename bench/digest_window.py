@@ -3,15 +3,21 @@
 Usage: .venv/bin/python bench/digest_window.py [--rows 1000000] [--days 60] [--seed 0]
            [--sides sqlite,postgresql] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
            [--dir /tmp/annobot_bench_window] [--repeat 3] [--no-check]
+           [--keep DIR] [--build-only] [--stores full,day]
 Data (deterministic for a seed): rows/5 items x 5 of 40 annotators, 5 labels, 10% gold, item start times
 uniform over `days` days, each rating up to 3 hours after its item's start (some items span midnight).
 Items belong to 3 tasks (item i to task i % 3). Two stores per backend: `full` (every day) and `day`
 (only the rows of the last day). Each is loaded in one transaction through the bulk loader
 (`bot.store.annotations.merge_rows`, the import's store path: straight into the empty project, then the
-project's aggregates built), gold through `upsert_gold` (aggregates kept by the writer), as in production. Then the digest of the last UTC day
-(`bot.jobs.digest.compute_digest` + the JSON, in this process, best of --repeat) on both stores; with
-the check, the full store's digest is also computed from every row (`from_rows=True`) and compared.
-SQLite files and the scratch PostgreSQL databases are deleted at the end.
+project's aggregates built), gold through `upsert_gold` (aggregates kept by the writer), as in
+production. Then the digest of the last UTC day (`bot.jobs.digest.compute_digest` + the JSON, in this
+process, best of --repeat rounds, the two stores taking turns within a round) on both stores; with the
+check, the full store's digest is also computed from every row (`from_rows=True`) and compared.
+SQLite files and the scratch PostgreSQL databases are deleted at the end, unless `--keep DIR`: then the
+SQLite stores are DIR/{full,day}.db and the PostgreSQL ones the databases
+annobot_bench_window_{full,day}_{rows}r_{days}d_{seed}s, recorded in DIR/manifest.json (rows, days, seed,
+schema revision, load figures) and reused by later runs with the same --keep; a store is rebuilt only
+when absent or its manifest entry differs. `--build-only` loads (or checks) the stores and stops.
 """
 
 from __future__ import annotations
@@ -134,6 +140,7 @@ def load(url: str, data: dict[str, np.ndarray], days: range, folder: Path) -> di
     with session_scope(engine) as s:
         upsert_gold(s, PROJECT, gold)
     t_gold = time.perf_counter() - t0
+    _analyze(engine)
     engine.dispose()
     return {
         "rows": n,
@@ -143,23 +150,15 @@ def load(url: str, data: dict[str, np.ndarray], days: range, folder: Path) -> di
     }
 
 
-def digest(
-    url: str, start: datetime, end: datetime, repeat: int, from_rows: bool = False
-) -> tuple[float, str]:
-    """Best wall time of the 1-day digest + JSON, and the JSON."""
+def digest(engine: Any, start: datetime, end: datetime, from_rows: bool = False) -> tuple[float, str]:
+    """Wall time of the 1-day digest + JSON, and the JSON."""
     from bot.jobs.digest import compute_digest
-    from bot.store.db import make_engine
     from reports.render import render_json
 
-    engine = make_engine(url)
-    best, text = float("inf"), ""
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        d = compute_digest(engine, PROJECT, start, end, tz="UTC", now=end, from_rows=from_rows)
-        text = render_json(d)
-        best = min(best, time.perf_counter() - t0)
-    engine.dispose()
-    return best, text
+    t0 = time.perf_counter()
+    d = compute_digest(engine, PROJECT, start, end, tz="UTC", now=end, from_rows=from_rows)
+    text = render_json(d)
+    return time.perf_counter() - t0, text
 
 
 def _pg_db(server: str, name: str, create: bool) -> str:
@@ -174,6 +173,147 @@ def _pg_db(server: str, name: str, create: bool) -> str:
     return server.rsplit("/", 1)[0] + "/" + name
 
 
+def _pg_exists(server: str, name: str) -> bool:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(server)
+    with admin.connect() as c:
+        found = c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+    admin.dispose()
+    return found is not None
+
+
+def _upgrade(url: str) -> None:
+    """A kept store at the schema head, with planner statistics on PostgreSQL (see _analyze)."""
+    from bot.store.db import make_engine, upgrade_to_head
+
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    _analyze(engine)
+    engine.dispose()
+
+
+def _analyze(engine: Any) -> None:
+    # Autovacuum (off on the test server) would have analyzed a freshly loaded store before long;
+    # without statistics PostgreSQL takes each table for a few rows and picks plans for that.
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as c:
+            c.exec_driver_sql("ANALYZE")
+            c.commit()
+
+
+class Kept:
+    """Built stores kept under a folder and a manifest, reused when the data parameters match."""
+
+    def __init__(self, folder: Path, pg: str, rows: int, days: int, seed: int) -> None:
+        from bot.store.db import head_revision
+
+        self.folder, self.pg = folder, pg
+        # the schema revision is recorded, not compared: a kept store is upgraded to head on reuse (an
+        # added index applies); a migration that changes what the aggregates hold needs a rebuild (delete DIR)
+        self.params = {"rows": rows, "days": days, "seed": seed}
+        self.revision = head_revision()
+        self.manifest = folder / "manifest.json"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.entries: dict[str, Any] = (
+            json.loads(self.manifest.read_text(encoding="utf-8")) if self.manifest.exists() else {}
+        )
+
+    def url(self, side: str, store: str) -> str:
+        """Where this side's store lives (the PostgreSQL name says rows, days and seed)."""
+        if side == "sqlite":
+            return f"sqlite:///{self.folder / f'{store}.db'}"
+        r, d, s = self.params["rows"], self.params["days"], self.params["seed"]
+        return self.pg.rsplit("/", 1)[0] + f"/annobot_bench_window_{store}_{r}r_{d}d_{s}s"
+
+    def present(self, side: str, store: str) -> dict[str, Any] | None:
+        """The load figures of a kept store that matches the parameters, else None."""
+        entry = self.entries.get(f"{side}/{store}")
+        if not entry or {k: entry["params"].get(k) for k in self.params} != self.params:
+            return None
+        url = self.url(side, store)
+        if side == "sqlite":
+            ok = Path(url.removeprefix("sqlite:///")).exists()
+        else:
+            ok = _pg_exists(self.pg, url.rsplit("/", 1)[1])
+        return entry["loaded"] if ok else None
+
+    def fresh(self, side: str, store: str) -> str:
+        """Drop whatever is there and return the URL of an empty store to load."""
+        self._write(f"{side}/{store}", None)
+        url = self.url(side, store)
+        if side == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+            return url
+        return _pg_db(self.pg, url.rsplit("/", 1)[1], create=True)
+
+    def record(self, side: str, store: str, loaded: dict[str, Any]) -> None:
+        """Remember a finished load (written only once the load is complete)."""
+        when = datetime.now(UTC).isoformat(timespec="seconds")
+        entry = {"params": self.params, "revision": self.revision, "loaded": loaded, "built_at": when}
+        self._write(f"{side}/{store}", entry)
+
+    def _write(self, key: str, entry: dict[str, Any] | None) -> None:
+        # re-read first: a run per backend may build in parallel into the same folder
+        entries = json.loads(self.manifest.read_text(encoding="utf-8")) if self.manifest.exists() else {}
+        entries.pop(key, None)
+        if entry is not None:
+            entries[key] = entry
+        self.entries = entries
+        tmp = self.manifest.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(entries, indent=2), encoding="utf-8")
+        tmp.replace(self.manifest)
+
+
+def _time_side(
+    side: str, urls: dict[str, str], results: dict[str, Any], start: datetime, end: datetime, args: Any
+) -> None:
+    """The digest on each store, the stores taking turns (each round times every store once, so a change
+    of the machine's load falls on both alike); best of the rounds, and each round's ratio."""
+    from bot.store.db import make_engine
+
+    engines = {store: make_engine(url) for store, url in urls.items()}
+    best = dict.fromkeys(urls, float("inf"))
+    texts: dict[str, str] = {}
+    ratios: list[float] = []
+    try:
+        for _ in range(args.repeat):
+            took = {}
+            for store, engine in engines.items():
+                took[store], texts[store] = digest(engine, start, end)
+                best[store] = min(best[store], took[store])
+            if len(took) == 2:
+                ratios.append(round(took["full"] / took["day"], 2))
+            print(f"{side} round: {took}; load average {os.getloadavg()}", flush=True)
+        for store in engines:
+            figures = json.loads(texts[store])
+            results[f"{side}/{store}"].update(
+                digest_s=round(best[store], 3),
+                annotations=figures["counts"]["annotations"],
+                alpha=figures["headline"]["alpha"],
+                alpha_previous=figures["headline"]["alpha_previous"],
+            )
+        if "full" in engines and not args.no_check:
+            took_rows, text_rows = digest(engines["full"], start, end, from_rows=True)
+            results[f"{side}/full"].update(
+                row_path_s=round(took_rows, 2), same_as_row_path=text_rows == texts["full"]
+            )
+    finally:
+        for engine in engines.values():
+            engine.dispose()
+    for store in engines:
+        print(f"{side} {store}: {results[f'{side}/{store}']}; load average {os.getloadavg()}", flush=True)
+    if ratios:
+        full, day = results[f"{side}/full"], results[f"{side}/day"]
+        print(
+            f"{side}: 1-day digest {full['digest_s']} s over {args.days} days vs {day['digest_s']} s "
+            f"over the day alone (best of {args.repeat}): {full['digest_s'] / day['digest_s']:.2f}x "
+            f"(target <= 1.5x); round by round {ratios}; load average {os.getloadavg()}",
+            flush=True,
+        )
+
+
 def main() -> None:
     """Command-line entry."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -185,49 +325,57 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/annobot_bench_window"))
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-check", action="store_true", help="skip the row-path comparison (reads every row)")
+    ap.add_argument("--keep", type=Path, help="keep the built stores here and reuse them (see the docstring)")
+    ap.add_argument("--build-only", action="store_true", help="build (or check) the kept stores, no digest")
+    ap.add_argument("--stores", default="full,day", help="which stores: full, day or both")
     args = ap.parse_args()
+    if args.build_only and not args.keep:
+        ap.error("--build-only needs --keep")
+    if args.keep and args.keep.resolve().is_relative_to(args.dir.resolve()):
+        ap.error("--keep must be outside --dir (deleted at the end)")
     t0 = time.perf_counter()
     data = generate(args.rows, args.days, args.seed)
     print(f"generated {args.rows:,} rows in {time.perf_counter() - t0:.1f} s; load average {os.getloadavg()}")
     last = args.days - 1
     start, end = T0 + timedelta(days=last), T0 + timedelta(days=args.days)
     args.dir.mkdir(parents=True, exist_ok=True)
+    kept = Kept(args.keep, args.pg, args.rows, args.days, args.seed) if args.keep else None
     tag = uuid.uuid4().hex[:8]
     results: dict[str, Any] = {}
+    wanted = args.stores.split(",")
     try:
         for side in args.sides.split(","):
+            urls: dict[str, str] = {}
             for store, days in (("full", range(args.days)), ("day", range(last, args.days))):
-                if side == "sqlite":
-                    url = f"sqlite:///{args.dir / f'{store}.db'}"
+                if store not in wanted:
+                    continue
+                reused = kept.present(side, store) if kept else None
+                if reused is not None:
+                    url, loaded = kept.url(side, store), {**reused, "reused": True}  # type: ignore[union-attr]
+                    _upgrade(url)
                 else:
-                    url = _pg_db(args.pg, f"annobot_bench_window_{store}_{tag}", create=True)
-                loaded = load(url, data, days, args.dir / store)
+                    if kept:
+                        url = kept.fresh(side, store)
+                    elif side == "sqlite":
+                        url = f"sqlite:///{args.dir / f'{store}.db'}"
+                    else:
+                        url = _pg_db(args.pg, f"annobot_bench_window_{store}_{tag}", create=True)
+                    loaded = load(url, data, days, args.dir / store)
+                    if kept:
+                        kept.record(side, store, loaded)
+                urls[store] = url
+                results[f"{side}/{store}"] = dict(loaded)
                 print(f"{side} {store}: loaded {loaded}; load average {os.getloadavg()}", flush=True)
-                took, text = digest(url, start, end, args.repeat)
-                figures = json.loads(text)
-                row: dict[str, Any] = {
-                    **loaded,
-                    "digest_s": round(took, 3),
-                    "annotations": figures["counts"]["annotations"],
-                    "alpha": figures["headline"]["alpha"],
-                    "alpha_previous": figures["headline"]["alpha_previous"],
-                }
-                if store == "full" and not args.no_check:
-                    took_rows, text_rows = digest(url, start, end, 1, from_rows=True)
-                    row["row_path_s"] = round(took_rows, 2)
-                    row["same_as_row_path"] = text_rows == text
-                results[f"{side}/{store}"] = row
-                print(f"{side} {store}: {row}; load average {os.getloadavg()}", flush=True)
+            if args.build_only:
+                continue
+            _time_side(side, urls, results, start, end, args)
+            for url in urls.values():
+                if kept:
+                    continue  # kept for the next run
                 if side == "sqlite":
                     Path(url.removeprefix("sqlite:///")).unlink()
                 else:
                     _pg_db(args.pg, url.rsplit("/", 1)[1], create=False)
-            full, day = results[f"{side}/full"], results[f"{side}/day"]
-            print(
-                f"{side}: 1-day digest {full['digest_s']} s over {args.days} days vs {day['digest_s']} s "
-                f"over the day alone: {full['digest_s'] / day['digest_s']:.2f}x (target <= 1.5x)",
-                flush=True,
-            )
     finally:
         shutil.rmtree(args.dir, ignore_errors=True)
     print(json.dumps(results, indent=2))
