@@ -1,0 +1,119 @@
+"""Candidate sections above FULL_SCAN, chosen alike on both backends from the stored integer postings.
+
+The shared BM25F (bot/store/search.py `rank_pool`) orders what this picks. The pick is a sum of
+integer products, `section_terms.weight` (stored at publish) times the stem's idf as an integer
+(computed here from the shared document frequencies and bound as parameters): exact on SQLite and
+PostgreSQL, so both choose the same sections; ties at the cut break on the section's position, an
+integer, and the caller orders by slug and version after it (never by row ids).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.store.models.guidelines import Guideline, GuidelineVersion, Section, SectionTerm
+from guidelines.search.postings import TITLE, WHOLE, idf_weight
+from guidelines.search.ranking import STOPWORDS, ParsedQuery, stem
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A chosen section: its id, selection score and the stable keys the cut is ordered by."""
+
+    id: int
+    score: int
+    position: int
+    slug: str
+    version: str
+
+
+def selection_terms(
+    plan: ParsedQuery, features: Sequence[str]
+) -> tuple[list[str], list[list[str]], list[str]]:
+    """The stems a section may match on (terms and features), each phrase's stems, the excluded stems."""
+    terms = list(dict.fromkeys([*(stem(t) for t in plan.terms), *features]))
+    phrases = [list(dict.fromkeys(stem(w) for w in p if w not in STOPWORDS)) for p in plan.phrases]
+    excluded = sorted({stem(w) for w in plan.excluded})
+    return terms, [p for p in phrases if p], excluded
+
+
+def choose(
+    session: Session,
+    plan: ParsedQuery,
+    features: Sequence[str],
+    df: Mapping[str, int],
+    sections: int,
+    versions: list[int],
+    title_only: bool,
+    limit: int,
+) -> tuple[list[Candidate], int]:
+    """The best `limit` sections of these versions by the integer selection score, and how many matched.
+
+    A section matches when it holds a term or feature stem, or every stem of a phrase (whether in a
+    row is for the caller to check on the stored stems), and no excluded stem; `title_only` looks in
+    titles and aliases alone.
+    """
+    terms, phrases, excluded = selection_terms(plan, features)
+    stems = list(dict.fromkeys([*terms, *(w for p in phrases for w in p)]))
+    if not stems or not versions:
+        return [], 0
+    t = SectionTerm
+    idf = {s: idf_weight(df.get(s, 1), sections) for s in stems}
+    where = [t.field == (TITLE if title_only else WHOLE), t.stem.in_(stems), t.version_id.in_(versions)]
+    if excluded:
+        x = SectionTerm.__table__.alias("x")
+        banned = select(x.c.section_id).where(
+            x.c.field == WHOLE, x.c.stem.in_(excluded), x.c.version_id.in_(versions)
+        )
+        where.append(t.section_id.not_in(banned))
+    grouped = (
+        select(t.section_id, func.sum(t.weight * case(idf, value=t.stem, else_=0)).label("score"))
+        .where(and_(*where))
+        .group_by(t.section_id)
+    )
+    if phrases:
+        # One row per section, field and stem (the primary key): counting rows counts distinct stems.
+        hits = [func.sum(case((t.stem.in_(p), 1), else_=0)) == len(p) for p in phrases]
+        if terms:
+            hits.append(func.sum(case((t.stem.in_(terms), 1), else_=0)) > 0)
+        grouped = grouped.having(or_(*hits))
+    g = grouped.subquery("g")
+    ranked = (
+        select(
+            g.c.section_id,
+            g.c.score,
+            Section.position,
+            # Ties on score break on position (an integer: no collation); rank() keeps every row tied
+            # at the cut, so both backends return the same set and the caller cuts it on stable keys.
+            func.rank().over(order_by=(g.c.score.desc(), Section.position)).label("r"),
+            func.count().over().label("total"),
+        )
+        .join(Section, Section.id == g.c.section_id)
+        .subquery("ranked")
+    )
+    stmt = (
+        select(
+            ranked.c.section_id,
+            ranked.c.score,
+            ranked.c.position,
+            ranked.c.total,
+            Guideline.slug,
+            GuidelineVersion.version,
+        )
+        .join(Section, Section.id == ranked.c.section_id)
+        .join(GuidelineVersion, GuidelineVersion.id == Section.version_id)
+        .join(Guideline, Guideline.id == GuidelineVersion.guideline_id)
+        .where(ranked.c.r <= limit)
+    )
+    rows = session.execute(stmt).all()
+    if not rows:
+        return [], 0
+    found = sorted(
+        (Candidate(r.section_id, int(r.score), r.position, r.slug, r.version) for r in rows),
+        key=lambda c: (-c.score, c.position, c.slug, c.version),
+    )
+    return found[:limit], int(rows[0].total)
