@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.store.models.guidelines import Guideline, GuidelineVersion, Section, SectionTerm
+from bot.store.models.guidelines import Guideline, GuidelineVersion, SectionTerm
 from guidelines.search.postings import TITLE, WHOLE, idf_weight
 from guidelines.search.ranking import STOPWORDS, ParsedQuery, stem
 
@@ -64,16 +64,15 @@ def choose(
     t = SectionTerm
     idf = {s: idf_weight(df.get(s, 1), sections) for s in stems}
     where = [t.field == (TITLE if title_only else WHOLE), t.stem.in_(stems), t.version_id.in_(versions)]
-    if excluded:
-        x = SectionTerm.__table__.alias("x")
-        banned = select(x.c.section_id).where(
-            x.c.field == WHOLE, x.c.stem.in_(excluded), x.c.version_id.in_(versions)
-        )
-        where.append(t.section_id.not_in(banned))
     grouped = (
-        select(t.section_id, func.sum(t.weight * case(idf, value=t.stem, else_=0)).label("score"))
+        select(
+            t.section_id,
+            t.version_id,
+            t.position,
+            func.sum(t.weight * case(idf, value=t.stem, else_=0)).label("score"),
+        )
         .where(and_(*where))
-        .group_by(t.section_id)
+        .group_by(t.section_id, t.version_id, t.position)
     )
     if phrases:
         # One row per section, field and stem (the primary key): counting rows counts distinct stems.
@@ -82,17 +81,25 @@ def choose(
             hits.append(func.sum(case((t.stem.in_(terms), 1), else_=0)) > 0)
         grouped = grouped.having(or_(*hits))
     g = grouped.subquery("g")
+    allowed = []
+    if excluded:
+        # Looked up per matching section on the primary key: an excluded word may be in every section.
+        x = SectionTerm.__table__.alias("x")
+        allowed.append(
+            ~exists().where(x.c.section_id == g.c.section_id, x.c.field == WHOLE, x.c.stem.in_(excluded))
+        )
     ranked = (
         select(
             g.c.section_id,
+            g.c.version_id,
             g.c.score,
-            Section.position,
+            g.c.position,
             # Ties on score break on position (an integer: no collation); rank() keeps every row tied
             # at the cut, so both backends return the same set and the caller cuts it on stable keys.
-            func.rank().over(order_by=(g.c.score.desc(), Section.position)).label("r"),
+            func.rank().over(order_by=(g.c.score.desc(), g.c.position)).label("r"),
             func.count().over().label("total"),
         )
-        .join(Section, Section.id == g.c.section_id)
+        .where(*allowed)
         .subquery("ranked")
     )
     stmt = (
@@ -104,8 +111,7 @@ def choose(
             Guideline.slug,
             GuidelineVersion.version,
         )
-        .join(Section, Section.id == ranked.c.section_id)
-        .join(GuidelineVersion, GuidelineVersion.id == Section.version_id)
+        .join(GuidelineVersion, GuidelineVersion.id == ranked.c.version_id)
         .join(Guideline, Guideline.id == GuidelineVersion.guideline_id)
         .where(ranked.c.r <= limit)
     )

@@ -192,7 +192,14 @@ def _store_postings(session: Session, version_id: int, rows: Sequence[Section], 
     from guidelines.search.postings import section_postings
 
     postings = [
-        {"section_id": r.id, "version_id": version_id, "field": field, "stem": term, "weight": weight}
+        {
+            "section_id": r.id,
+            "version_id": version_id,
+            "position": r.position,
+            "field": field,
+            "stem": term,
+            "weight": weight,
+        }
         for r in rows
         for field, term, weight in section_postings([f.split() for f in r.stems.split("\t")], avg)
     ]

@@ -139,12 +139,14 @@ class SectionTerm(Base):
     # Covering: a query's stems are looked up by field and stem within the versions searched, and
     # the weights summed without reading the table.
     __table_args__ = (
-        Index("ix_section_terms_lookup", "field", "stem", "version_id", "section_id", "weight"),
+        Index("ix_section_terms_lookup", "field", "stem", "version_id", "section_id", "position", "weight"),
     )
 
     section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"), primary_key=True)
     field: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     stem: Mapped[str] = mapped_column(String(100), primary_key=True)
-    # The section's version, repeated here so that selection reads no other table.
+    # The section's version and position, repeated here so that selection reads no other table (a
+    # section's row holds its whole text: reading its position from there costs more than the sum).
     version_id: Mapped[int] = mapped_column(ForeignKey("guideline_versions.id", ondelete="CASCADE"))
+    position: Mapped[int]
     weight: Mapped[int]

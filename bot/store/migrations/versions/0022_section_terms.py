@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("field", sa.SmallInteger(), nullable=False),
         sa.Column("stem", sa.String(length=100), nullable=False),
         sa.Column("version_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("weight", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["section_id"],
@@ -49,7 +50,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_section_terms_lookup",
         "section_terms",
-        ["field", "stem", "version_id", "section_id", "weight"],
+        ["field", "stem", "version_id", "section_id", "position", "weight"],
         unique=False,
     )
     conn = op.get_bind()
@@ -59,15 +60,16 @@ def upgrade() -> None:
             sa.text("SELECT id, section_count, title_terms, path_terms, body_terms FROM guideline_versions")
         )
     }
-    rows = conn.execute(sa.text("SELECT id, version_id, stems FROM sections ORDER BY id")).all()
+    rows = conn.execute(sa.text("SELECT id, version_id, position, stems FROM sections ORDER BY id")).all()
     batch: list[dict] = []
     insert = sa.text(
-        "INSERT INTO section_terms (section_id, field, stem, version_id, weight) VALUES (:s, :f, :t, :v, :w)"
+        "INSERT INTO section_terms (section_id, field, stem, version_id, position, weight) "
+        "VALUES (:s, :f, :t, :v, :p, :w)"
     )
-    for sid, vid, stems in rows:
+    for sid, vid, position, stems in rows:
         fields = [f.split() for f in (stems or "").split("\t")]
         for field, term, weight in section_postings(fields, averages.get(vid, [0.0, 0.0, 0.0])):
-            batch.append({"s": sid, "f": field, "t": term, "v": vid, "w": weight})
+            batch.append({"s": sid, "f": field, "t": term, "v": vid, "p": position, "w": weight})
         if len(batch) >= BATCH:
             conn.execute(insert, batch)
             batch = []
