@@ -64,23 +64,29 @@ def choose(
     t = SectionTerm
     idf = {s: idf_weight(df.get(s, 1), sections) for s in stems}
     where = [t.field == (TITLE if title_only else WHOLE), t.stem.in_(stems), t.version_id.in_(versions)]
-    grouped = (
-        select(
-            t.section_id,
-            t.version_id,
-            t.position,
-            func.sum(t.weight * case(idf, value=t.stem, else_=0)).label("score"),
+    if len(stems) == 1 and not phrases:
+        # One stem: one posting per section, no grouping (the common-word queries' case).
+        scored = select(
+            t.section_id, t.version_id, t.position, (t.weight * idf[stems[0]]).label("score")
+        ).where(and_(*where))
+    else:
+        scored = (
+            select(
+                t.section_id,
+                t.version_id,
+                t.position,
+                func.sum(t.weight * case(idf, value=t.stem, else_=0)).label("score"),
+            )
+            .where(and_(*where))
+            .group_by(t.section_id, t.version_id, t.position)
         )
-        .where(and_(*where))
-        .group_by(t.section_id, t.version_id, t.position)
-    )
     if phrases:
         # One row per section, field and stem (the primary key): counting rows counts distinct stems.
         hits = [func.sum(case((t.stem.in_(p), 1), else_=0)) == len(p) for p in phrases]
         if terms:
             hits.append(func.sum(case((t.stem.in_(terms), 1), else_=0)) > 0)
-        grouped = grouped.having(or_(*hits))
-    g = grouped.subquery("g")
+        scored = scored.having(or_(*hits))
+    g = scored.subquery("g")
     allowed = []
     if excluded:
         # Looked up per matching section on the primary key: an excluded word may be in every section.
@@ -88,32 +94,16 @@ def choose(
         allowed.append(
             ~exists().where(x.c.section_id == g.c.section_id, x.c.field == WHOLE, x.c.stem.in_(excluded))
         )
-    ranked = (
-        select(
-            g.c.section_id,
-            g.c.version_id,
-            g.c.score,
-            g.c.position,
-            # Ties on score break on position (an integer: no collation); rank() keeps every row tied
-            # at the cut, so both backends return the same set and the caller cuts it on stable keys.
-            func.rank().over(order_by=(g.c.score.desc(), g.c.position)).label("r"),
-            func.count().over().label("total"),
-        )
-        .where(*allowed)
-        .subquery("ranked")
-    )
+    counted = select(g, func.count().over().label("total")).where(*allowed).subquery("counted")
+    # Ordered on (score, position), integers: at most one section per version shares both, so the
+    # first limit + versions - 1 rows hold every row tied with the limit-th, whatever order the
+    # database gives ties; the cut is then made here, the same on both backends.
     stmt = (
-        select(
-            ranked.c.section_id,
-            ranked.c.score,
-            ranked.c.position,
-            ranked.c.total,
-            Guideline.slug,
-            GuidelineVersion.version,
-        )
-        .join(GuidelineVersion, GuidelineVersion.id == ranked.c.version_id)
+        select(counted, Guideline.slug, GuidelineVersion.version)
+        .join(GuidelineVersion, GuidelineVersion.id == counted.c.version_id)
         .join(Guideline, Guideline.id == GuidelineVersion.guideline_id)
-        .where(ranked.c.r <= limit)
+        .order_by(counted.c.score.desc(), counted.c.position)
+        .limit(limit + len(versions) - 1)
     )
     rows = session.execute(stmt).all()
     if not rows:
@@ -122,4 +112,6 @@ def choose(
         (Candidate(r.section_id, int(r.score), r.position, r.slug, r.version) for r in rows),
         key=lambda c: (-c.score, c.position, c.slug, c.version),
     )
+    # Sorted on stable keys, the first `limit` are the same on both backends: every row tied with the
+    # limit-th is among those read.
     return found[:limit], int(rows[0].total)

@@ -216,7 +216,7 @@ class Pool:
 
 
 # Up to this many sections in the versions searched, candidates are chosen from the stored stems of
-# all of them (one rule for both backends); above it, by each backend's full-text engine.
+# all of them; above it, from the integer postings (bot/store/candidates.py): one rule for both backends.
 FULL_SCAN = 1000
 
 _VERSION_STEMS = _versions("""
@@ -279,7 +279,7 @@ def candidate_pool(
     version: str | None = None,
     context: str | None = None,
 ) -> Pool | SearchResult:
-    """The query's candidates (the backend's matches and the feature matches), or an empty result."""
+    """The query's candidates (the matches chosen alike on both backends, and the feature matches), or an empty result."""
     parsed = parse_query(query)
     features, shape = query_features(query[:2000])
     if parsed.is_empty and not features:
