@@ -3,8 +3,8 @@
 The shared BM25F (bot/store/search.py `rank_pool`) orders what this picks. The pick is a sum of
 integer products, `section_terms.weight` (stored at publish) times the stem's idf as an integer
 (computed here from the shared document frequencies and bound as parameters): exact on SQLite and
-PostgreSQL, so both choose the same sections; ties at the cut break on the section's position, an
-integer, and the caller orders by slug and version after it (never by row ids).
+PostgreSQL, so both choose the same sections. Ties at the cut break on the section's position, then
+its guideline's slug and version, in Python: never on row ids.
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ from sqlalchemy.orm import Session
 from bot.store.models.guidelines import Guideline, GuidelineVersion, SectionTerm
 from guidelines.search.postings import TITLE, WHOLE, idf_weight
 from guidelines.search.ranking import STOPWORDS, ParsedQuery, stem
+
+# An integer idf below this (idf < 0.05: the stem is in over 95% of the sections) is left out of the
+# choice when the query has other terms.
+NEGLIGIBLE_IDF = 50
 
 
 @dataclass(frozen=True)
@@ -58,11 +62,16 @@ def choose(
     titles and aliases alone.
     """
     terms, phrases, excluded = selection_terms(plan, features)
+    idf = {s: idf_weight(df.get(s, 1), sections) for s in [*terms, *(w for p in phrases for w in p)]}
+    # A word in nearly every section weighs nothing in the sum, yet reading its postings is most of
+    # the titles-only plan's work: beside weightier terms it chooses nothing.
+    weighty = [s for s in terms if idf[s] >= NEGLIGIBLE_IDF]
+    terms = weighty or terms
     stems = list(dict.fromkeys([*terms, *(w for p in phrases for w in p)]))
     if not stems or not versions:
         return [], 0
     t = SectionTerm
-    idf = {s: idf_weight(df.get(s, 1), sections) for s in stems}
+    idf = {s: idf[s] for s in stems}
     where = [t.field == (TITLE if title_only else WHOLE), t.stem.in_(stems), t.version_id.in_(versions)]
     if len(stems) == 1 and not phrases:
         # One stem: one posting per section, no grouping (the common-word queries' case).
