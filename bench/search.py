@@ -1,7 +1,7 @@
 """Search latency on a 20,000-section synthetic corpus, SQLite and PostgreSQL (in-process).
 
 Usage: .venv/bin/python bench/search.py [--sections 20000] [--queries 1000] [--pg URL] [--semantic on|off]
-       [--context]
+       [--context] [--backend sqlite|postgresql|both] [--show-differences N]
 Prints p50/p99 per backend and (both backends) how many queries get the same top five (slug, anchor,
 in order) on SQLite and PostgreSQL (issue 15 item 8); figures go to BENCHMARKS.md. `--context` asks each query with a context
 guideline (the i-th query the i-th guideline's, cyclically, weighted as `/guide` weighs a channel's).
@@ -197,6 +197,9 @@ def main() -> None:
     ap.add_argument("--context", action="store_true", help="each query with a context guideline")
     ap.add_argument("--semantic", choices=("on", "off"), default="off")
     ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    ap.add_argument(
+        "--show-differences", type=int, default=0, metavar="N", help="print N queries whose top five differ"
+    )
     args = ap.parse_args()
     global SEMANTIC
     SEMANTIC = args.semantic == "on"
@@ -234,6 +237,9 @@ def main() -> None:
         if args.backend == "both":
             same = sum(1 for a, b in zip(sqlite_tops, r["tops"], strict=True) if a == b)
             print(f"same top five on both backends: {same} of {len(queries)} queries")
+            differ = [(q, a, b) for q, a, b in zip(queries, sqlite_tops, r["tops"], strict=True) if a != b]
+            for q, a, b in differ[: args.show_differences]:
+                print(f"  {q!r}\n    sqlite     {' '.join(a)}\n    postgresql {' '.join(b)}")
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

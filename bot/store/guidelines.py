@@ -19,6 +19,7 @@ from bot.store.models.guidelines import (
     SearchWord,
     Section,
     SectionFeature,
+    SectionTerm,
 )
 from bot.store.models.trees import DecisionTree, DecisionTreeAnchor
 from guidelines.model import GuidelineDiff, GuidelineDocument, GuidelineMeta
@@ -176,6 +177,7 @@ def publish(
     ]
     if feature_rows:
         session.execute(insert(SectionFeature), feature_rows)
+    _store_postings(session, row.id, rows, [t / len(rows) if rows else 0.0 for t in totals])
     count_words(session, counts)
     if doc.trees:
         _store_trees(session, row.id, doc)
@@ -183,6 +185,27 @@ def publish(
     return PublishResult(
         "published", meta.slug, meta.version, len(doc.sections), previous, len(doc.trees), chunks, off
     )
+
+
+def _store_postings(session: Session, version_id: int, rows: Sequence[Section], avg: list[float]) -> None:
+    """The version's section_terms: each section's stems with their integer weights (candidate selection)."""
+    from guidelines.search.postings import section_postings
+
+    postings = [
+        {
+            "section_id": r.id,
+            "version_id": version_id,
+            "position": r.position,
+            "field": field,
+            "stem": term,
+            "weight": weight,
+        }
+        for r in rows
+        for field, term, weight in section_postings([f.split() for f in r.stems.split("\t")], avg)
+    ]
+    if postings:
+        # Core executemany on the table: the ORM's bulk path costs several times as much per row.
+        session.connection().execute(insert(SectionTerm.__table__), postings)
 
 
 def _embed(

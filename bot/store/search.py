@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import TextClause, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
+from bot.store.candidates import Candidate, choose
 from bot.store.models.guidelines import Guideline, GuidelineVersion, SearchWord, Section, SectionFeature
 from guidelines.model import HL_END, HL_START, SearchHit
 from guidelines.search.ranking import (
@@ -29,21 +30,15 @@ from guidelines.search.ranking import (
 )
 
 MAX_LIMIT = 50
-# Each backend retrieves this many candidates with its own index and score; the shared BM25F then
-# orders them. A query matching fewer sections than this (after the common-word plan below) gets
-# every match reranked on both backends; beyond it each backend's own score picks the pool and the
-# two may differ (bench/search.py counts how often: BENCHMARKS.md). Below FULL_SCAN sections no
-# engine is asked at all.
+# The shared BM25F reranks this many candidates. Up to FULL_SCAN sections every matching section is
+# a candidate; above it the integer postings choose them, alike on both backends
+# (bot/store/candidates.py). The full-text engines only cut snippets.
 CANDIDATES = 100
 SNIPPET_WORDS = 24
 # A term found in this many sections or more is too common to rank by: its weight in bm25 is
 # about zero, yet scoring it means reading every matching row. Such terms are dropped when the
-# query has rarer ones, and otherwise only section titles are searched for them.
+# query has rarer ones, and otherwise only section titles (and aliases) are searched for them.
 COMMON_DF = 1000
-# Scoring is linear in matches, so at most this many of the newest matching sections are ranked
-# (newest first: current versions are published last). Only queries made of very common words
-# reach it; the total they report is then a lower bound.
-RANK_BUDGET = 1000
 
 Row = dict[str, Any]
 
@@ -100,58 +95,15 @@ def _versions(sql: str) -> TextClause:
     return text(sql).bindparams(bindparam("versions", expanding=True))
 
 
-# SQLite: FTS5 over title, path, body and aliases (bm25 weights 10, 3, 1, 10), or over titles and
-# aliases alone.
-FTS_SECTIONS, FTS_WEIGHTS, FTS_TITLES = "sections_fts", ", 10.0, 3.0, 1.0, 10.0", "sections_title_fts"
-# Only ids and ranks go through the sort: FTS5's auxiliary functions cannot sit beside a window
-# function, and details are fetched for the few rows shown.
-_SQLITE_RANKED = """
-            WITH m AS (
-                SELECT rowid AS id, bm25({table}{weights}) AS rank
-                FROM {table} WHERE {table} MATCH :match
-                ORDER BY rowid DESC LIMIT :budget
-            )
-            SELECT m.id, -m.rank AS score, s.position, count(*) OVER () AS total
-            FROM m JOIN sections s ON s.id = m.id
-            WHERE s.version_id IN :versions
-            ORDER BY m.rank, s.position
-            LIMIT :limit
-        """
-SQLITE_RANKED = {  # by title_only
-    False: _versions(_SQLITE_RANKED.format(table=FTS_SECTIONS, weights=FTS_WEIGHTS)),
-    True: _versions(_SQLITE_RANKED.format(table=FTS_TITLES, weights="")),
-}
+# SQLite: FTS5 over title, path, body and aliases cuts the snippets.
 SQLITE_SNIPPETS = _ids(
     f"SELECT rowid, snippet(sections_fts, 2, :hs, :he, '…', {SNIPPET_WORDS}) FROM sections_fts "
     "WHERE sections_fts MATCH :match AND rowid IN :ids"
 )
 
-# PostgreSQL: the query as a tsquery, with or without excluded words; the weighted tsvector of
-# whole sections or of titles alone.
+# PostgreSQL: the query as a tsquery, with or without excluded words, for ts_headline.
 TSQUERY = "websearch_to_tsquery('english', :pos)"
 TSQUERY_NOT = "(websearch_to_tsquery('english', :pos) && !! websearch_to_tsquery('english', :neg))"
-VECTOR_SECTIONS, VECTOR_TITLES = "s.search_vector", "s.title_vector"
-# `s.id + 0` keeps the planner from walking the primary key backwards to satisfy the ORDER BY
-# (slow for rare words); the GIN index finds the matches, a top-N sort cuts them.
-_POSTGRES_RANKED = """
-            WITH q AS (SELECT {expr} AS query),
-            cand AS MATERIALIZED (
-                SELECT s.id FROM sections s CROSS JOIN q
-                WHERE {vector} @@ q.query
-                ORDER BY s.id + 0 DESC LIMIT :budget
-            )
-            SELECT s.id, ts_rank({vector}, q.query, 1) AS score, s.position, count(*) OVER () AS total
-            FROM cand JOIN sections s ON s.id = cand.id CROSS JOIN q
-            WHERE s.version_id IN :versions
-            ORDER BY score DESC, s.position
-            LIMIT :limit
-        """
-POSTGRES_RANKED = {  # by (title_only, has excluded words)
-    (False, False): _versions(_POSTGRES_RANKED.format(expr=TSQUERY, vector=VECTOR_SECTIONS)),
-    (False, True): _versions(_POSTGRES_RANKED.format(expr=TSQUERY_NOT, vector=VECTOR_SECTIONS)),
-    (True, False): _versions(_POSTGRES_RANKED.format(expr=TSQUERY, vector=VECTOR_TITLES)),
-    (True, True): _versions(_POSTGRES_RANKED.format(expr=TSQUERY_NOT, vector=VECTOR_TITLES)),
-}
 _POSTGRES_SNIPPETS = "SELECT id, ts_headline('english', plain, {expr}, :opts) FROM sections WHERE id IN :ids"
 POSTGRES_SNIPPETS = {  # by has excluded words
     False: _ids(_POSTGRES_SNIPPETS.format(expr=TSQUERY)),
@@ -160,14 +112,10 @@ POSTGRES_SNIPPETS = {  # by has excluded words
 
 
 class _SQLite:
-    """FTS5 with bm25 (title 10, path 3, body 1, aliases 10)."""
+    """FTS5: the snippets of the hits."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-
-    def ranked(self, q: ParsedQuery, title_only: bool, params: dict, limit: int) -> list[Row]:
-        args = {**params, "match": to_fts5(q), "limit": limit, "budget": RANK_BUDGET}
-        return [r._asdict() for r in self.session.execute(SQLITE_RANKED[title_only], args)]
 
     def snippets(self, q: ParsedQuery, ids: list[int]) -> dict[int, str]:
         args = {"match": to_fts5(q), "hs": HL_START, "he": HL_END, "ids": ids}
@@ -175,7 +123,7 @@ class _SQLite:
 
 
 class _Postgres:
-    """A weighted tsvector (title A, path B, body D, aliases A) ranked with ts_rank, length-normalised."""
+    """ts_headline over the plain text: the snippets of the hits."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -184,11 +132,6 @@ class _Postgres:
     def _tsquery(q: ParsedQuery) -> tuple[bool, dict[str, str]]:
         positive, negative = to_websearch(q)
         return bool(negative), {"pos": positive, "neg": negative}
-
-    def ranked(self, q: ParsedQuery, title_only: bool, params: dict, limit: int) -> list[Row]:
-        negated, args = self._tsquery(q)
-        args = {**params, **args, "limit": limit, "budget": RANK_BUDGET}
-        return [r._asdict() for r in self.session.execute(POSTGRES_RANKED[title_only, negated], args)]
 
     def snippets(self, q: ParsedQuery, ids: list[int]) -> dict[int, str]:
         negated, args = self._tsquery(q)
@@ -273,7 +216,7 @@ class Pool:
 
 
 # Up to this many sections in the versions searched, candidates are chosen from the stored stems of
-# all of them (one rule for both backends); above it, by each backend's full-text engine.
+# all of them; above it, from the integer postings (bot/store/candidates.py): one rule for both backends.
 FULL_SCAN = 1000
 
 _VERSION_STEMS = _versions("""
@@ -295,30 +238,37 @@ def _has_phrase(words: list[str], phrase: list[str]) -> bool:
     return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
 
 
-def _matching(
-    session: Session, versions: list[int], plan: ParsedQuery, query_stems: list[str]
-) -> tuple[list[Any], list[list[str]]]:
-    """The sections of these versions that match the query by their stored stems, and their fields.
-
-    A section matches when a field holds a term or feature stem, or a phrase's stems in a row, and
-    no excluded word; the engines' rule, on stems every backend reads alike.
-    """
+def _rule(plan: ParsedQuery, query_stems: list[str]) -> tuple[set[str], list[list[str]], set[str]]:
+    """The matching rule's term and feature stems, phrases (as stems) and excluded stems."""
     terms = {stem(t) for t in plan.terms} | {q for q in query_stems if q not in STOPWORDS} - {
         stem(w) for p in plan.phrases for w in p
     }
     terms |= {q for q in query_stems if not q[:1].isalnum()}  # features
     phrases = [[stem(w) for w in p if w not in STOPWORDS] for p in plan.phrases]
-    excluded = {stem(w) for w in plan.excluded}
-    rows, fields = [], []
-    for r in session.execute(_VERSION_STEMS, {"versions": versions}):
-        split = [f.split() for f in r.stems.split("\t")]
-        words = set().union(*split)
-        if excluded & words:
-            continue
-        if terms & words or any(p and any(_has_phrase(f, p) for f in split) for p in phrases):
-            rows.append(r)
-            fields.append(r.stems.split("\t"))
-    return rows, fields
+    return terms, phrases, {stem(w) for w in plan.excluded}
+
+
+def _matches(stems: str, terms: set[str], phrases: list[list[str]], excluded: set[str]) -> bool:
+    """Whether a section's stored stems hold a term or feature stem, or a phrase's stems in a row, and
+    no excluded word: the engines' rule, on stems every backend reads alike."""
+    split = [f.split() for f in stems.split("\t")]
+    words = set().union(*split)
+    if excluded & words:
+        return False
+    return bool(terms & words) or any(p and any(_has_phrase(f, p) for f in split) for p in phrases)
+
+
+def _matching(
+    session: Session, versions: list[int], plan: ParsedQuery, query_stems: list[str]
+) -> tuple[list[Any], list[list[str]]]:
+    """The sections of these versions that match the query by their stored stems, and their fields."""
+    terms, phrases, excluded = _rule(plan, query_stems)
+    rows = [
+        r
+        for r in session.execute(_VERSION_STEMS, {"versions": versions})
+        if _matches(r.stems, terms, phrases, excluded)
+    ]
+    return rows, [r.stems.split("\t") for r in rows]
 
 
 def candidate_pool(
@@ -329,12 +279,11 @@ def candidate_pool(
     version: str | None = None,
     context: str | None = None,
 ) -> Pool | SearchResult:
-    """The query's candidates (the backend's matches and the feature matches), or an empty result."""
+    """The query's candidates (the matches chosen alike on both backends, and the feature matches), or an empty result."""
     parsed = parse_query(query)
     features, shape = query_features(query[:2000])
     if parsed.is_empty and not features:
         return SearchResult([], 0, parsed, shape=shape)
-    engine = _engine(session)
     df = _frequencies(session, parsed, features)
     features = [f for f in features if f in df]  # a feature no section has cannot rank anything
     plan, title_only = _plan(parsed, df) if not parsed.is_empty else (parsed, False)
@@ -349,25 +298,33 @@ def candidate_pool(
         return Pool(
             plan, title_only, shape, len(rows), features, query_stems, df, _corpus(session), rows, fields
         )
-    candidates = (
-        engine.ranked(plan, title_only, {"versions": versions}, CANDIDATES)
-        if versions and not plan.is_empty
-        else []
-    )
+    corpus = _corpus(session)
+    # Above FULL_SCAN: the integer postings choose, the same sections on both backends
+    # (bot/store/candidates.py); rare features join the words, common ones come from the newest below.
+    chosen = [f for f in features if df.get(f, 0) < COMMON_DF]
+
+    def pick(among: list[int]) -> tuple[list[Candidate], int]:
+        if not among or plan.is_empty:
+            return [], 0
+        return choose(session, plan, chosen, df, corpus.sections, among, title_only, CANDIDATES)
+
+    candidates, total = pick(versions)
     if context and candidates and guideline in (None, context):
         # The context guideline's own best candidates too, even where other guidelines fill the pool.
-        mine = _version_ids(session, context, version)
-        seen = {r["id"] for r in candidates}
-        extra = engine.ranked(plan, title_only, {"versions": mine}, CANDIDATES) if mine else []
-        candidates += [r for r in extra if r["id"] not in seen]
+        seen = {c.id for c in candidates}
+        candidates += [c for c in pick(_version_ids(session, context, version))[0] if c.id not in seen]
     by_feature = _feature_candidates(session, features, versions)
-    ids = list(dict.fromkeys([*(r["id"] for r in candidates), *by_feature]))
+    ids = list(dict.fromkeys([*(c.id for c in candidates), *by_feature]))
     if not ids:
         return SearchResult([], 0, plan, title_only, shape)
-    total = max(int(candidates[0]["total"]) if candidates else 0, len(ids))
-    rows = list(session.execute(_STEMS, {"ids": ids}))
+    # A phrase chose sections holding all its words; only those holding them in a row stay.
+    rule = _rule(plan, query_stems)
+    rows = [r for r in session.execute(_STEMS, {"ids": ids}) if not plan.phrases or _matches(r.stems, *rule)]
+    if not rows:
+        return SearchResult([], 0, plan, title_only, shape)
+    total = max(total, len(rows))
     fields = [r.stems.split("\t") for r in rows]
-    return Pool(plan, title_only, shape, total, features, query_stems, df, _corpus(session), rows, fields)
+    return Pool(plan, title_only, shape, total, features, query_stems, df, corpus, rows, fields)
 
 
 def rank_pool(

@@ -1,8 +1,8 @@
 """Search ranking, one for both backends: the query language, stems, and BM25F over candidates.
 
-The store (bot/store/search.py) asks its database's full-text engine for candidate sections with the
-expression built here (or, for a small corpus, matches the stored stems itself), then orders them with
-`bm25f`: both backends order the same candidates alike.
+The store (bot/store/search.py) chooses candidate sections from the stored stems (a small corpus) or
+the integer postings of `postings.py` (a large one), alike on both backends, then orders them with
+`bm25f`. The FTS5 and tsquery expressions built here only cut snippets.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.store.models.base import Base, utcnow
@@ -125,3 +125,28 @@ class SectionFeature(Base):
 
     section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"), primary_key=True)
     feature: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class SectionTerm(Base):
+    """A stem of a section with its integer BM25F weight: the postings candidates are chosen from.
+
+    Written at publish from guidelines.search.postings (field 0: anywhere in the section, 1: in its
+    title or aliases); the same rows on both backends, so SQLite and PostgreSQL choose the same
+    candidates above FULL_SCAN (bot/store/candidates.py).
+    """
+
+    __tablename__ = "section_terms"
+    # Covering: a query's stems are looked up by field and stem within the versions searched, and
+    # the weights summed without reading the table.
+    __table_args__ = (
+        Index("ix_section_terms_lookup", "field", "stem", "version_id", "section_id", "position", "weight"),
+    )
+
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"), primary_key=True)
+    field: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    stem: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # The section's version and position, repeated here so that selection reads no other table (a
+    # section's row holds its whole text: reading its position from there costs more than the sum).
+    version_id: Mapped[int] = mapped_column(ForeignKey("guideline_versions.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    weight: Mapped[int]
