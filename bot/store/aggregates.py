@@ -32,6 +32,7 @@ from reports.digest.hours import (
     hour_tables,
     small_delta,
     small_tables,
+    sum_tables,
 )
 
 _LOCK = "SELECT pg_advisory_xact_lock(7214, hashtext(:p))"  # 7214: this module's lock namespace
@@ -352,14 +353,11 @@ TOUCHED_CHUNK = 10_000  # touched items read and aggregated at once (a few hundr
 
 def _touched_tables(conn: Connection, project: str, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The aggregates of the touched items 1..n, summed over chunks of items (each item whole in one)."""
-    out = empty_annotators(), empty_pairs()
-    for lo in range(0, n, TOUCHED_CHUNK):
-        part = hour_tables(*_state(conn, project, touched=True, chunk=(lo, lo + TOUCHED_CHUNK)))
-        if lo == 0:
-            out = part
-        else:
-            out = add_tables(out[0], part[0], "annotators"), add_tables(out[1], part[1], "pairs")
-    return out
+    parts = [
+        hour_tables(*_state(conn, project, touched=True, chunk=(lo, lo + TOUCHED_CHUNK)))
+        for lo in range(0, n, TOUCHED_CHUNK)
+    ]
+    return parts[0] if len(parts) == 1 else sum_tables(parts)
 
 
 def write_load(conn: Connection, project: str, tally: LoadTally) -> tuple[int, int]:

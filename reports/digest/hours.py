@@ -311,6 +311,16 @@ def add_tables(a: pd.DataFrame, b: pd.DataFrame, kind: str, sign: int = 1) -> pd
     return canonical(summed[~zero], kind)
 
 
+def sum_tables(parts: list[tuple[pd.DataFrame, pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The (annotator-hour, label-pair-hour) tables of disjoint sets of items, summed key by key."""
+    if not parts:
+        return empty_annotators(), empty_pairs()
+    return (
+        add_tables(pd.concat([p[0] for p in parts], ignore_index=True), empty_annotators(), "annotators"),
+        add_tables(pd.concat([p[1] for p in parts], ignore_index=True), empty_pairs(), "pairs"),
+    )
+
+
 def in_hours(table: pd.DataFrame, first: int | None, stop: int | None) -> pd.DataFrame:
     """The rows of hours in [first, stop) (None: open)."""
     keep = np.ones(len(table), dtype=bool)
