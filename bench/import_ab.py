@@ -71,9 +71,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=300_000)
     ap.add_argument("--order", default="sqlite:main,sqlite:branch,postgresql:main,postgresql:branch")
-    ap.add_argument(
-        "--trees", required=True, help="LABEL=PATH,…; 'branch' is where the CSV generator is taken"
-    )
+    ap.add_argument("--trees", help="LABEL=PATH,… (required); 'branch' is where the CSV generator is taken")
     ap.add_argument("--timeout", type=int, default=300, help="PostgreSQL statement_timeout, seconds")
     ap.add_argument("--child", nargs=3, metavar=("TREE", "URL", "CSV"))
     args = ap.parse_args()
@@ -81,6 +79,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             print(json.dumps(child(args.child[0], args.child[1], Path(args.child[2]), Path(tmp))))
         return
+    if not args.trees:
+        ap.error("--trees is required")
     trees = dict(x.split("=") for x in args.trees.split(","))
     sys.path.insert(0, trees["branch"])
     from sqlalchemy import create_engine, text
