@@ -4,7 +4,8 @@ Usage: .venv/bin/python bench/import.py [--rows 1000000] [--text] [--pg postgres
 Each backend runs in its own child process so peak memory (ru_maxrss) is that backend's alone; the
 child imports the file into an empty project (the target figure), re-imports it (all rows unchanged),
 then imports it into a second project that already has a row (staged path, every key new); peak RSS
-is the child's so far.
+is the child's so far (the guideline is published without chunk vectors, so the semantic extra's model
+is never loaded in the child).
 PostgreSQL runs in a scratch database created and dropped here. Figures go to BENCHMARKS.md.
 --text adds a `text` column (each item's display data, written to `items` after the annotations).
 """
@@ -66,7 +67,8 @@ def child(url: str, csv_path: Path, tmp: Path) -> dict[str, dict[str, float]]:
     engine = make_engine(url)
     upgrade_to_head(engine)
     with session_scope(engine) as s:
-        publish(s, _guideline(tmp))
+        # No chunk vectors: the embedding model would be the child's peak memory, not the import.
+        publish(s, _guideline(tmp), embed=False)
         add_project(s, "bench", "mini", [])
         add_project(s, "bench2", "mini", [])
     out = {"first": _import(engine, csv_path, "bench"), "again": _import(engine, csv_path, "bench")}

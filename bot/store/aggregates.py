@@ -3,8 +3,10 @@
 Every function of bot/store/annotations.py that inserts, replaces or deletes annotations or gold runs
 inside `maintained(...)`: the touched items' rows (and gold) are read before and after the write, both
 are aggregated, and the difference is added to the tables, in the writer's transaction. A rating's
-contributions depend on its item's labels only, so the items touched are all that can change. A load
-into an empty project aggregates the project afterwards instead (`rebuild`). On PostgreSQL the writers
+contributions depend on its item's labels only, so the items touched are all that can change; many
+touched items are read and aggregated a chunk of items at a time (TOUCHED_CHUNK), so memory follows the
+chunk, not the write. A load into an empty project writes the aggregates its loader tallied from the
+rows as they streamed in (`write_load`, bot/store/aggregate_stream.py). On PostgreSQL the writers
 of one project take a transaction-level advisory lock first, so two concurrent writers never read the
 same "before".
 """
@@ -18,6 +20,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from bot.store.aggregate_stream import LoadTally
 from bot.store.bulk import BATCH, copy_in, csv_field
 from reports.digest.hours import (
     ANNOTATOR_COLUMNS,
@@ -29,31 +32,44 @@ from reports.digest.hours import (
     hour_tables,
     small_delta,
     small_tables,
+    sum_tables,
 )
 
 _LOCK = "SELECT pg_advisory_xact_lock(7214, hashtext(:p))"  # 7214: this module's lock namespace
 _LOCK_SHARED = "SELECT pg_advisory_xact_lock_shared(7214, hashtext(:p))"
 # One item: a bigint key (a separate space from the two-int project keys).
 _LOCK_ITEM = "SELECT pg_advisory_xact_lock(hashtextextended(:k, 7214))"
-_HOUR_SQLITE = "CAST(strftime('%s', a.created_at) AS INTEGER) / 3600"
-_HOUR_POSTGRES = "CAST(floor(extract(epoch FROM a.created_at) / 3600) AS BIGINT)"
-_TOUCHED_SQLITE = "CREATE TEMP TABLE IF NOT EXISTS annobot_touched (task TEXT, item TEXT)"
-_TOUCHED_POSTGRES = (
-    "CREATE TEMP TABLE IF NOT EXISTS annobot_touched (task TEXT, item TEXT) ON COMMIT DELETE ROWS"
+# The hour from the text's 'YYYY-MM-DD' and 'HH' alone: strftime('%s') of the whole time rounds to
+# milliseconds (23:59:59.9996 is the next hour) and SQLite's `/` truncates (wrong before 1970); a day's
+# start divides exactly.
+_HOUR_SQLITE = (
+    "(CAST(strftime('%s', substr(a.created_at, 1, 10)) AS INTEGER) / 3600"
+    " + CAST(substr(a.created_at, 12, 2) AS INTEGER))"
 )
-_CLEAR_TOUCHED = "DELETE FROM annobot_touched"
-_ADD_TOUCHED = "INSERT INTO annobot_touched (task, item) VALUES (:task, :item)"
+_HOUR_POSTGRES = "CAST(floor(extract(epoch FROM a.created_at) / 3600) AS BIGINT)"
+# The touched items numbered 1..N (in key order): chunks are ranges of n.
+_TOUCHED_SQLITE = (
+    "CREATE TEMP TABLE IF NOT EXISTS annobot_touched_items (n INTEGER PRIMARY KEY, task TEXT, item TEXT)"
+)
+_TOUCHED_POSTGRES = (
+    "CREATE TEMP TABLE IF NOT EXISTS annobot_touched_items (n BIGINT PRIMARY KEY, task TEXT, item TEXT)"
+    " ON COMMIT DELETE ROWS"
+)
+_CLEAR_TOUCHED = "DELETE FROM annobot_touched_items"
+_ADD_TOUCHED = "INSERT INTO annobot_touched_items (n, task, item) VALUES (:n, :task, :item)"
 # Only the staged rows the merge will insert or relabel touch their items (bot.store.annotations:
-# _INSERT_NEW, _UPDATE): re-importing an unchanged file touches nothing.
+# _INSERT_NEW, _UPDATE): re-importing an unchanged file touches nothing. One LEFT JOIN: `NOT EXISTS (…)
+# OR EXISTS (…)` is two correlated subplans a row, which PostgreSQL ran as a scan each (a 300,000-row
+# import into a project with rows took over 20 minutes before the first merge statement).
 _STAGE_MATCH = (
     "a.project = :p AND a.task = s.task AND a.item = s.item AND a.annotator = s.annotator"
     " AND a.span_key = s.span_key"
 )
 _TOUCHED_FROM_STAGE = (
-    "INSERT INTO annobot_touched (task, item) SELECT DISTINCT s.task, s.item FROM annobot_stage s"
-    f" WHERE NOT EXISTS (SELECT 1 FROM annotations a WHERE {_STAGE_MATCH})"
-    f" OR EXISTS (SELECT 1 FROM annotations a WHERE {_STAGE_MATCH}"
-    " AND s.created_at > a.created_at AND s.label <> a.label)"
+    "INSERT INTO annobot_touched_items (n, task, item)"
+    " SELECT ROW_NUMBER() OVER (ORDER BY d.task, d.item), d.task, d.item FROM ("
+    f"SELECT DISTINCT s.task, s.item FROM annobot_stage s LEFT JOIN annotations a ON {_STAGE_MATCH}"
+    " WHERE a.id IS NULL OR (s.created_at > a.created_at AND s.label <> a.label)) AS d"
 )
 # With the touched items: CROSS JOIN keeps SQLite's join order (each touched item, then the unique key's
 # index of annotations or gold); without it SQLite scans the project's rows once per touched item.
@@ -61,11 +77,11 @@ _ROWS = (
     "SELECT a.task, a.item, a.annotator, a.label, {hour} AS hour FROM {source}"
     " WHERE a.project = :p AND a.span_key = ''{where}"
 )
-_TOUCHED_ROWS = "annobot_touched t CROSS JOIN annotations a"
-_TOUCHED_WHERE = " AND a.task = t.task AND a.item = t.item"
+_TOUCHED_ROWS = "annobot_touched_items t CROSS JOIN annotations a"
+_TOUCHED_WHERE = " AND t.n > :lo AND t.n <= :hi AND a.task = t.task AND a.item = t.item"
 _GOLD = "SELECT g.task, g.item, g.label FROM {source} WHERE g.project = :p{where}"
-_TOUCHED_GOLD = "annobot_touched t CROSS JOIN gold g"
-_TOUCHED_GOLD_WHERE = " AND g.task = t.task AND g.item = t.item"
+_TOUCHED_GOLD = "annobot_touched_items t CROSS JOIN gold g"
+_TOUCHED_GOLD_WHERE = " AND t.n > :lo AND t.n <= :hi AND g.task = t.task AND g.item = t.item"
 _ALL_ROWS = "annotations a"
 _ALL_GOLD = "gold g"
 _TASK_WHERE = " AND a.task = :t"
@@ -176,13 +192,19 @@ def _frame(conn: Connection, sql: str, params: dict[str, Any], columns: Iterable
 
 
 def _state(
-    conn: Connection, project: str, touched: bool, task: str | None = None
+    conn: Connection,
+    project: str,
+    touched: bool,
+    task: str | None = None,
+    chunk: tuple[int, int] = (0, 0),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(rows, gold) of the touched items (or of the project / one task of it) as the aggregates read them."""
+    """(rows, gold) of the touched items numbered (lo, hi] (or of the project / one task of it)."""
     params: dict[str, Any] = {"p": project}
     by_task = task is not None
     if by_task:
         params["t"] = task
+    if touched:
+        params["lo"], params["hi"] = chunk
     sql = _ROWS_SQL[(conn.dialect.name, touched, by_task)]
     rows = _frame(conn, sql, params, ("task", "item", "annotator", "label", "hour"))
     gold_sql = _GOLD_SQL[(touched, by_task)]
@@ -308,15 +330,15 @@ def maintained(
         return
     _touched_table(conn)
     if keys is None:
-        many = conn.execute(text(_TOUCHED_FROM_STAGE), {"p": project}).rowcount >= _ANALYZE_AT
+        n = conn.execute(text(_TOUCHED_FROM_STAGE), {"p": project}).rowcount
     else:
-        conn.execute(text(_ADD_TOUCHED), [{"task": t, "item": i} for t, i in keys])
-        many = len(keys) >= _ANALYZE_AT
-    if many and conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("ANALYZE annobot_touched")  # temporary tables get no autovacuum statistics
-    before = hour_tables(*_state(conn, project, touched=True))
+        conn.execute(text(_ADD_TOUCHED), [{"n": k, "task": t, "item": i} for k, (t, i) in enumerate(keys, 1)])
+        n = len(keys)
+    if n >= _ANALYZE_AT and conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ANALYZE annobot_touched_items")  # temporary tables get no autovacuum statistics
+    before = _touched_tables(conn, project, n)
     yield
-    after = hour_tables(*_state(conn, project, touched=True))
+    after = _touched_tables(conn, project, n)
     _add(
         conn,
         project,
@@ -324,6 +346,36 @@ def maintained(
         add_tables(after[1], before[1], "pairs", -1),
     )
     conn.exec_driver_sql(_CLEAR_TOUCHED)
+
+
+TOUCHED_CHUNK = 10_000  # touched items read and aggregated at once (a few hundred bytes a row read)
+
+
+def _touched_tables(conn: Connection, project: str, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The aggregates of the touched items 1..n, summed over chunks of items (each item whole in one)."""
+    parts = [
+        hour_tables(*_state(conn, project, touched=True, chunk=(lo, lo + TOUCHED_CHUNK)))
+        for lo in range(0, n, TOUCHED_CHUNK)
+    ]
+    return parts[0] if len(parts) == 1 else sum_tables(parts)
+
+
+def write_load(conn: Connection, project: str, tally: LoadTally) -> tuple[int, int]:
+    """The aggregates of a load into an empty project from what its loader tallied; (hour rows, pair rows).
+
+    The project's rows are exactly the rows loaded: nothing is read back but the project's gold.
+    """
+    conn.execute(text(_DELETE_HOURS), {"p": project})  # what rows written around the writers left
+    conn.execute(text(_DELETE_PAIRS), {"p": project})
+    result = conn.execute(text(_GOLD_SQL[(False, False)]), {"p": project})
+    try:
+        gold = result.cursor.fetchall()  # type: ignore[attr-defined]
+    finally:
+        result.close()
+    annotators, pairs = tally.tables(gold)
+    _insert_fresh(conn, "annotation_hours", _tuples(annotators, _HOUR_COLS, project))
+    _insert_fresh(conn, "label_pair_hours", _tuples(pairs, _PAIR_COLS, project))
+    return len(annotators), len(pairs)
 
 
 def rebuild(conn: Connection, project: str) -> tuple[int, int]:

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.store import aggregates
+from bot.store.aggregate_stream import LoadTally
 from bot.store.bulk import BATCH, STAGE_COLUMNS, copy_csv, copy_in, csv_field, insert_many, prefetch
 from bot.store.models.annotations import Annotation
 
@@ -170,23 +171,28 @@ def _direct(
     now: datetime,
     rows: Iterable[Any],
 ) -> int | None:
-    """Load rows straight into `annotations` (the project has none); None if a key came twice.
+    """Load rows straight into `annotations` (the project has none) with their aggregates; None if a key came twice.
 
+    The aggregates are tallied from the rows on their way in (bot.store.aggregate_stream: no read-back).
     Only the unique key can fail here (the project's rows were empty and every row is validated),
     and it means a duplicate within the file (or a webhook row that arrived meanwhile): the load is
     undone and the caller goes the staged way, which keeps the newest of duplicates.
     """
     consts = _consts(project, guideline_version, source, now)
+    tally = LoadTally()
+    rows = tally.watch(rows)
     if conn.dialect.name == "sqlite":
         # A plain SAVEPOINT (SQLAlchemy's begin_nested needs driver workarounds on pysqlite). It is
         # never released: if it opened the transaction, releasing it would commit; COMMIT at the end
         # of the import ends it, ROLLBACK undoes it with everything else.
         conn.exec_driver_sql("SAVEPOINT annobot_direct")
         try:
-            return insert_many(conn, _INSERT_DIRECT_SQLITE, (r + consts for r in rows))
+            n = insert_many(conn, _INSERT_DIRECT_SQLITE, (r + consts for r in rows))
         except sqlite3.IntegrityError:
             conn.exec_driver_sql("ROLLBACK TO annobot_direct")
             return None
+        aggregates.write_load(conn, project, tally)
+        return n
     import psycopg
 
     tail = "," + ",".join(csv_field(v) for v in consts[:3]) + "," + consts[3] + "+00"
@@ -197,6 +203,7 @@ def _direct(
         savepoint.rollback()
         return None
     savepoint.commit()
+    aggregates.write_load(conn, project, tally)
     return n
 
 
@@ -243,8 +250,6 @@ def _merge(
     if empty:
         n = _direct(conn, project, guideline_version, source, now_dt, read())
         if n is not None:
-            # Everything of the project is new: aggregating it once is cheaper than a before/after.
-            aggregates.rebuild(conn, project)
             return n, n, 0
     staged = _stage(conn, read())
     if conn.exec_driver_sql(_HAS_DUPES).scalar_one():

@@ -17,7 +17,7 @@ instead of the rows before its window (docs/digest.md, "Figures before the windo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -130,10 +130,60 @@ def hour_tables(rows: pd.DataFrame, gold: pd.DataFrame | None) -> tuple[pd.DataF
     if (ordered[1:] == ordered[:-1]).any():
         order = np.argsort(order_key, kind="stable")
         keep = np.sort(order[~pd.Series(rater[order]).duplicated(keep="last").to_numpy()])
-        task, label, hour, unit = task[keep], label[keep], hour[keep], unit[keep]
+        label, hour, unit = label[keep], hour[keep], unit[keep]
         task_code, ann_code, pair_key = task_code[keep], ann_code[keep], pair_key[keep]
     lab_code, lab_names = pd.factorize(label)
-    k = len(lab_names)
+    gold_code = np.full(len(unit), -1, dtype=np.int64)
+    if gold is not None and len(gold):
+        g_task = task_names.get_indexer(gold["task"].astype(str).to_numpy(dtype=object))
+        g_item = item_names.get_indexer(gold["item"].astype(str).to_numpy(dtype=object))
+        ok = (g_task >= 0) & (g_item >= 0)
+        g_key = g_task[ok].astype(np.int64) * len(item_names) + g_item[ok]
+        g_label = gold["label"].astype(str).to_numpy(dtype=object)[ok]
+        last = ~pd.Series(g_key).duplicated(keep="last").to_numpy()
+        at = pd.Index(g_key[last]).get_indexer(pair_key)
+        if (at >= 0).any():
+            # Gold answers as codes of the ratings' labels; one no rating has gets a code of its own.
+            lab_names = pd.Index(lab_names, dtype=object)
+            g_code = lab_names.get_indexer(g_label[last])
+            g_code[g_code < 0] = len(lab_names)
+            gold_code = np.where(at >= 0, g_code[np.maximum(at, 0)], -1)
+    return code_tables(
+        Codes(task_code, task_names, unit, ann_code, ann_names, lab_code, lab_names, hour, gold_code)
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Codes:
+    """Item-level ratings as integer codes, one entry per rating (one rating per item and annotator).
+
+    `unit`: the rating's (task, item), any non-negative integers (each item's own; dense keeps memory
+    small); `task` the task's code of each rating; `gold`: the code (in `labels`) of the item's gold
+    answer, -1 for none (a gold answer no rating has may have any code >= len(labels)).
+    """
+
+    task: np.ndarray
+    tasks: Sequence[str]
+    unit: np.ndarray
+    annotator: np.ndarray
+    annotators: Sequence[str]
+    label: np.ndarray
+    labels: Sequence[str]
+    hour: np.ndarray
+    gold: np.ndarray
+
+
+def code_tables(codes: Codes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """hour_tables of ratings given as codes: every rating of each item it describes, none repeated."""
+    if not len(codes.unit):
+        return empty_annotators(), empty_pairs()
+    task_code = np.asarray(codes.task, dtype=np.int64)
+    ann_code = np.asarray(codes.annotator, dtype=np.int64)
+    hour = np.asarray(codes.hour, dtype=np.int64)
+    lab_code = np.asarray(codes.label, dtype=np.int64)
+    # Dense units of these ratings (the caller's codes may be sparse over a subset).
+    unit, _ = pd.factorize(np.asarray(codes.unit, dtype=np.int64))
+    k = len(codes.labels)
     ul_key = unit.astype(np.int64) * k + lab_code
     ul_inv, ul = pd.factorize(ul_key)
     ul_cnt = np.bincount(ul_inv, minlength=len(ul))
@@ -156,24 +206,15 @@ def hour_tables(rows: pd.DataFrame, gold: pd.DataFrame | None) -> tuple[pd.DataF
     no_others = m < 2
     compared = ~no_others & ~tie
     disagree = compared & ~agree
-    has_gold = gold_err = np.zeros(len(task), dtype=bool)
-    if gold is not None and len(gold):
-        g_task = task_names.get_indexer(gold["task"].astype(str).to_numpy(dtype=object))
-        g_item = item_names.get_indexer(gold["item"].astype(str).to_numpy(dtype=object))
-        ok = (g_task >= 0) & (g_item >= 0)
-        g_key = g_task[ok].astype(np.int64) * len(item_names) + g_item[ok]
-        g_label = gold["label"].astype(str).to_numpy(dtype=object)[ok]
-        last = ~pd.Series(g_key).duplicated(keep="last").to_numpy()
-        at = pd.Index(g_key[last]).get_indexer(pair_key)
-        has_gold = at >= 0
-        if has_gold.any():
-            gold_err = has_gold & (g_label[last][np.maximum(at, 0)] != label)
+    gold_code = np.asarray(codes.gold, dtype=np.int64)
+    has_gold = gold_code >= 0
+    gold_err = has_gold & (gold_code != lab_code)
     counts = np.stack(
-        [np.ones(len(task), dtype=np.int64), has_gold, gold_err, compared, disagree], axis=1
+        [np.ones(len(unit), dtype=np.int64), has_gold, gold_err, compared, disagree], axis=1
     ).astype(np.int64)
-    n_ann = max(len(ann_names), 1)
+    n_ann = max(len(codes.annotators), 1)
     hour_code, hour_values = pd.factorize(hour)
-    key = (task_code.astype(np.int64) * n_ann + ann_code) * len(hour_values) + hour_code
+    key = (task_code * n_ann + ann_code) * len(hour_values) + hour_code
     inv, keys = pd.factorize(key)
     # Sums of 0/1 columns: float64 weights are exact far beyond any count here.
     sums = np.stack(
@@ -181,24 +222,25 @@ def hour_tables(rows: pd.DataFrame, gold: pd.DataFrame | None) -> tuple[pd.DataF
     ).astype(np.int64)
     hc = keys % len(hour_values)
     rest = keys // len(hour_values)
+    task_names = np.asarray(codes.tasks, dtype=object)
     ann = pd.DataFrame(
         {
-            "task": np.asarray(task_names, dtype=object)[rest // n_ann],
-            "annotator": np.asarray(ann_names, dtype=object)[rest % n_ann],
+            "task": task_names[rest // n_ann],
+            "annotator": np.asarray(codes.annotators, dtype=object)[rest % n_ann],
             "hour": np.asarray(hour_values, dtype=np.int64)[hc],
             **{c: sums[:, j] for j, c in enumerate(COUNTS)},
         }
     )
-    return canonical(ann, "annotators"), canonical(
-        _pairs(task, hour, lab_code, lab_names, unit, m, ul, ul_cnt, k), "pairs"
-    )
+    pairs = _pairs(task_code, task_names, hour, lab_code, codes.labels, unit, m, ul, ul_cnt, k)
+    return canonical(ann, "annotators"), canonical(pairs, "pairs")
 
 
 def _pairs(
     task: np.ndarray,
+    task_names: np.ndarray,
     hour: np.ndarray,
     lab_code: np.ndarray,
-    lab_names: pd.Index,
+    lab_names: Sequence[str],
     unit: np.ndarray,
     m: np.ndarray,
     ul: np.ndarray,
@@ -230,7 +272,7 @@ def _pairs(
     e = start[g_unit][g_of] + within
     s = w[g_of] * (e_cnt[e] - (e_lab[e] == g_c[g_of]))
     row = first[g_of]
-    t_code, t_names = pd.factorize(task)
+    t_code = task
     key = ((t_code[row].astype(np.int64) * len(hour_values) + hour_code[row]) * k + g_c[g_of]) * k + e_lab[e]
     key = key * (int(m.max()) + 1) + m[row]
     inv, keys = pd.factorize(key)
@@ -243,7 +285,7 @@ def _pairs(
     names = np.asarray(lab_names, dtype=object)
     return pd.DataFrame(
         {
-            "task": np.asarray(t_names, dtype=object)[tc],
+            "task": task_names[tc],
             "hour": np.asarray(hour_values, dtype=np.int64)[hc],
             "label": names[lab],
             "other": names[other],
@@ -267,6 +309,16 @@ def add_tables(a: pd.DataFrame, b: pd.DataFrame, kind: str, sign: int = 1) -> pd
     summed = both.groupby(keys, sort=False, as_index=False)[values].sum()
     zero = (summed[values].to_numpy() == 0).all(axis=1)
     return canonical(summed[~zero], kind)
+
+
+def sum_tables(parts: list[tuple[pd.DataFrame, pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The (annotator-hour, label-pair-hour) tables of disjoint sets of items, summed key by key."""
+    if not parts:
+        return empty_annotators(), empty_pairs()
+    return (
+        add_tables(pd.concat([p[0] for p in parts], ignore_index=True), empty_annotators(), "annotators"),
+        add_tables(pd.concat([p[1] for p in parts], ignore_index=True), empty_pairs(), "pairs"),
+    )
 
 
 def in_hours(table: pd.DataFrame, first: int | None, stop: int | None) -> pd.DataFrame:
