@@ -9,9 +9,12 @@ Without the semantic extra, or without stored vectors, the answer is the lexical
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -21,7 +24,14 @@ from sqlalchemy.orm import Session
 from bot.semantic import encoder as semantic
 from bot.store.models.guidelines import Guideline, GuidelineVersion, Section
 from bot.store.models.vectors import SectionChunk
-from bot.store.search import CANDIDATES, MAX_LIMIT, SNIPPET_WORDS, SearchResult, search_sections
+from bot.store.search import (
+    CANDIDATES,
+    MAX_LIMIT,
+    SNIPPET_WORDS,
+    SearchResult,
+    highlight,
+    search_sections,
+)
 from bot.store.vectors import as_matrix
 from guidelines.model import SearchHit
 from guidelines.search.fusion import (
@@ -36,6 +46,7 @@ from guidelines.search.ranking import context_key, keep_one_other
 
 if TYPE_CHECKING:
     import numpy as np
+    from threadpoolctl import ThreadpoolController
 
 Key = tuple[str, str, str]  # slug, version, anchor: what identifies a hit on both backends
 
@@ -155,6 +166,85 @@ def query_vector(fingerprint: str, query: str) -> np.ndarray:
     return vector
 
 
+# The query is embedded on a thread of the process's while the caller runs the lexical SQL: both
+# release the GIL (sqlite3 and psycopg while the database works, numpy's products and the tokenizer
+# while they compute), so a lookup takes about the longer of the two rather than their sum. Lookups
+# run on Bolt's after-ack threads, a few at a time: at most EMBED_THREADS embeddings run here at once,
+# and a lookup that finds them all busy embeds on its own thread afterwards, as it would without the
+# pool (never queued behind other lookups). Made on first use, and anew in a forked child (a fork
+# copies no thread). The query vectors' LRU is the only state the threads share.
+EMBED_THREADS = 2
+_pool: tuple[int, ThreadPoolExecutor, threading.BoundedSemaphore] | None = None  # pid, pool, free slots
+_pool_lock = threading.Lock()
+
+
+def _embedding_pool() -> tuple[ThreadPoolExecutor, threading.BoundedSemaphore]:
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():
+            executor = ThreadPoolExecutor(max_workers=EMBED_THREADS, thread_name_prefix="annobot-embed")
+            _pool = (os.getpid(), executor, threading.BoundedSemaphore(EMBED_THREADS))
+        return _pool[1], _pool[2]
+
+
+def embed_soon(fingerprint: str, query: str) -> Callable[[], np.ndarray]:
+    """Start embedding the query on the process's embedding threads; call the result for query_vector's
+    answer (its exceptions too). With every thread busy, the call computes it then, on the caller's."""
+    executor, slots = _embedding_pool()
+    if not slots.acquire(blocking=False):
+        return lambda: query_vector(fingerprint, query)
+
+    def embed() -> np.ndarray:
+        try:
+            return query_vector(fingerprint, query)
+        finally:
+            slots.release()  # before the result is set: whoever waits for it finds the slot free
+
+    try:
+        future = executor.submit(embed)
+    except RuntimeError:  # the interpreter is exiting: no new work on the pool, so on the caller's
+        slots.release()
+        return lambda: query_vector(fingerprint, query)
+    return future.result
+
+
+@dataclass(frozen=True)
+class _Meaning:
+    """What the semantic ranking of one query needs: the chunk matrix and the query's vector (to come)."""
+
+    matrix: ChunkMatrix
+    vector: Callable[[], np.ndarray]
+    blas: ThreadpoolController  # the encoder's, to run the cosine on one BLAS thread
+
+
+def _meaning(
+    session: Session, query: str, guideline: str | None, version: str | None, *, soon: bool
+) -> _Meaning | None:
+    """The matrix of the versions searched and the query's vector (being embedded if `soon`, else when
+    asked); None without the extra, vectors or query text."""
+    if not query.strip() or not semantic.available():
+        return None
+    enc = semantic.load_encoder()
+    matrix = chunk_matrix(session, guideline, version, enc.fingerprint)
+    if matrix is None:
+        return None
+    fingerprint = enc.fingerprint
+    vector = embed_soon(fingerprint, query) if soon else (lambda: query_vector(fingerprint, query))
+    return _Meaning(matrix, vector, enc.blas)
+
+
+def _nearest(meaning: _Meaning | None, floor: float) -> list[tuple[Key, int]]:
+    """(key, section id) of the sections nearest in meaning (cosine ≥ floor), best first."""
+    if meaning is None:
+        return []
+    vector, matrix = meaning.vector(), meaning.matrix
+    # One BLAS thread, as in encode: a second one on busy cores costs more than it gives.
+    with meaning.blas.limit(limits=1, user_api="blas"):
+        similarity = matrix.vectors @ vector
+    best = top_sections(section_scores(similarity, matrix.starts), SEMANTIC_DEPTH, floor)
+    return [(matrix.keys[i], matrix.section_ids[i]) for i in best]
+
+
 _DETAILS = text("""
     SELECT s.id, s.anchor, s.title, s.path, s.plain,
            g.slug, g.title AS guideline_title, v.version,
@@ -195,18 +285,7 @@ def semantic_ranking(
 ) -> list[tuple[Key, int]]:
     """(key, section id) of the sections nearest in meaning (cosine ≥ floor), best first; [] without the
     extra or vectors."""
-    if not query.strip() or not semantic.available():
-        return []
-    enc = semantic.load_encoder()
-    matrix = chunk_matrix(session, guideline, version, enc.fingerprint)
-    if matrix is None:
-        return []
-    vector = query_vector(enc.fingerprint, query)
-    # One BLAS thread, as in encode: a second one on busy cores costs more than it gives.
-    with enc.blas.limit(limits=1, user_api="blas"):
-        similarity = matrix.vectors @ vector
-    best = top_sections(section_scores(similarity, matrix.starts), SEMANTIC_DEPTH, floor)
-    return [(matrix.keys[i], matrix.section_ids[i]) for i in best]
+    return _nearest(_meaning(session, query, guideline, version, soon=False), floor)
 
 
 def lexical_depth(limit: int) -> int:
@@ -231,18 +310,34 @@ def fuse_semantic(
     cut to `limit`; unchanged but cut without the extra or vectors (`semantic_on=None`: when installed).
 
     The assumed guideline `context` is weighed in the fused ranking as search_sections weighs it in the
-    lexical one (`context_key`, `keep_one_other`), so fusing never undoes the channel's context.
+    lexical one (`context_key`, `keep_one_other`), so fusing never undoes the channel's context. A
+    lexical result asked for without snippets (`section_ids`) gets them for the hits kept only.
     """
+    meaning = None if semantic_on is False else _meaning(session, query, guideline, version, soon=False)
+    return _fuse(session, lexical, meaning, limit=limit, context=context, context_boost=context_boost)
+
+
+def _fuse(
+    session: Session,
+    lexical: SearchResult,
+    meaning: _Meaning | None,
+    *,
+    limit: int,
+    context: str | None,
+    context_boost: float | None,
+) -> SearchResult:
     limit = max(1, min(limit, MAX_LIMIT))
-    floor = MIN_COSINE if lexical.hits else ALONE_COSINE
-    near = (
-        []
-        if semantic_on is False
-        else semantic_ranking(session, query, guideline=guideline, version=version, floor=floor)
-    )
+    near = _nearest(meaning, MIN_COSINE if lexical.hits else ALONE_COSINE)
+    # The lexical hits still without snippets (asked for without them), by key: their section ids.
+    unlit = {_key(h): i for h, i in zip(lexical.hits, lexical.section_ids, strict=False)}
     if not near:
-        return SearchResult(lexical.hits[:limit], lexical.total, lexical.query, lexical.title_only)
-    by_key: dict[Key, SearchHit] = {(h.guideline, h.version, h.anchor): h for h in lexical.hits}
+        return SearchResult(
+            _lit(session, lexical, lexical.hits[:limit], unlit),
+            lexical.total,
+            lexical.query,
+            lexical.title_only,
+        )
+    by_key: dict[Key, SearchHit] = {_key(h): h for h in lexical.hits}
     fused = rrf(list(by_key), [k for k, _ in near])
     if context:
         fused = sorted(fused, key=lambda f: context_key(f.score, f.key[0] == context, context_boost))
@@ -251,12 +346,29 @@ def fuse_semantic(
         fused = fused[:limit]
     ids = dict(near)
     extra = _semantic_hits(session, [ids[f.key] for f in fused if f.key not in by_key])  # type: ignore[index]
-    hits = []
-    for f in fused:
-        hit = by_key.get(f.key) or extra[ids[f.key]]  # type: ignore[index,call-overload]
-        hits.append(_with_score(hit, f.score))
+    shown = [by_key.get(f.key) or extra[ids[f.key]] for f in fused]  # type: ignore[index,call-overload]
+    lit = _lit(session, lexical, shown, unlit)
+    hits = [replace(h, score=round(f.score, 6)) for h, f in zip(lit, fused, strict=True)]
     semantic_only = sum(1 for f in fused if f.lexical_rank is None)
     return SearchResult(hits, lexical.total + semantic_only, lexical.query, lexical.title_only)
+
+
+def _key(hit: SearchHit) -> Key:
+    return hit.guideline, hit.version, hit.anchor
+
+
+def _lit(
+    session: Session, lexical: SearchResult, hits: list[SearchHit], unlit: dict[Key, int]
+) -> list[SearchHit]:
+    """The hits shown, the lexical ones still without snippets given theirs (one query for all)."""
+    todo = [i for i, h in enumerate(hits) if _key(h) in unlit]
+    if not todo:
+        return hits
+    lit = highlight(session, lexical.query, [hits[i] for i in todo], [unlit[_key(hits[i])] for i in todo])
+    out = list(hits)
+    for i, hit in zip(todo, lit, strict=True):
+        out[i] = hit
+    return out
 
 
 def fused_search(
@@ -270,31 +382,17 @@ def fused_search(
     context: str | None = None,
     context_boost: float | None = None,
 ) -> SearchResult:
-    """search_sections (all its candidates, `context` weighed as it weighs it) then fuse_semantic."""
-    depth = lexical_depth(limit) if semantic_on is not False else limit
+    """What `/guide` asks: search_sections (all its candidates, `context` weighed as it weighs it, no
+    snippets yet) while the query is embedded, then fuse_semantic's fusion; the hits shown highlighted."""
+    meaning = None if semantic_on is False else _meaning(session, query, guideline, version, soon=True)
     lexical = search_sections(
         session,
         query,
         guideline=guideline,
         version=version,
-        limit=depth,
+        limit=lexical_depth(limit) if semantic_on is not False else limit,
         context=context,
         context_boost=context_boost,
+        snippets=False,
     )
-    return fuse_semantic(
-        session,
-        query,
-        lexical,
-        guideline=guideline,
-        version=version,
-        limit=limit,
-        semantic_on=semantic_on,
-        context=context,
-        context_boost=context_boost,
-    )
-
-
-def _with_score(hit: SearchHit, score: float) -> SearchHit:
-    from dataclasses import replace
-
-    return replace(hit, score=round(score, 6))
+    return _fuse(session, lexical, meaning, limit=limit, context=context, context_boost=context_boost)
