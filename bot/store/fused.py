@@ -9,11 +9,10 @@ Without the semantic extra, or without stored vectors, the answer is the lexical
 from __future__ import annotations
 
 import json
-import os
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
+from bot.semantic import background
 from bot.semantic import encoder as semantic
 from bot.store.models.guidelines import Guideline, GuidelineVersion, Section
 from bot.store.models.vectors import SectionChunk
@@ -46,7 +46,6 @@ from guidelines.search.ranking import context_key, keep_one_other
 
 if TYPE_CHECKING:
     import numpy as np
-    from threadpoolctl import ThreadpoolController
 
 Key = tuple[str, str, str]  # slug, version, anchor: what identifies a hit on both backends
 
@@ -166,83 +165,47 @@ def query_vector(fingerprint: str, query: str) -> np.ndarray:
     return vector
 
 
-# The query is embedded on a thread of the process's while the caller runs the lexical SQL: both
-# release the GIL (sqlite3 and psycopg while the database works, numpy's products and the tokenizer
-# while they compute), so a lookup takes about the longer of the two rather than their sum. Lookups
-# run on Bolt's after-ack threads, a few at a time: at most EMBED_THREADS embeddings run here at once,
-# and a lookup that finds them all busy embeds on its own thread afterwards, as it would without the
-# pool (never queued behind other lookups). Made on first use, and anew in a forked child (a fork
-# copies no thread). The query vectors' LRU is the only state the threads share.
-EMBED_THREADS = 2
-_pool: tuple[int, ThreadPoolExecutor, threading.BoundedSemaphore] | None = None  # pid, pool, free slots
-_pool_lock = threading.Lock()
-
-
-def _embedding_pool() -> tuple[ThreadPoolExecutor, threading.BoundedSemaphore]:
-    global _pool
-    with _pool_lock:
-        if _pool is None or _pool[0] != os.getpid():
-            executor = ThreadPoolExecutor(max_workers=EMBED_THREADS, thread_name_prefix="annobot-embed")
-            _pool = (os.getpid(), executor, threading.BoundedSemaphore(EMBED_THREADS))
-        return _pool[1], _pool[2]
-
-
-def embed_soon(fingerprint: str, query: str) -> Callable[[], np.ndarray]:
-    """Start embedding the query on the process's embedding threads; call the result for query_vector's
-    answer (its exceptions too). With every thread busy, the call computes it then, on the caller's."""
-    executor, slots = _embedding_pool()
-    if not slots.acquire(blocking=False):
-        return lambda: query_vector(fingerprint, query)
-
-    def embed() -> np.ndarray:
-        try:
-            return query_vector(fingerprint, query)
-        finally:
-            slots.release()  # before the result is set: whoever waits for it finds the slot free
-
-    try:
-        future = executor.submit(embed)
-    except RuntimeError:  # the interpreter is exiting: no new work on the pool, so on the caller's
-        slots.release()
-        return lambda: query_vector(fingerprint, query)
-    return future.result
-
-
 @dataclass(frozen=True)
 class _Meaning:
-    """What the semantic ranking of one query needs: the chunk matrix and the query's vector (to come)."""
+    """The chunk matrix of the versions searched and the query's nearest sections (to come)."""
 
     matrix: ChunkMatrix
-    vector: Callable[[], np.ndarray]
-    blas: ThreadpoolController  # the encoder's, to run the cosine on one BLAS thread
+    # The SEMANTIC_DEPTH best sections' indices in the matrix, best first, whatever their cosine, and
+    # every section's score: computed on a background thread when the lookup asked for it soon.
+    nearest: Callable[[], tuple[list[int], np.ndarray]]
 
 
 def _meaning(
     session: Session, query: str, guideline: str | None, version: str | None, *, soon: bool
 ) -> _Meaning | None:
-    """The matrix of the versions searched and the query's vector (being embedded if `soon`, else when
-    asked); None without the extra, vectors or query text."""
-    if not query.strip() or not semantic.available():
+    """The matrix and the query's nearest sections (being computed if `soon`, else when asked); None
+    without vectors or query text. The caller has checked that the extra is installed."""
+    if not query.strip():
         return None
     enc = semantic.load_encoder()
     matrix = chunk_matrix(session, guideline, version, enc.fingerprint)
     if matrix is None:
         return None
-    fingerprint = enc.fingerprint
-    vector = embed_soon(fingerprint, query) if soon else (lambda: query_vector(fingerprint, query))
-    return _Meaning(matrix, vector, enc.blas)
+    fingerprint, blas = enc.fingerprint, enc.blas
+
+    def nearest() -> tuple[list[int], np.ndarray]:
+        vector = query_vector(fingerprint, query)
+        # One BLAS thread, as in encode: a second one on busy cores costs more than it gives.
+        with blas.limit(limits=1, user_api="blas"):
+            similarity = matrix.vectors @ vector
+        scores = section_scores(similarity, matrix.starts)
+        return top_sections(scores, SEMANTIC_DEPTH, -math.inf), scores
+
+    return _Meaning(matrix, background.soon(nearest) if soon else nearest)
 
 
 def _nearest(meaning: _Meaning | None, floor: float) -> list[tuple[Key, int]]:
     """(key, section id) of the sections nearest in meaning (cosine ≥ floor), best first."""
     if meaning is None:
         return []
-    vector, matrix = meaning.vector(), meaning.matrix
-    # One BLAS thread, as in encode: a second one on busy cores costs more than it gives.
-    with meaning.blas.limit(limits=1, user_api="blas"):
-        similarity = matrix.vectors @ vector
-    best = top_sections(section_scores(similarity, matrix.starts), SEMANTIC_DEPTH, floor)
-    return [(matrix.keys[i], matrix.section_ids[i]) for i in best]
+    best, scores = meaning.nearest()
+    # top_sections keeps those of the best that reach the floor: filtering its floorless list is the same.
+    return [(meaning.matrix.keys[i], meaning.matrix.section_ids[i]) for i in best if scores[i] >= floor]
 
 
 _DETAILS = text("""
@@ -285,12 +248,14 @@ def semantic_ranking(
 ) -> list[tuple[Key, int]]:
     """(key, section id) of the sections nearest in meaning (cosine ≥ floor), best first; [] without the
     extra or vectors."""
+    if not semantic.available():
+        return []
     return _nearest(_meaning(session, query, guideline, version, soon=False), floor)
 
 
 def lexical_depth(limit: int) -> int:
     """How many lexical hits to ask search_sections for: all its candidates when they will be fused, else
-    `limit` (without the extra, fetching and highlighting 30 sections to show 5 would be waste)."""
+    `limit` (without the extra, fetching CANDIDATES sections to show 5 would be waste)."""
     return max(limit, CANDIDATES) if semantic.available() else limit
 
 
@@ -313,7 +278,8 @@ def fuse_semantic(
     lexical one (`context_key`, `keep_one_other`), so fusing never undoes the channel's context. A
     lexical result asked for without snippets (`section_ids`) gets them for the hits kept only.
     """
-    meaning = None if semantic_on is False else _meaning(session, query, guideline, version, soon=False)
+    on = semantic_on is not False and semantic.available()
+    meaning = _meaning(session, query, guideline, version, soon=False) if on else None
     return _fuse(session, lexical, meaning, limit=limit, context=context, context_boost=context_boost)
 
 
@@ -384,13 +350,14 @@ def fused_search(
 ) -> SearchResult:
     """What `/guide` asks: search_sections (all its candidates, `context` weighed as it weighs it, no
     snippets yet) while the query is embedded, then fuse_semantic's fusion; the hits shown highlighted."""
-    meaning = None if semantic_on is False else _meaning(session, query, guideline, version, soon=True)
+    on = semantic_on is not False and semantic.available()  # checked once: it looks for packages
+    meaning = _meaning(session, query, guideline, version, soon=True) if on else None
     lexical = search_sections(
         session,
         query,
         guideline=guideline,
         version=version,
-        limit=lexical_depth(limit) if semantic_on is not False else limit,
+        limit=max(limit, CANDIDATES) if on else limit,  # lexical_depth's rule
         context=context,
         context_boost=context_boost,
         snippets=False,

@@ -16,13 +16,14 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine
 
-from bot.semantic import encoder
+from bot.semantic import background, encoder
 from bot.store import fused
 from bot.store.db import session_scope
-from bot.store.fused import embed_soon, fuse_semantic, fused_search, lexical_depth, query_vector
+from bot.store.fused import fuse_semantic, fused_search, lexical_depth, query_vector
 from bot.store.search import CANDIDATES, search_sections
 from guidelines.model import HL_START
 from guidelines.search.context import CONTEXT_BOOST
+from guidelines.search.fusion import ALONE_COSINE, MIN_COSINE
 from tests.bot.helpers import publish_examples
 
 _REASON = encoder.why_unavailable()
@@ -110,11 +111,25 @@ def test_the_embedding_on_a_thread_is_the_sequential_one() -> None:
         query_vector.cache_clear()
         alone.append(query_vector(fingerprint, t).copy())
     query_vector.cache_clear()
-    waits = [embed_soon(fingerprint, t) for t in texts]  # two on the pool, the rest computed on waiting
+    # Two start on the pool at once, the rest run on this thread when asked (the pool is full).
+    waits = [background.soon(lambda t=t: query_vector(fingerprint, t)) for t in texts]
     for t, wait, expected in zip(texts, waits, alone, strict=True):
         got = wait()
         assert np.array_equal(got, expected), t
         assert not got.flags.writeable and got is query_vector(fingerprint, t)  # the LRU's vector
+
+
+def test_the_nearest_sections_on_a_thread_are_the_sequential_ones(published: Engine) -> None:
+    with session_scope(published) as s:
+        for query in QUERIES:
+            for floor in (-1.0, MIN_COSINE, ALONE_COSINE, 0.6):
+                query_vector.cache_clear()
+                sequential = fused.semantic_ranking(s, query, floor=floor)
+                query_vector.cache_clear()
+                meaning = fused._meaning(s, query, None, None, soon=True)
+                assert fused._nearest(meaning, floor) == sequential, (query, floor)
+                if query.strip() and floor == MIN_COSINE:
+                    assert sequential
 
 
 def test_concurrent_lookups_give_the_sequential_answers(published: Engine) -> None:
@@ -138,27 +153,27 @@ def test_an_embedding_error_reaches_the_lookup_and_frees_its_thread(
         raise RuntimeError("encoder broke")
 
     monkeypatch.setattr(encoder.Encoder, "encode", broken)
-    for _ in range(fused.EMBED_THREADS + 1):
+    for _ in range(background.THREADS + 1):
         query_vector.cache_clear()
         with session_scope(published) as s, pytest.raises(RuntimeError, match="encoder broke"):
             fused_search(s, "sarcasm", limit=5, semantic_on=True)
     monkeypatch.undo()
-    _, slots = fused._embedding_pool()
-    taken = [slots.acquire(blocking=False) for _ in range(fused.EMBED_THREADS)]
+    _, slots = background._threads()
+    taken = [slots.acquire(blocking=False) for _ in range(background.THREADS)]
     assert all(taken)  # every slot came back
     for _ in taken:
         slots.release()
 
 
 def test_the_pool_is_made_on_first_use_and_anew_after_a_fork(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fused, "_pool", None)
-    executor, _ = fused._embedding_pool()
-    assert fused._embedding_pool()[0] is executor
+    monkeypatch.setattr(background, "_pool", None)
+    executor, _ = background._threads()
+    assert background._threads()[0] is executor
     monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a forked child: the parent's threads are gone
-    child, _ = fused._embedding_pool()
+    child, _ = background._threads()
     assert child is not executor
     fingerprint = encoder.load_encoder().fingerprint
-    assert embed_soon(fingerprint, "sarcasm")().shape == (encoder.DIMENSIONS,)
+    assert background.soon(lambda: query_vector(fingerprint, "sarcasm"))().shape == (encoder.DIMENSIONS,)
     monkeypatch.undo()
     child.shutdown()
     executor.shutdown()
@@ -166,8 +181,8 @@ def test_the_pool_is_made_on_first_use_and_anew_after_a_fork(monkeypatch: pytest
 
 def test_importing_the_module_starts_no_thread() -> None:
     code = (
-        "import threading, bot.store.fused as f; "
-        "assert f._pool is None and threading.active_count() == 1, threading.enumerate()"
+        "import threading, bot.store.fused, bot.semantic.background as b; "
+        "assert b._pool is None and threading.active_count() == 1, threading.enumerate()"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
