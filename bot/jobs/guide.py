@@ -31,12 +31,12 @@ from bot.slack.guide.builder import (
 )
 from bot.store.closest import closest_sections
 from bot.store.db import session_scope
-from bot.store.fused import fuse_semantic, lexical_depth
+from bot.store.fused import fused_search
 from bot.store.guide_context import Place, ProjectChannels, assumed_guideline
 from bot.store.guidelines import diff_versions, get_section, get_version, version_exists
 from bot.store.lookups import record_lookup
 from bot.store.precedents import with_precedent
-from bot.store.search import SearchResult, search_sections
+from bot.store.search import SearchResult
 from bot.store.trees import trees_citing_sections
 from guidelines.search.context import Assumed, boost_for
 
@@ -150,20 +150,12 @@ def _read(
         raise InputError(f"no guideline has a published version {req.version}")
     assumed = assumed_guideline(session, user_id=user_id, place=place, named=req.named, projects=projects)
     query = req.named_query if assumed and assumed.why == "named" else req.query
-    # Every lexical candidate (the assumed guideline's weighed up), then the fusion with the sections'
-    # meaning when the extra is installed.
+    # Every lexical candidate (the assumed guideline's weighed up) fused with the sections' meaning when
+    # the extra is installed (the query embedded meanwhile); only the hits kept are highlighted.
     context = assumed.slug if assumed else None
     boost = boost_for(assumed) if assumed else None
-    lexical = search_sections(
-        session,
-        query,
-        version=req.version,
-        limit=lexical_depth(max_results),
-        context=context,
-        context_boost=boost,
-    )
-    result = fuse_semantic(
-        session, query, lexical, version=req.version, limit=max_results, context=context, context_boost=boost
+    result = fused_search(
+        session, query, version=req.version, limit=max_results, context=context, context_boost=boost
     )
     result = with_precedent(
         session, query, result, version=req.version, guideline=assumed.slug if assumed else None

@@ -9,19 +9,29 @@ Without the semantic extra, or without stored vectors, the answer is the lexical
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
+from bot.semantic import background
 from bot.semantic import encoder as semantic
 from bot.store.models.guidelines import Guideline, GuidelineVersion, Section
 from bot.store.models.vectors import SectionChunk
-from bot.store.search import CANDIDATES, MAX_LIMIT, SNIPPET_WORDS, SearchResult, search_sections
+from bot.store.search import (
+    CANDIDATES,
+    MAX_LIMIT,
+    SNIPPET_WORDS,
+    SearchResult,
+    highlight,
+    search_sections,
+)
 from bot.store.vectors import as_matrix
 from guidelines.model import SearchHit
 from guidelines.search.fusion import (
@@ -155,6 +165,49 @@ def query_vector(fingerprint: str, query: str) -> np.ndarray:
     return vector
 
 
+@dataclass(frozen=True)
+class _Meaning:
+    """The chunk matrix of the versions searched and the query's nearest sections (to come)."""
+
+    matrix: ChunkMatrix
+    # The SEMANTIC_DEPTH best sections' indices in the matrix, best first, whatever their cosine, and
+    # every section's score: computed on a background thread when the lookup asked for it soon.
+    nearest: Callable[[], tuple[list[int], np.ndarray]]
+
+
+def _meaning(
+    session: Session, query: str, guideline: str | None, version: str | None, *, soon: bool
+) -> _Meaning | None:
+    """The matrix and the query's nearest sections (being computed if `soon`, else when asked); None
+    without vectors or query text. The caller has checked that the extra is installed."""
+    if not query.strip():
+        return None
+    enc = semantic.load_encoder()
+    matrix = chunk_matrix(session, guideline, version, enc.fingerprint)
+    if matrix is None:
+        return None
+    fingerprint, blas = enc.fingerprint, enc.blas
+
+    def nearest() -> tuple[list[int], np.ndarray]:
+        vector = query_vector(fingerprint, query)
+        # One BLAS thread, as in encode: a second one on busy cores costs more than it gives.
+        with blas.limit(limits=1, user_api="blas"):
+            similarity = matrix.vectors @ vector
+        scores = section_scores(similarity, matrix.starts)
+        return top_sections(scores, SEMANTIC_DEPTH, -math.inf), scores
+
+    return _Meaning(matrix, background.soon(nearest) if soon else nearest)
+
+
+def _nearest(meaning: _Meaning | None, floor: float) -> list[tuple[Key, int]]:
+    """(key, section id) of the sections nearest in meaning (cosine ≥ floor), best first."""
+    if meaning is None:
+        return []
+    best, scores = meaning.nearest()
+    # top_sections keeps those of the best that reach the floor: filtering its floorless list is the same.
+    return [(meaning.matrix.keys[i], meaning.matrix.section_ids[i]) for i in best if scores[i] >= floor]
+
+
 _DETAILS = text("""
     SELECT s.id, s.anchor, s.title, s.path, s.plain,
            g.slug, g.title AS guideline_title, v.version,
@@ -195,23 +248,14 @@ def semantic_ranking(
 ) -> list[tuple[Key, int]]:
     """(key, section id) of the sections nearest in meaning (cosine ≥ floor), best first; [] without the
     extra or vectors."""
-    if not query.strip() or not semantic.available():
+    if not semantic.available():
         return []
-    enc = semantic.load_encoder()
-    matrix = chunk_matrix(session, guideline, version, enc.fingerprint)
-    if matrix is None:
-        return []
-    vector = query_vector(enc.fingerprint, query)
-    # One BLAS thread, as in encode: a second one on busy cores costs more than it gives.
-    with enc.blas.limit(limits=1, user_api="blas"):
-        similarity = matrix.vectors @ vector
-    best = top_sections(section_scores(similarity, matrix.starts), SEMANTIC_DEPTH, floor)
-    return [(matrix.keys[i], matrix.section_ids[i]) for i in best]
+    return _nearest(_meaning(session, query, guideline, version, soon=False), floor)
 
 
 def lexical_depth(limit: int) -> int:
     """How many lexical hits to ask search_sections for: all its candidates when they will be fused, else
-    `limit` (without the extra, fetching and highlighting 30 sections to show 5 would be waste)."""
+    `limit` (without the extra, fetching CANDIDATES sections to show 5 would be waste)."""
     return max(limit, CANDIDATES) if semantic.available() else limit
 
 
@@ -231,18 +275,35 @@ def fuse_semantic(
     cut to `limit`; unchanged but cut without the extra or vectors (`semantic_on=None`: when installed).
 
     The assumed guideline `context` is weighed in the fused ranking as search_sections weighs it in the
-    lexical one (`context_key`, `keep_one_other`), so fusing never undoes the channel's context.
+    lexical one (`context_key`, `keep_one_other`), so fusing never undoes the channel's context. A
+    lexical result asked for without snippets (`section_ids`) gets them for the hits kept only.
     """
+    on = semantic_on is not False and semantic.available()
+    meaning = _meaning(session, query, guideline, version, soon=False) if on else None
+    return _fuse(session, lexical, meaning, limit=limit, context=context, context_boost=context_boost)
+
+
+def _fuse(
+    session: Session,
+    lexical: SearchResult,
+    meaning: _Meaning | None,
+    *,
+    limit: int,
+    context: str | None,
+    context_boost: float | None,
+) -> SearchResult:
     limit = max(1, min(limit, MAX_LIMIT))
-    floor = MIN_COSINE if lexical.hits else ALONE_COSINE
-    near = (
-        []
-        if semantic_on is False
-        else semantic_ranking(session, query, guideline=guideline, version=version, floor=floor)
-    )
+    near = _nearest(meaning, MIN_COSINE if lexical.hits else ALONE_COSINE)
+    # The lexical hits still without snippets (asked for without them), by key: their section ids.
+    unlit = {_key(h): i for h, i in zip(lexical.hits, lexical.section_ids, strict=False)}
     if not near:
-        return SearchResult(lexical.hits[:limit], lexical.total, lexical.query, lexical.title_only)
-    by_key: dict[Key, SearchHit] = {(h.guideline, h.version, h.anchor): h for h in lexical.hits}
+        return SearchResult(
+            _lit(session, lexical, lexical.hits[:limit], unlit),
+            lexical.total,
+            lexical.query,
+            lexical.title_only,
+        )
+    by_key: dict[Key, SearchHit] = {_key(h): h for h in lexical.hits}
     fused = rrf(list(by_key), [k for k, _ in near])
     if context:
         fused = sorted(fused, key=lambda f: context_key(f.score, f.key[0] == context, context_boost))
@@ -251,12 +312,29 @@ def fuse_semantic(
         fused = fused[:limit]
     ids = dict(near)
     extra = _semantic_hits(session, [ids[f.key] for f in fused if f.key not in by_key])  # type: ignore[index]
-    hits = []
-    for f in fused:
-        hit = by_key.get(f.key) or extra[ids[f.key]]  # type: ignore[index,call-overload]
-        hits.append(_with_score(hit, f.score))
+    shown = [by_key.get(f.key) or extra[ids[f.key]] for f in fused]  # type: ignore[index,call-overload]
+    lit = _lit(session, lexical, shown, unlit)
+    hits = [replace(h, score=round(f.score, 6)) for h, f in zip(lit, fused, strict=True)]
     semantic_only = sum(1 for f in fused if f.lexical_rank is None)
     return SearchResult(hits, lexical.total + semantic_only, lexical.query, lexical.title_only)
+
+
+def _key(hit: SearchHit) -> Key:
+    return hit.guideline, hit.version, hit.anchor
+
+
+def _lit(
+    session: Session, lexical: SearchResult, hits: list[SearchHit], unlit: dict[Key, int]
+) -> list[SearchHit]:
+    """The hits shown, the lexical ones still without snippets given theirs (one query for all)."""
+    todo = [i for i, h in enumerate(hits) if _key(h) in unlit]
+    if not todo:
+        return hits
+    lit = highlight(session, lexical.query, [hits[i] for i in todo], [unlit[_key(hits[i])] for i in todo])
+    out = list(hits)
+    for i, hit in zip(todo, lit, strict=True):
+        out[i] = hit
+    return out
 
 
 def fused_search(
@@ -270,31 +348,18 @@ def fused_search(
     context: str | None = None,
     context_boost: float | None = None,
 ) -> SearchResult:
-    """search_sections (all its candidates, `context` weighed as it weighs it) then fuse_semantic."""
-    depth = lexical_depth(limit) if semantic_on is not False else limit
+    """What `/guide` asks: search_sections (all its candidates, `context` weighed as it weighs it, no
+    snippets yet) while the query is embedded, then fuse_semantic's fusion; the hits shown highlighted."""
+    on = semantic_on is not False and semantic.available()  # checked once: it looks for packages
+    meaning = _meaning(session, query, guideline, version, soon=True) if on else None
     lexical = search_sections(
         session,
         query,
         guideline=guideline,
         version=version,
-        limit=depth,
+        limit=max(limit, CANDIDATES) if on else limit,  # lexical_depth's rule
         context=context,
         context_boost=context_boost,
+        snippets=False,
     )
-    return fuse_semantic(
-        session,
-        query,
-        lexical,
-        guideline=guideline,
-        version=version,
-        limit=limit,
-        semantic_on=semantic_on,
-        context=context,
-        context_boost=context_boost,
-    )
-
-
-def _with_score(hit: SearchHit, score: float) -> SearchHit:
-    from dataclasses import replace
-
-    return replace(hit, score=round(score, 6))
+    return _fuse(session, lexical, meaning, limit=limit, context=context, context_boost=context_boost)

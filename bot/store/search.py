@@ -52,6 +52,9 @@ class SearchResult:
     query: ParsedQuery
     title_only: bool = False
     shape: QueryShape | None = None  # whether the query looked like a pasted item, and its cues
+    # The hits' section ids, in order, when search_sections was asked for them without snippets
+    # (`snippets=False`); `highlight` then gives the few a caller shows their snippets. Else empty.
+    section_ids: tuple[int, ...] = ()
 
 
 def _version_ids(session: Session, guideline: str | None, version: str | None) -> list[int]:
@@ -361,12 +364,15 @@ def search_sections(
     limit: int = 10,
     context: str | None = None,
     context_boost: float | None = None,
+    snippets: bool = True,
 ) -> SearchResult:
     """Sections of current (or the pinned) versions, best first; any query text is safe.
 
     `context` (a guideline slug) ranks that guideline's matching sections first (`context_boost`
     None), or multiplies their scores by `context_boost`; with either, when its sections would fill
-    the answer, the best of another guideline's keeps the last place.
+    the answer, the best of another guideline's keeps the last place. `snippets=False` leaves every
+    snippet empty and fills `section_ids`, for a caller that shows a few of many hits and gives those
+    their snippets with `highlight` (highlighting costs most of a lookup of 100 candidates on FTS5).
     """
     limit = max(1, min(limit, MAX_LIMIT))
     pool = candidate_pool(session, query, guideline=guideline, version=version, context=context)
@@ -376,8 +382,7 @@ def search_sections(
     ranked = rank_pool(pool, limit, context, context_boost)
     found = {d.id: d for d in session.execute(_DETAILS, {"ids": [r.id for _, r in ranked]})}
     scored = [(score, found[r.id]) for score, r in ranked]
-    engine = _engine(session)
-    snippets = engine.snippets(plan, [d.id for _, d in scored]) if not plan.is_empty else {}
+    found_snippets = _snippets(session, plan, [d.id for _, d in scored]) if snippets else {}
     # Only a pasted item is told which cues it matched on; a question was matched on its words.
     cues = [
         f
@@ -398,9 +403,25 @@ def search_sections(
                 # JSON arrives parsed from psycopg but as text from sqlite3 through text().
                 path=tuple(json.loads(d.path) if isinstance(d.path, str) else d.path),
                 aliases=tuple(json.loads(d.aliases) if isinstance(d.aliases, str) else d.aliases),
-                snippet=" ".join((snippets.get(d.id) or "").split()),
+                snippet=found_snippets.get(d.id, ""),
                 score=round(score, 6),
                 cues=tuple(c[len(CUE_PREFIX) :] for c in cues if c in present),
             )
         )
-    return SearchResult(hits, pool.total, plan, pool.title_only, shape)
+    ids = () if snippets else tuple(d.id for _, d in scored)
+    return SearchResult(hits, pool.total, plan, pool.title_only, shape, ids)
+
+
+def _snippets(session: Session, plan: ParsedQuery, ids: list[int]) -> dict[int, str]:
+    """Each section's snippet for the query (whitespace folded; "" where the engine gives none)."""
+    found = _engine(session).snippets(plan, ids) if ids and not plan.is_empty else {}
+    return {i: " ".join((found.get(i) or "").split()) for i in ids}
+
+
+def highlight(
+    session: Session, plan: ParsedQuery, hits: Sequence[SearchHit], ids: Sequence[int]
+) -> list[SearchHit]:
+    """The hits with the snippets search_sections gives them; `ids` are their section ids, in order, and
+    `plan` the query of their result (SearchResult.query)."""
+    found = _snippets(session, plan, list(ids))
+    return [replace(h, snippet=found[i]) for h, i in zip(hits, ids, strict=True)]

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from bot.store import guidelines as store
+from bot.store import search as search_module
 from bot.store.db import make_engine, session_scope
-from bot.store.search import search_sections
+from bot.store.search import highlight, search_sections
 from guidelines.model import HL_END, HL_START
 from guidelines.parse import load_guideline
 from guidelines.search.ranking import parse_query, to_fts5, to_websearch
@@ -89,6 +93,52 @@ def test_any_query_text_returns_results_or_none(engine: Engine, tmp_path: Path, 
     with session_scope(engine) as s:
         res = search_sections(s, query, limit=10)
     assert isinstance(res.hits, list) and res.total >= len(res.hits)
+
+
+SNIPPET_QUERIES = [
+    *HOSTILE_QUERIES,
+    "sarcasm",
+    "praise -emoji",
+    '"sarcastic praise"',
+    "ironic OR sarcasm",
+    "the",
+]
+
+
+def _later_equals_at_once(s, query: str) -> None:  # type: ignore[no-untyped-def]
+    at_once = search_sections(s, query, limit=10)
+    later = search_sections(s, query, limit=10, snippets=False)
+    assert at_once.section_ids == () and len(later.section_ids) == len(later.hits)
+    assert all(h.snippet == "" for h in later.hits)
+    lit = highlight(s, later.query, later.hits, later.section_ids)
+    assert replace(later, hits=lit, section_ids=()) == at_once, query
+    # Any few of them, in any order (what fused.py shows): each gets its own snippet.
+    some = list(zip(later.hits, later.section_ids, strict=True))[::-2]
+    assert highlight(s, later.query, [h for h, _ in some], [i for _, i in some]) == at_once.hits[::-2]
+
+
+@pytest.mark.parametrize("full_scan", [0, search_module.FULL_SCAN])  # 0: every query through the engine
+def test_snippets_given_later_are_those_given_at_once(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full_scan: int
+) -> None:
+    _seed(engine, tmp_path)
+    monkeypatch.setattr(search_module, "FULL_SCAN", full_scan)
+    with session_scope(engine) as s:
+        highlighted = False
+        for query in SNIPPET_QUERIES:
+            _later_equals_at_once(s, query)
+            highlighted |= any(HL_START in h.snippet for h in search_sections(s, query).hits)
+    assert highlighted
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.text(max_size=200))
+def test_any_query_text_gets_the_same_snippets_later(engine: Engine, tmp_path: Path, query: str) -> None:
+    if not (tmp_path / "seeded").exists():
+        _seed(engine, tmp_path)
+        (tmp_path / "seeded").touch()
+    with session_scope(engine) as s:
+        _later_equals_at_once(s, query)
 
 
 def test_query_parse_is_safe_for_both_engines() -> None:
