@@ -129,7 +129,7 @@ def test_a_dead_worker_is_replaced_and_the_job_retried(db_url: str, tmp_path: Pa
 
 
 def _pool_in_a_child(url: str, ready: Any) -> None:
-    workers = ProcessWorkers(url, 2)
+    workers = ProcessWorkers(url, 2, warm=())  # about orphans, not warm-up: start fast even under load
     workers.start()
     ready.set()
     time.sleep(60)  # killed long before
