@@ -2,7 +2,8 @@
 
 The query is embedded (an LRU of recent query vectors per process), compared with the chunk vectors
 of the versions searched (one matrix per set of versions, cached: published versions never change),
-a section scores its best chunk, and the two rankings are fused (guidelines.search.fusion.rrf).
+a section scores its best chunk, and the two rankings are fused by their scores
+(guidelines.search.fusion.fuse_scores).
 Without the semantic extra, or without stored vectors, the answer is the lexical one unchanged.
 """
 
@@ -23,12 +24,13 @@ from bot.store.models.guidelines import Guideline, GuidelineVersion, Section
 from bot.store.models.vectors import SectionChunk
 from bot.store.search import CANDIDATES, MAX_LIMIT, SNIPPET_WORDS, SearchResult, search_sections
 from bot.store.vectors import as_matrix
+from bot.store.vectors import fingerprint as stored_fingerprint
 from guidelines.model import SearchHit
 from guidelines.search.fusion import (
     ALONE_COSINE,
     MIN_COSINE,
     SEMANTIC_DEPTH,
-    rrf,
+    fuse_scores,
     section_scores,
     top_sections,
 )
@@ -192,21 +194,22 @@ def semantic_ranking(
     guideline: str | None = None,
     version: str | None = None,
     floor: float = MIN_COSINE,
-) -> list[tuple[Key, int]]:
-    """(key, section id) of the sections nearest in meaning (cosine ≥ floor), best first; [] without the
-    extra or vectors."""
+) -> list[tuple[Key, int, float]]:
+    """(key, section id, cosine) of the sections nearest in meaning (cosine ≥ floor), best first; [] without
+    the extra or vectors."""
     if not query.strip() or not semantic.available():
         return []
     enc = semantic.load_encoder()
-    matrix = chunk_matrix(session, guideline, version, enc.fingerprint)
+    matrix = chunk_matrix(session, guideline, version, stored_fingerprint(enc.fingerprint))
     if matrix is None:
         return []
     vector = query_vector(enc.fingerprint, query)
     # One BLAS thread, as in encode: a second one on busy cores costs more than it gives.
     with enc.blas.limit(limits=1, user_api="blas"):
         similarity = matrix.vectors @ vector
-    best = top_sections(section_scores(similarity, matrix.starts), SEMANTIC_DEPTH, floor)
-    return [(matrix.keys[i], matrix.section_ids[i]) for i in best]
+    scores = section_scores(similarity, matrix.starts)
+    best = top_sections(scores, SEMANTIC_DEPTH, floor)
+    return [(matrix.keys[i], matrix.section_ids[i], float(scores[i])) for i in best]
 
 
 def lexical_depth(limit: int) -> int:
@@ -227,8 +230,8 @@ def fuse_semantic(
     context: str | None = None,
     context_boost: float | None = None,
 ) -> SearchResult:
-    """The lexical result (best first, ideally all CANDIDATES of it) fused with the semantic ranking by RRF,
-    cut to `limit`; unchanged but cut without the extra or vectors (`semantic_on=None`: when installed).
+    """The lexical result (best first, ideally all CANDIDATES of it) fused with the semantic ranking by their
+    scores (`fuse_scores`), cut to `limit`; unchanged but cut without the extra or vectors (`semantic_on=None`: when installed).
 
     The assumed guideline `context` is weighed in the fused ranking as search_sections weighs it in the
     lexical one (`context_key`, `keep_one_other`), so fusing never undoes the channel's context.
@@ -243,13 +246,15 @@ def fuse_semantic(
     if not near:
         return SearchResult(lexical.hits[:limit], lexical.total, lexical.query, lexical.title_only)
     by_key: dict[Key, SearchHit] = {(h.guideline, h.version, h.anchor): h for h in lexical.hits}
-    fused = rrf(list(by_key), [k for k, _ in near])
+    fused = fuse_scores(
+        [(key, h.score) for key, h in by_key.items()], [(k, cosine) for k, _, cosine in near]
+    )
     if context:
         fused = sorted(fused, key=lambda f: context_key(f.score, f.key[0] == context, context_boost))
         fused = keep_one_other(fused, lambda f: f.key[0] == context, limit)
     else:
         fused = fused[:limit]
-    ids = dict(near)
+    ids = {k: sid for k, sid, _ in near}
     extra = _semantic_hits(session, [ids[f.key] for f in fused if f.key not in by_key])  # type: ignore[index]
     hits = []
     for f in fused:
