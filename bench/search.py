@@ -54,10 +54,13 @@ def fake_vectors(engine, seed: int = 5) -> int:  # type: ignore[no-untyped-def]
     with session_scope(engine) as s:
         rows = s.execute(
             select(
-                Section.id, Section.version_id, Section.path, Section.plain, Section.aliases, GuidelineVersion.title
-            ).join(
-                GuidelineVersion, GuidelineVersion.id == Section.version_id
-            )
+                Section.id,
+                Section.version_id,
+                Section.path,
+                Section.plain,
+                Section.aliases,
+                GuidelineVersion.title,
+            ).join(GuidelineVersion, GuidelineVersion.id == Section.version_id)
         ).all()
         batch = []
         for sid, vid, path, plain, aliases, title in rows:
@@ -96,9 +99,8 @@ def components(session, queries: list[str]) -> dict[str, tuple[float, float]]:  
     from bot.semantic.encoder import load_encoder
     from bot.store.fused import chunk_matrix, query_vector
     from bot.store.search import CANDIDATES
-    from guidelines.search.fusion import section_scores, top_sections
-
     from bot.store.vectors import fingerprint as stored_fingerprint
+    from guidelines.search.fusion import section_scores, top_sections
 
     enc = load_encoder()
     matrix = chunk_matrix(session, None, None, stored_fingerprint(enc.fingerprint))

@@ -246,9 +246,7 @@ def fuse_semantic(
     if not near:
         return SearchResult(lexical.hits[:limit], lexical.total, lexical.query, lexical.title_only)
     by_key: dict[Key, SearchHit] = {(h.guideline, h.version, h.anchor): h for h in lexical.hits}
-    fused = fuse_scores(
-        [(key, h.score) for key, h in by_key.items()], [(k, cosine) for k, _, cosine in near]
-    )
+    fused = fuse_scores([(key, h.score) for key, h in by_key.items()], [(k, cosine) for k, _, cosine in near])
     if context:
         fused = sorted(fused, key=lambda f: context_key(f.score, f.key[0] == context, context_boost))
         fused = keep_one_other(fused, lambda f: f.key[0] == context, limit)

@@ -155,9 +155,7 @@ def version_sections(session: Session, version_id: int) -> list[SectionText]:
         .where(Section.version_id == version_id)
         .order_by(Section.position)
     )
-    return [
-        SectionText(sid, tuple(path), plain, tuple(aliases or ())) for sid, path, plain, aliases in rows
-    ]
+    return [SectionText(sid, tuple(path), plain, tuple(aliases or ())) for sid, path, plain, aliases in rows]
 
 
 @dataclass(frozen=True)
@@ -173,9 +171,7 @@ def reindex(session: Session) -> ReindexResult:
     """Compute the vectors of every version stored without them (for this encoder's weights)."""
     mark = fingerprint(semantic.load_encoder().fingerprint)
     have = set(
-        session.scalars(
-            select(SectionChunk.version_id).where(SectionChunk.fingerprint == mark).distinct()
-        )
+        session.scalars(select(SectionChunk.version_id).where(SectionChunk.fingerprint == mark).distinct())
     )
     done = chunks = skipped = 0
     for vid, title, count in session.execute(

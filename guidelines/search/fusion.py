@@ -29,9 +29,11 @@ CHUNKING = "passages+heading+lines/1"
 RRF_K = 1
 SEMANTIC_WEIGHT = 0.75
 # Score fusion (`fuse_scores`, what /guide uses): LEXICAL_WEIGHT × the BM25F score over the query's best
-# + (1 − LEXICAL_WEIGHT) × the cosine above MIN_COSINE over the query's best. Chosen on the tuning half
-# of bench/lookup_questions.toml (odd ids); BENCHMARKS.md gives both halves.
+# + (1 − LEXICAL_WEIGHT) × the cosine above MIN_COSINE over the query's best + RANK_WEIGHT × the RRF
+# score (k = RRF_K, both rankings weighed 1), which rewards the sections both rankings put high. Chosen
+# on the tuning half of bench/lookup_questions.toml (odd ids); BENCHMARKS.md gives both halves.
 LEXICAL_WEIGHT = 0.55
+RANK_WEIGHT = 0.5
 # Sections taken from the semantic ranking (the lexical one gives all its candidates).
 SEMANTIC_DEPTH = 30
 # Below this cosine a section is not a semantic candidate (and it is the zero of the fused semantic
@@ -164,13 +166,14 @@ def fuse_scores(
     *,
     lexical_weight: float = LEXICAL_WEIGHT,
     floor: float = MIN_COSINE,
+    rank_weight: float = RANK_WEIGHT,
 ) -> list[Fused]:
-    """Convex score fusion of a lexical ranking (key, BM25F score) and a semantic one (key, cosine), best first.
+    """Score fusion of a lexical ranking (key, BM25F score) and a semantic one (key, cosine), best first.
 
-    Each score is scaled by its ranking's best (the cosine measured from `floor`), so a section the
-    lexical search barely matched no longer outranks one the question means, as rank fusion let it
-    (rank 1 of a weak lexical match counted as much as rank 1 of a strong one). Ties keep the lexical
-    order, then the semantic order.
+    Each score is scaled by its ranking's best (the cosine measured from `floor`) and the two are mixed
+    by `lexical_weight`; `rank_weight` adds their reciprocal rank fusion. With ranks alone, a section
+    second in both rankings beat one first by far in either (ps-pa-01: "is snark negative"); with scaled
+    scores the margins count. Ties keep the lexical order, then the semantic order.
     """
     lex = dict(lexical)
     sem = dict(semantic)
@@ -187,6 +190,9 @@ def fuse_scores(
             score += lexical_weight * max(lex[key], 0.0) / top_lex
         if key in sem:
             score += (1 - lexical_weight) * max(sem[key] - floor, 0.0) / top_sem
+        if rank_weight:
+            ranks = (1.0 / (RRF_K + r) for r in (lex_rank.get(key), sem_rank.get(key)) if r is not None)
+            score += rank_weight * sum(ranks)
         out.append(Fused(key, score, lex_rank.get(key), sem_rank.get(key)))
     order = {key: i for i, key in enumerate(keys)}
     return sorted(out, key=lambda f: (-round(f.score, 12), order[f.key]))
