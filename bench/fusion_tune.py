@@ -1,4 +1,4 @@
-"""Choose the fusion's constants (lexical weight, cosine floor, rank weight) on the tuning half of the set.
+"""Choose the fusion's constants (lexical weight, cosine floor, rank weight, cosine span) on the tuning half.
 
 Usage: .venv/bin/python bench/fusion_tune.py [--rrf]
 Publishes the examples into a SQLite file with their vectors, asks every question once as
@@ -49,9 +49,11 @@ from guidelines.search.fusion import (  # noqa: E402
 )
 from guidelines.search.ranking import context_key, keep_one_other  # noqa: E402
 
-LEXICAL_WEIGHTS = (0.4, 0.5, 0.55, 0.6, 0.7)
+LEXICAL_WEIGHTS = (0.3, 0.4, 0.5, 0.55, 0.6, 0.7)
 FLOORS = (0.1, 0.15, 0.2)
 RANK_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+# The cosine's scale: a fixed span, or None (printed "best"): the query's best cosine, as before.
+SPANS = (None, 0.4, 0.5, 0.6, 0.7)
 RRF_KS = (1, 5, 10, 60)
 RRF_WEIGHTS = (0.5, 0.75, 1.0, 1.5)
 
@@ -110,10 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Ask once, grid over the constants, print the best on the tuning half and their held-out figures."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rrf", action="store_true", help="grid the reciprocal rank fusion instead")
+    ap.add_argument("--top", type=int, default=15, help="how many of the best settings to print")
     args = ap.parse_args(argv)
     questions = load_questions()
     rows = asked(questions)
-    grid: list[tuple[tuple[float, ...], Callable[[list, list], list[Fused]], float]] = []
+    grid: list[tuple[tuple[float | None, ...], Callable[[list, list], list[Fused]], float]] = []
     if args.rrf:
         for k, w, floor in itertools.product(RRF_KS, RRF_WEIGHTS, FLOORS):
             grid.append(
@@ -126,12 +129,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             )
     else:
-        for lw, floor, rw in itertools.product(LEXICAL_WEIGHTS, FLOORS, RANK_WEIGHTS):
+        for lw, floor, rw, span in itertools.product(LEXICAL_WEIGHTS, FLOORS, RANK_WEIGHTS, SPANS):
             grid.append(
                 (
-                    (lw, floor, rw),
-                    lambda lex, near, lw=lw, floor=floor, rw=rw: fuse_scores(
-                        lex, near, lexical_weight=lw, floor=floor, rank_weight=rw
+                    (lw, floor, rw, span),
+                    lambda lex, near, lw=lw, floor=floor, rw=rw, span=span: fuse_scores(
+                        lex, near, lexical_weight=lw, floor=floor, rank_weight=rw, span=span
                     ),
                     floor,
                 )
@@ -144,10 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         alls = scores(list(ranks.values()))
         results.append(((tune["top1"], tune["mrr10"]), params, tune, held, alls))
     results.sort(key=lambda r: r[0], reverse=True)
-    head = "k    weight floor" if args.rrf else "lexical floor rank"
+    head = "k    weight floor" if args.rrf else "lex  floor rank span"
     print(f"{head} | tune top1 top3 mrr   | held-out top1 top3 mrr | all top1 top3")
-    for _, params, tune, held, alls in results[:15]:
-        cells = " ".join(f"{p:<5g}" for p in params)
+    for _, params, tune, held, alls in results[: args.top]:
+        cells = " ".join("best " if p is None else f"{p:<5g}" for p in params)
         print(
             f"{cells} | {tune['top1'] * 100:5.1f} {tune['top3'] * 100:5.1f} {tune['mrr10']:.3f} "
             f"| {held['top1'] * 100:5.1f} {held['top3'] * 100:5.1f} {held['mrr10']:.3f} "

@@ -29,11 +29,15 @@ CHUNKING = "passages+heading+lines/1"
 RRF_K = 1
 SEMANTIC_WEIGHT = 0.75
 # Score fusion (`fuse_scores`, what /guide uses): LEXICAL_WEIGHT × the BM25F score over the query's best
-# + (1 − LEXICAL_WEIGHT) × the cosine above MIN_COSINE over the query's best + RANK_WEIGHT × the RRF
-# score (k = RRF_K, both rankings weighed 1), which rewards the sections both rankings put high. Chosen
-# on the tuning half of bench/lookup_questions.toml (odd ids); BENCHMARKS.md gives both halves.
-LEXICAL_WEIGHT = 0.55
+# + (1 − LEXICAL_WEIGHT) × (cosine − MIN_COSINE) / COSINE_SPAN + RANK_WEIGHT × the RRF score (k = RRF_K,
+# both rankings weighed 1), which rewards the sections both rankings put high. The cosine is scaled by a
+# fixed span, not by the query's best: a best cosine of 0.22 is a weak match and must not count as much
+# as one of 0.6 (scaled by the best, it did: "indemnification cap" asked in a product-sentiment channel
+# put a product-sentiment section first). Chosen on the tuning half of bench/lookup_questions.toml (odd
+# ids); BENCHMARKS.md gives both halves.
+LEXICAL_WEIGHT = 0.4
 RANK_WEIGHT = 0.5
+COSINE_SPAN = 0.5
 # Sections taken from the semantic ranking (the lexical one gives all its candidates).
 SEMANTIC_DEPTH = 30
 # Below this cosine a section is not a semantic candidate (and it is the zero of the fused semantic
@@ -167,19 +171,22 @@ def fuse_scores(
     lexical_weight: float = LEXICAL_WEIGHT,
     floor: float = MIN_COSINE,
     rank_weight: float = RANK_WEIGHT,
+    span: float | None = COSINE_SPAN,
 ) -> list[Fused]:
     """Score fusion of a lexical ranking (key, BM25F score) and a semantic one (key, cosine), best first.
 
-    Each score is scaled by its ranking's best (the cosine measured from `floor`) and the two are mixed
-    by `lexical_weight`; `rank_weight` adds their reciprocal rank fusion. With ranks alone, a section
-    second in both rankings beat one first by far in either (ps-pa-01: "is snark negative"); with scaled
-    scores the margins count. Ties keep the lexical order, then the semantic order.
+    The BM25F score is scaled by the query's best, the cosine measured from `floor` and scaled by the
+    fixed `span` (None: by the query's best, as before; kept for bench/fusion_tune.py), and the two are
+    mixed by `lexical_weight`; `rank_weight` adds their reciprocal rank fusion. With ranks alone, a
+    section second in both rankings beat one first by far in either (ps-pa-01: "is snark negative");
+    with scaled scores the margins count. Ties keep the lexical order, then the semantic order.
     """
     lex = dict(lexical)
     sem = dict(semantic)
     top_lex = max((s for s in lex.values() if s > 0), default=1.0)
-    top_sem = max(sem.values(), default=floor + 1.0) - floor
-    top_sem = top_sem if top_sem > 1e-9 else 1.0
+    if span is None:
+        span = max(sem.values(), default=floor + 1.0) - floor
+    span = span if span > 1e-9 else 1.0
     lex_rank = {key: r for r, key in enumerate(lex, 1)}
     sem_rank = {key: r for r, key in enumerate(sem, 1)}
     keys = list(dict.fromkeys([*lex, *sem]))
@@ -189,7 +196,7 @@ def fuse_scores(
         if key in lex:
             score += lexical_weight * max(lex[key], 0.0) / top_lex
         if key in sem:
-            score += (1 - lexical_weight) * max(sem[key] - floor, 0.0) / top_sem
+            score += (1 - lexical_weight) * max(sem[key] - floor, 0.0) / span
         if rank_weight:
             ranks = (1.0 / (RRF_K + r) for r in (lex_rank.get(key), sem_rank.get(key)) if r is not None)
             score += rank_weight * sum(ranks)

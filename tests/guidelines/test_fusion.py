@@ -135,6 +135,22 @@ def test_score_fusion_weighs_margins_not_only_ranks() -> None:
     assert [f.key for f in fuse_scores([("x", 1.0), ("y", 1.0)], [], rank_weight=0)] == ["x", "y"]
 
 
+def test_a_weak_best_cosine_does_not_count_as_a_strong_one() -> None:
+    # "indemnification cap" in a product-sentiment channel: one lexical hit (contract-ner's Money) and a
+    # product-sentiment section nearest in meaning at cosine 0.22, nowhere near a paraphrase.
+    lexical, weak = [("money", 4.08)], [("clear-cut", 0.22)]
+    fused = {f.key: f.score for f in fuse_scores(lexical, weak)}
+    assert fused["money"] > fused["clear-cut"] * 1.5  # even with the channel's weight on it
+    # Scaled by the query's best cosine (as before), the weak first counted in full and won.
+    assert fuse_scores(lexical, weak, span=None)[0].key == "clear-cut"
+    # A strong cosine still beats a lexical first the meaning does not back.
+    assert fuse_scores(lexical, [("close", 0.7)])[0].key == "close"
+    # The fixed span: the same section's fused score rises with its cosine, whatever the others'.
+    low = {f.key: f.score for f in fuse_scores(lexical, [("x", 0.5), ("y", 0.4)])}
+    high = {f.key: f.score for f in fuse_scores(lexical, [("z", 0.9), ("y", 0.4)])}
+    assert low["y"] == high["y"]
+
+
 @given(
     lexical=st.dictionaries(st.sampled_from("abcdefgh"), st.floats(0, 50), max_size=8),
     semantic=st.dictionaries(st.sampled_from("defghijk"), st.floats(0.1, 1), max_size=8),
