@@ -9,7 +9,7 @@ guideline (the i-th query the i-th guideline's, cyclically, weighted as `/guide`
 --semantic on times what `/guide` runs with the extra installed (bot/store/fused.py): the lexical
 search, the query embedded (the LRU of query vectors is cleared before each timed query, so every
 query pays its embedding), the cosine over every chunk of the current versions and the fusion. The
-corpus's chunk vectors are random unit vectors, as many per section as chunk_texts makes: embedding
+corpus's chunk vectors are random unit vectors, as many per section as section_texts embeds: embedding
 25,000 chunks would take about 40 CPU-minutes here, and the cost of a lookup does not depend on the
 values of the vectors.
 """
@@ -38,27 +38,37 @@ SEMANTIC = False
 
 
 def fake_vectors(engine, seed: int = 5) -> int:  # type: ignore[no-untyped-def]
-    """Random unit chunk vectors for every section (as many chunks as chunk_texts makes); rows stored."""
+    """Random unit chunk vectors for every section (as many texts as section_texts embeds); rows stored."""
     import numpy as np
     from sqlalchemy import insert, select
 
     from bot.semantic.encoder import load_encoder
     from bot.store.models.guidelines import GuidelineVersion, Section
     from bot.store.models.vectors import SectionChunk
-    from guidelines.search.fusion import chunk_texts
+    from bot.store.vectors import fingerprint as stored_fingerprint
+    from guidelines.search.fusion import section_texts
 
-    fingerprint = load_encoder().fingerprint
+    fingerprint = stored_fingerprint(load_encoder().fingerprint)
     rng = np.random.default_rng(seed)
     stored = 0
     with session_scope(engine) as s:
         rows = s.execute(
-            select(Section.id, Section.version_id, Section.path, Section.plain, GuidelineVersion.title).join(
-                GuidelineVersion, GuidelineVersion.id == Section.version_id
+            select(
+                Section.id,
+                Section.version_id,
+                Section.path,
+                Section.plain,
+                Section.aliases,
+                GuidelineVersion.title,
             )
+            .join(GuidelineVersion, GuidelineVersion.id == Section.version_id)
+            # Each section's random vectors by document order, not row order (which differs between
+            # databases): both backends get the same vectors, so their fused answers can be compared.
+            .order_by(GuidelineVersion.title, GuidelineVersion.version, Section.position)
         ).all()
         batch = []
-        for sid, vid, path, plain, title in rows:
-            for position, _text in enumerate(chunk_texts(title, tuple(path), plain)):
+        for sid, vid, path, plain, aliases, title in rows:
+            for position, _text in enumerate(section_texts(title, tuple(path), plain, aliases or ())):
                 v = rng.standard_normal(384).astype("<f4")
                 v /= np.linalg.norm(v)
                 batch.append(
@@ -95,10 +105,11 @@ def components(session, queries: list[str]) -> dict[str, tuple[float, float]]:  
     from bot.semantic.encoder import load_encoder
     from bot.store.fused import chunk_matrix, query_vector
     from bot.store.search import CANDIDATES, highlight
+    from bot.store.vectors import fingerprint as stored_fingerprint
     from guidelines.search.fusion import section_scores, top_sections
 
     enc = load_encoder()
-    matrix = chunk_matrix(session, None, None, enc.fingerprint)
+    matrix = chunk_matrix(session, None, None, stored_fingerprint(enc.fingerprint))
     assert matrix is not None
     steps: dict[str, list[float]] = {"lexical": [], "highlight": [], "embed": [], "cosine": []}
     for q in queries:

@@ -1,8 +1,9 @@
-"""What `/guide` asks: the lexical ranking (bot/store/search.py) fused with the semantic one by RRF.
+"""What `/guide` asks: the lexical ranking (bot/store/search.py) fused with the semantic one.
 
 The query is embedded (an LRU of recent query vectors per process), compared with the chunk vectors
 of the versions searched (one matrix per set of versions, cached: published versions never change),
-a section scores its best chunk, and the two rankings are fused (guidelines.search.fusion.rrf).
+a section scores its best chunk, and the two rankings are fused by their scores
+(guidelines.search.fusion.fuse_scores).
 Without the semantic extra, or without stored vectors, the answer is the lexical one unchanged.
 """
 
@@ -33,12 +34,13 @@ from bot.store.search import (
     search_sections,
 )
 from bot.store.vectors import as_matrix
+from bot.store.vectors import fingerprint as stored_fingerprint
 from guidelines.model import SearchHit
 from guidelines.search.fusion import (
     ALONE_COSINE,
     MIN_COSINE,
     SEMANTIC_DEPTH,
-    rrf,
+    fuse_scores,
     section_scores,
     top_sections,
 )
@@ -183,7 +185,8 @@ def _meaning(
     if not query.strip():
         return None
     enc = semantic.load_encoder()
-    matrix = chunk_matrix(session, guideline, version, enc.fingerprint)
+    # Stored vectors carry the chunking as well as the model (bot/store/vectors.py).
+    matrix = chunk_matrix(session, guideline, version, stored_fingerprint(enc.fingerprint))
     if matrix is None:
         return None
     fingerprint, blas = enc.fingerprint, enc.blas
@@ -199,13 +202,14 @@ def _meaning(
     return _Meaning(matrix, background.soon(nearest) if soon else nearest)
 
 
-def _nearest(meaning: _Meaning | None, floor: float) -> list[tuple[Key, int]]:
-    """(key, section id) of the sections nearest in meaning (cosine ≥ floor), best first."""
+def _nearest(meaning: _Meaning | None, floor: float) -> list[tuple[Key, int, float]]:
+    """(key, section id, cosine) of the sections nearest in meaning (cosine ≥ floor), best first."""
     if meaning is None:
         return []
     best, scores = meaning.nearest()
     # top_sections keeps those of the best that reach the floor: filtering its floorless list is the same.
-    return [(meaning.matrix.keys[i], meaning.matrix.section_ids[i]) for i in best if scores[i] >= floor]
+    m = meaning.matrix
+    return [(m.keys[i], m.section_ids[i], float(scores[i])) for i in best if scores[i] >= floor]
 
 
 _DETAILS = text("""
@@ -245,9 +249,9 @@ def semantic_ranking(
     guideline: str | None = None,
     version: str | None = None,
     floor: float = MIN_COSINE,
-) -> list[tuple[Key, int]]:
-    """(key, section id) of the sections nearest in meaning (cosine ≥ floor), best first; [] without the
-    extra or vectors."""
+) -> list[tuple[Key, int, float]]:
+    """(key, section id, cosine) of the sections nearest in meaning (cosine ≥ floor), best first; [] without
+    the extra or vectors."""
     if not semantic.available():
         return []
     return _nearest(_meaning(session, query, guideline, version, soon=False), floor)
@@ -271,8 +275,8 @@ def fuse_semantic(
     context: str | None = None,
     context_boost: float | None = None,
 ) -> SearchResult:
-    """The lexical result (best first, ideally all CANDIDATES of it) fused with the semantic ranking by RRF,
-    cut to `limit`; unchanged but cut without the extra or vectors (`semantic_on=None`: when installed).
+    """The lexical result (best first, ideally all CANDIDATES of it) fused with the semantic ranking by their
+    scores (`fuse_scores`), cut to `limit`; unchanged but cut without the extra or vectors (`semantic_on=None`: when installed).
 
     The assumed guideline `context` is weighed in the fused ranking as search_sections weighs it in the
     lexical one (`context_key`, `keep_one_other`), so fusing never undoes the channel's context. A
@@ -304,13 +308,13 @@ def _fuse(
             lexical.title_only,
         )
     by_key: dict[Key, SearchHit] = {_key(h): h for h in lexical.hits}
-    fused = rrf(list(by_key), [k for k, _ in near])
+    fused = fuse_scores([(key, h.score) for key, h in by_key.items()], [(k, cosine) for k, _, cosine in near])
     if context:
         fused = sorted(fused, key=lambda f: context_key(f.score, f.key[0] == context, context_boost))
         fused = keep_one_other(fused, lambda f: f.key[0] == context, limit)
     else:
         fused = fused[:limit]
-    ids = dict(near)
+    ids = {k: sid for k, sid, _ in near}
     extra = _semantic_hits(session, [ids[f.key] for f in fused if f.key not in by_key])  # type: ignore[index]
     shown = [by_key.get(f.key) or extra[ids[f.key]] for f in fused]  # type: ignore[index,call-overload]
     lit = _lit(session, lexical, shown, unlit)

@@ -224,7 +224,7 @@ def _embed(
             raise SemanticUnavailable(reason)
         vectors.warn_once(reason)
         return None, reason
-    texts = [vectors.SectionText(r.id, tuple(r.path), r.plain) for r in rows]
+    texts = [vectors.SectionText(r.id, tuple(r.path), r.plain, tuple(r.aliases)) for r in rows]
     return vectors.store_vectors(session, version_id, title, texts), None
 
 

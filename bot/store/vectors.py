@@ -1,6 +1,6 @@
 """Section chunk vectors: computed at publish (or by `annobot guidelines reindex`), stored with the version.
 
-The chunking is pure (guidelines.search.fusion.chunk_texts); the encoder is the optional extra
+The chunking is pure (guidelines.search.fusion.section_texts); the encoder is the optional extra
 (bot.semantic.encoder). Without the extra a publish stores no vectors and says so once per process;
 search then ranks lexically only, and `annobot guidelines reindex` computes the missing vectors later.
 """
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot.semantic import encoder as semantic
 from bot.store.models.guidelines import GuidelineVersion, Section
 from bot.store.models.vectors import SectionChunk
-from guidelines.search.fusion import chunk_texts
+from guidelines.search.fusion import CHUNKING, section_texts
 
 if TYPE_CHECKING:
     import numpy as np
@@ -45,6 +45,16 @@ class SectionText:
     section_id: int
     path: tuple[str, ...]
     plain: str
+    aliases: tuple[str, ...] = ()
+
+
+def fingerprint(encoder_fingerprint: str) -> str:
+    """What stored vectors are marked with: the encoder's weights and what was embedded (CHUNKING).
+
+    Vectors of another chunking are ignored like another model's, so changing what is embedded makes
+    `annobot guidelines reindex` (or the next publish) compute them again.
+    """
+    return f"{encoder_fingerprint}+{CHUNKING}"
 
 
 def semantic_off_reason() -> str | None:
@@ -105,21 +115,22 @@ def store_vectors(
     import numpy as np
 
     enc = semantic.load_encoder()
+    mark = fingerprint(enc.fingerprint)
     rows: list[tuple[int, int, str, str]] = []  # section id, position, text, hash
     for s in sections:
-        for position, text in enumerate(chunk_texts(guideline_title, s.path, s.plain)):
+        for position, text in enumerate(section_texts(guideline_title, s.path, s.plain, s.aliases)):
             rows.append((s.section_id, position, text, _hash(text)))
     if not rows:
         return 0
     hashes = [r[3] for r in rows]
-    vectors = _recalled(enc.fingerprint, hashes)
-    vectors.update(_stored(session, enc.fingerprint, [h for h in hashes if h not in vectors]))
+    vectors = _recalled(mark, hashes)
+    vectors.update(_stored(session, mark, [h for h in hashes if h not in vectors]))
     todo = list(dict.fromkeys((r[3], r[2]) for r in rows if r[3] not in vectors))
     if todo:
         encoded = enc.encode([text for _, text in todo])
         fresh = {h: np.ascontiguousarray(encoded[i], dtype="<f4").tobytes() for i, (h, _) in enumerate(todo)}
         vectors.update(fresh)
-    _remember(enc.fingerprint, {h: vectors[h] for h in hashes})
+    _remember(mark, {h: vectors[h] for h in hashes})
     session.execute(
         insert(SectionChunk),
         [
@@ -127,7 +138,7 @@ def store_vectors(
                 "version_id": version_id,
                 "section_id": sid,
                 "position": position,
-                "fingerprint": enc.fingerprint,
+                "fingerprint": mark,
                 "text_hash": h,
                 "vector": vectors[h],
             }
@@ -140,11 +151,11 @@ def store_vectors(
 def version_sections(session: Session, version_id: int) -> list[SectionText]:
     """The sections of a stored version, in document order, as chunking needs them."""
     rows = session.execute(
-        select(Section.id, Section.path, Section.plain)
+        select(Section.id, Section.path, Section.plain, Section.aliases)
         .where(Section.version_id == version_id)
         .order_by(Section.position)
     )
-    return [SectionText(sid, tuple(path), plain) for sid, path, plain in rows]
+    return [SectionText(sid, tuple(path), plain, tuple(aliases or ())) for sid, path, plain, aliases in rows]
 
 
 @dataclass(frozen=True)
@@ -158,11 +169,9 @@ class ReindexResult:
 
 def reindex(session: Session) -> ReindexResult:
     """Compute the vectors of every version stored without them (for this encoder's weights)."""
-    enc = semantic.load_encoder()
+    mark = fingerprint(semantic.load_encoder().fingerprint)
     have = set(
-        session.scalars(
-            select(SectionChunk.version_id).where(SectionChunk.fingerprint == enc.fingerprint).distinct()
-        )
+        session.scalars(select(SectionChunk.version_id).where(SectionChunk.fingerprint == mark).distinct())
     )
     done = chunks = skipped = 0
     for vid, title, count in session.execute(

@@ -17,16 +17,32 @@ if TYPE_CHECKING:
 # A chunk is at most this many words, its heading path included: all-MiniLM-L6-v2 reads 256 word
 # pieces, about 200 English words; past that the text would be cut without a word of warning.
 CHUNK_WORDS = 200
-# Reciprocal rank fusion: score = sum of weight / (K + rank) over the rankings a section is in.
-# K and the semantic weight were chosen on the tuning half of bench/lookup_questions.toml (odd ids);
-# BENCHMARKS.md gives both halves.
+# A line chunk (one paragraph or list item, e.g. one worked example) is at most this many words of body:
+# MiniLM matches a short paraphrase far better against a short text than against 200 words in which
+# the one sentence that answers is averaged away (BENCHMARKS.md, "Short chunks and score fusion").
+LINE_WORDS = 60
+# What `section_texts` embeds, as a name stored beside the encoder's fingerprint (bot/store/vectors.py):
+# change it whenever the texts embedded change, so that vectors stored before are computed again.
+CHUNKING = "passages+heading+lines/1"
+# Reciprocal rank fusion (`rrf`, kept for comparison in bench/fusion_tune.py): score = sum of
+# weight / (K + rank) over the rankings a section is in.
 RRF_K = 1
 SEMANTIC_WEIGHT = 0.75
-# Sections taken from the semantic ranking (the lexical one gives up to its 30 candidates).
+# Score fusion (`fuse_scores`, what /guide uses): LEXICAL_WEIGHT × the BM25F score over the query's best
+# + (1 − LEXICAL_WEIGHT) × (cosine − MIN_COSINE) / COSINE_SPAN + RANK_WEIGHT × the RRF score (k = RRF_K,
+# both rankings weighed 1), which rewards the sections both rankings put high. The cosine is scaled by a
+# fixed span, not by the query's best: a best cosine of 0.22 is a weak match and must not count as much
+# as one of 0.6 (scaled by the best, it did: "indemnification cap" asked in a product-sentiment channel
+# put a product-sentiment section first). Chosen on the tuning half of bench/lookup_questions.toml (odd
+# ids); BENCHMARKS.md gives both halves.
+LEXICAL_WEIGHT = 0.4
+RANK_WEIGHT = 0.5
+COSINE_SPAN = 0.5
+# Sections taken from the semantic ranking (the lexical one gives all its candidates).
 SEMANTIC_DEPTH = 30
-# Below this cosine a section is not a semantic candidate: a query about nothing in the guidelines
-# ("asdf", an emoji) must still get "no match" rather than whatever happens to be nearest.
-MIN_COSINE = 0.15
+# Below this cosine a section is not a semantic candidate (and it is the zero of the fused semantic
+# score): the lexical ranking alone orders sections that are nowhere near the query in meaning.
+MIN_COSINE = 0.1
 # With no lexical hit at all, the semantic ranking answers alone only from this cosine up: queries about
 # nothing ("xyzzy", "lorem ipsum") and typos ("sarcsm") reach 0.17–0.28 on the examples, and the
 # "did you mean" titles serve a typo better than the nearest section by meaning.
@@ -69,6 +85,47 @@ def chunk_texts(
     return [f"{prefix}. {' '.join(c)}" if prefix and c else prefix or " ".join(c) for c in chunks]
 
 
+def section_texts(
+    guideline_title: str, path: Sequence[str], plain: str, aliases: Sequence[str] = ()
+) -> list[str]:
+    """Everything a section embeds, distinct texts in a fixed order: its passages (`chunk_texts`), its
+    heading path with its aliases, and each line of its body (a paragraph, a list item, a worked
+    example) of ≤ LINE_WORDS words, each led by the heading path.
+
+    A section scores its best text: a short question meets the one line that answers it.
+    """
+    prefix = heading_prefix(guideline_title, path)
+    names = ", ".join(" ".join(a.split()) for a in aliases if a.split())
+    texts = chunk_texts(guideline_title, path, plain)
+    texts.append(f"{prefix}. Also called: {names}" if names and prefix else prefix or names)
+    for line in plain.splitlines():
+        for words in _pack(_SENTENCE.split(" ".join(line.split())), LINE_WORDS):
+            texts.append(f"{prefix}. {' '.join(words)}" if prefix else " ".join(words))
+    return [t for t in dict.fromkeys(texts) if t]
+
+
+def _pack(sentences: Sequence[str], budget: int) -> list[list[str]]:
+    """Sentences packed in order into runs of ≤ budget words (a longer sentence cut between words)."""
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for sentence in sentences:
+        words = sentence.split()
+        while words:
+            room = budget - len(current)
+            if len(words) <= room:
+                current.extend(words)
+                words = []
+            elif current:
+                runs.append(current)
+                current = []
+            else:
+                runs.append(words[:budget])
+                words = words[budget:]
+    if current:
+        runs.append(current)
+    return runs
+
+
 def heading_prefix(guideline_title: str, path: Sequence[str]) -> str:
     """`Guideline › Ancestor › Section`, blank parts left out and inner whitespace collapsed."""
     parts = (" ".join(p.split()) for p in (guideline_title, *path))
@@ -105,6 +162,47 @@ class Fused:
     score: float
     lexical_rank: int | None
     semantic_rank: int | None
+
+
+def fuse_scores(
+    lexical: Sequence[tuple[K, float]],
+    semantic: Sequence[tuple[K, float]],
+    *,
+    lexical_weight: float = LEXICAL_WEIGHT,
+    floor: float = MIN_COSINE,
+    rank_weight: float = RANK_WEIGHT,
+    span: float | None = COSINE_SPAN,
+) -> list[Fused]:
+    """Score fusion of a lexical ranking (key, BM25F score) and a semantic one (key, cosine), best first.
+
+    The BM25F score is scaled by the query's best, the cosine measured from `floor` and scaled by the
+    fixed `span` (None: by the query's best, as before; kept for bench/fusion_tune.py), and the two are
+    mixed by `lexical_weight`; `rank_weight` adds their reciprocal rank fusion. With ranks alone, a
+    section second in both rankings beat one first by far in either (ps-pa-01: "is snark negative");
+    with scaled scores the margins count. Ties keep the lexical order, then the semantic order.
+    """
+    lex = dict(lexical)
+    sem = dict(semantic)
+    top_lex = max((s for s in lex.values() if s > 0), default=1.0)
+    if span is None:
+        span = max(sem.values(), default=floor + 1.0) - floor
+    span = span if span > 1e-9 else 1.0
+    lex_rank = {key: r for r, key in enumerate(lex, 1)}
+    sem_rank = {key: r for r, key in enumerate(sem, 1)}
+    keys = list(dict.fromkeys([*lex, *sem]))
+    out = []
+    for key in keys:
+        score = 0.0
+        if key in lex:
+            score += lexical_weight * max(lex[key], 0.0) / top_lex
+        if key in sem:
+            score += (1 - lexical_weight) * max(sem[key] - floor, 0.0) / span
+        if rank_weight:
+            ranks = (1.0 / (RRF_K + r) for r in (lex_rank.get(key), sem_rank.get(key)) if r is not None)
+            score += rank_weight * sum(ranks)
+        out.append(Fused(key, score, lex_rank.get(key), sem_rank.get(key)))
+    order = {key: i for i, key in enumerate(keys)}
+    return sorted(out, key=lambda f: (-round(f.score, 12), order[f.key]))
 
 
 def rrf(

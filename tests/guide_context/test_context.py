@@ -7,7 +7,17 @@ from typing import Any
 
 from bot.store.db import session_scope
 from bot.store.projects import add_project
-from tests.guide_context.conftest import BOTH, PROJECTS, REVIEWS, first_refs, guide, mention, slugs, texts
+from tests.guide_context.conftest import (
+    BOTH,
+    PROJECTS,
+    REVIEWS,
+    first_refs,
+    guide,
+    mention,
+    neutral_first,
+    slugs,
+    texts,
+)
 
 PS, QR, CN = "Product Review Sentiment", "Query-Document Relevance", "Contract Named Entities"
 
@@ -50,7 +60,9 @@ def test_a_clearly_better_section_of_another_guideline_still_comes_first(make_bo
 def test_no_project_no_assumption(make_bot: Any) -> None:
     bot = make_bot(*PROJECTS)
     blocks = guide(bot, BOTH, channel="C999")
-    assert first_refs(blocks) == ["contract-ner#decision-order"]
+    # The ranking without any guideline weighed: one of the three Decision order sections, unlabelled.
+    assert first_refs(blocks) == [neutral_first(bot)]
+    assert first_refs(blocks)[0].endswith("#decision-order")
     assert "Assumed" not in texts(blocks) and "from *" not in texts(blocks)
 
 
@@ -76,7 +88,7 @@ def test_a_channel_of_two_projects_with_two_guidelines_assumes_none(make_bot: An
     other = dataclasses.replace(REVIEWS, name="other", guideline="query-relevance")
     bot = make_bot(REVIEWS, other)
     blocks = guide(bot, BOTH, channel="CREVIEWS")
-    assert first_refs(blocks) == ["contract-ner#decision-order"]
+    assert first_refs(blocks) == [neutral_first(bot)]
     assert "Assumed" not in texts(blocks)
 
 
@@ -92,12 +104,12 @@ def test_in_a_dm_the_last_asked_guideline_comes_first_on_any_replica(make_bot: A
     assert f"Assumed *{QR}*: in this DM, the guideline of your last question" in texts(blocks)
     # Then U1 asks a product-sentiment question: that is now the last one.
     guide(two, "sarcasm", channel="D0DM1", user="U1", name="c")
-    assert first_refs(guide(one, BOTH, channel="D0DM1", user="U1", name="d")) == [
-        "product-sentiment#decision-order"
-    ]
+    blocks = guide(one, BOTH, channel="D0DM1", user="U1", name="d")
+    assert first_refs(blocks) == ["product-sentiment#decision-order"]
+    assert f"Assumed *{PS}*: in this DM, the guideline of your last question" in texts(blocks)
     # Someone who never asked: no assumption.
     blocks = guide(one, BOTH, channel="D0DM2", user="U2", name="e")
-    assert first_refs(blocks) == ["contract-ner#decision-order"] and "Assumed" not in texts(blocks)
+    assert first_refs(blocks) == [neutral_first(one)] and "Assumed" not in texts(blocks)
 
 
 def test_a_question_without_a_hit_does_not_change_the_dm_guideline(make_bot: Any) -> None:
@@ -119,7 +131,8 @@ def test_in_a_thread_the_last_answer_s_guideline_comes_first(make_bot: Any) -> N
     assert f"Assumed *{QR}*: in this thread, the guideline of its last answer" in texts(blocks)
     # Another thread of the same channel knows nothing of it.
     _, blocks = mention(bot, BOTH, channel="C999")
-    assert first_refs(blocks) == ["contract-ner#decision-order"]
+    assert first_refs(blocks) == [neutral_first(bot)] != ["query-relevance#decision-order"]
+    assert "Assumed" not in texts(blocks)
 
 
 def test_in_a_new_thread_of_a_project_channel_the_project_decides(make_bot: Any) -> None:

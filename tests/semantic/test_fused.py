@@ -33,10 +33,10 @@ if _REASON is not None and os.environ.get("CI") == "true":
     raise RuntimeError(f"CI=true but {_REASON}")
 pytestmark = pytest.mark.skipif(_REASON is not None, reason=_REASON or "")
 
-# A paraphrase sharing no word (nor stem) with any of its sections (ps-pa-07 of bench/lookup_questions.toml):
-# the lexical ranking matches it on other sections' words only.
-PARAPHRASE = "half good half bad, what do I pick"
-ANSWERS = {("product-sentiment", a) for a in ("mixed-reviews", "mixed", "choosing-between-neutral-and-mixed")}
+# A paraphrase of a rule in other words (cn-pa-07 of bench/lookup_questions.toml: the rule says "scale
+# words", "million"): the lexical ranking matches it on other sections' words ("number") first.
+PARAPHRASE = "k and m after the number"
+ANSWERS = {("contract-ner", "amount-formats")}
 
 
 def _answered(refs: list[tuple[str, str]]) -> bool:
@@ -90,7 +90,7 @@ def test_vectors_are_stored_with_the_version_unit_length(engine: Engine) -> None
     publish_examples(engine)
     with session_scope(engine) as s:
         rows = s.execute(select(SectionChunk.vector, SectionChunk.fingerprint)).all()
-    assert rows and {fp for _, fp in rows} == {encoder.load_encoder().fingerprint}
+    assert rows and {fp for _, fp in rows} == {vectors.fingerprint(encoder.load_encoder().fingerprint)}
     m = vectors.as_matrix([bytes(v) for v, _ in rows])
     assert m.shape == (len(rows), encoder.DIMENSIONS)
     assert np.allclose(np.linalg.norm(m, axis=1), 1.0, atol=1e-4)
@@ -101,18 +101,19 @@ def test_unchanged_republish_computes_nothing_and_a_new_version_only_its_changed
 ) -> None:
     with session_scope(engine) as s:
         first = publish(s, load_guideline(mini(tmp_path)))
-    assert first.chunks == 3 and first.semantic_off is None
+    # Each of the 3 sections embeds its passage and its heading (one line each: the line is the passage).
+    assert first.chunks == 6 and first.semantic_off is None
     counting = _Counting(monkeypatch)
     monkeypatch.setattr(vectors, "_recent", type(vectors._recent)())  # the store must supply the reuse
     with session_scope(engine) as s:
         again = publish(s, load_guideline(mini(tmp_path)))
-    assert again.status == "unchanged" and counting.texts == [] and _chunks(engine) == 3
+    assert again.status == "unchanged" and counting.texts == [] and _chunks(engine) == 6
     rules = (
         (tmp_path / "mini-1.0.0" / "rules.md").read_text().replace("read the words", "read the whole text")
     )
     with session_scope(engine) as s:
         second = publish(s, load_guideline(mini(tmp_path, "1.1.0", rules)))
-    assert second.chunks == 3 and _chunks(engine) == 6
+    assert second.chunks == 6 and _chunks(engine) == 12
     assert len(counting.texts) == 1 and "read the whole text" in counting.texts[0]
 
 
@@ -153,6 +154,20 @@ def test_reindex_computes_the_missing_vectors_then_search_fuses(
     assert _answered(_refs(engine, PARAPHRASE, None))
     again = json.loads(run_cli(db_url, "guidelines", "reindex", "--json").output)
     assert again == {"versions": 0, "chunks": 0, "skipped": 6}
+
+
+def test_a_change_of_what_is_embedded_makes_reindex_compute_every_version_again(
+    engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish_examples(engine)
+    before = _chunks(engine)
+    assert json.loads(run_cli(db_url, "guidelines", "reindex", "--json").output)["versions"] == 0
+    # Vectors stored under another chunking are ignored like another model's (bot.store.vectors.fingerprint).
+    monkeypatch.setattr(vectors, "CHUNKING", "some-other-chunking/0")
+    assert not _answered(_refs(engine, PARAPHRASE, True))
+    result = json.loads(run_cli(db_url, "guidelines", "reindex", "--json").output)
+    assert result["versions"] == 6 and _chunks(engine) == 2 * before
+    assert _answered(_refs(engine, PARAPHRASE, True))
 
 
 def test_a_query_about_nothing_still_gets_no_match(engine: Engine) -> None:
