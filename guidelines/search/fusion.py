@@ -65,23 +65,7 @@ def chunk_texts(
     prefix = heading_prefix(guideline_title, path)
     prefix_words = len(prefix.split())
     budget = max(max_words - prefix_words, max_words // 4)
-    chunks: list[list[str]] = []
-    current: list[str] = []
-    for sentence in _SENTENCE.split(" ".join(plain.split())):
-        words = sentence.split()
-        while words:
-            room = budget - len(current)
-            if len(words) <= room:
-                current.extend(words)
-                words = []
-            elif current:
-                chunks.append(current)
-                current = []
-            else:  # one sentence longer than a whole chunk
-                chunks.append(words[:budget])
-                words = words[budget:]
-    if current or not chunks:
-        chunks.append(current)
+    chunks = _pack(_SENTENCE.split(" ".join(plain.split())), budget) or [[]]
     return [f"{prefix}. {' '.join(c)}" if prefix and c else prefix or " ".join(c) for c in chunks]
 
 
@@ -118,7 +102,7 @@ def _pack(sentences: Sequence[str], budget: int) -> list[list[str]]:
             elif current:
                 runs.append(current)
                 current = []
-            else:
+            else:  # one sentence longer than a whole run
                 runs.append(words[:budget])
                 words = words[budget:]
     if current:
