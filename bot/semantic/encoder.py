@@ -203,10 +203,16 @@ def _load() -> Encoder:
     digest = hashlib.sha256(raw).hexdigest()[:16]
     bert = Bert(config, load_tensors(raw))
     del raw
+    blas = ThreadpoolController()  # after numpy is imported, so it finds numpy's BLAS
+    # One BLAS thread for the whole process, set once and kept: a `limit` context restores the count it
+    # found on entry, so two lookups embedding at once (the background thread and the caller) would
+    # otherwise restore each other's 2 threads mid-product, and a vector would depend on timing (the
+    # float sums differ in their last bits). Nested limit(1) contexts then find 1 and restore 1.
+    blas.limit(limits=1, user_api="blas")
     return Encoder(
         tokenizer=tokenizer,
         bert=bert,
         max_tokens=max_tokens,
         fingerprint=f"{MODEL_NAME}/{metadata.version(WEIGHTS_PACKAGE)}/{digest}",
-        blas=ThreadpoolController(),  # after numpy is imported, so it finds numpy's BLAS
+        blas=blas,
     )
