@@ -13,15 +13,14 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, event, text
+from sqlalchemy import event, text
 
 import bot.store.aggregate_stream as stream
 import bot.store.aggregates as aggregates
 from bot.imports.rows import AnnotationRow, GoldRow
-from bot.store.aggregates import read_hours, read_pairs
 from bot.store.annotations import merge_rows, upsert_gold
 from bot.store.db import make_engine, session_scope
-from bot.store.digest_reads import aggregates_from_rows
+from tests.aggregates.test_aggregates import _assert_tables_match
 from tests.support.guidelines import mini, run_cli
 
 LABELS = ("Positive", "Negative", "Neutral")
@@ -54,7 +53,9 @@ _ROW = st.tuples(
     st.booleans(),  # a span row (left out of the aggregates)
 )
 _BATCHES = st.lists(st.lists(_ROW, min_size=1, max_size=25), min_size=1, max_size=4)
-_GOLD = st.lists(st.tuples(st.sampled_from(["sentiment", "sarcasm"]), st.integers(0, 8), st.sampled_from(LABELS)))
+_GOLD = st.lists(
+    st.tuples(st.sampled_from(["sentiment", "sarcasm"]), st.integers(0, 8), st.sampled_from(LABELS))
+)
 
 
 def _row(t: tuple[Any, ...]) -> AnnotationRow:
@@ -65,15 +66,6 @@ def _row(t: tuple[Any, ...]) -> AnnotationRow:
         task, f"i{item}", f"a{who}", label, None, start, end, f"{start}:{end}" if span else "",
         at.strftime("%Y-%m-%d %H:%M:%S.%f"), None, None, None,
     )  # fmt: skip
-
-
-def _tables_match(engine: Engine) -> None:
-    with session_scope(engine) as session:
-        conn = session.connection()
-        stored = read_hours(conn, "reviews", None, None), read_pairs(conn, "reviews", None, None)
-        rows = aggregates_from_rows(session, "reviews")
-    pd.testing.assert_frame_equal(stored[0], rows[0])
-    pd.testing.assert_frame_equal(stored[1], rows[1])
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -108,11 +100,11 @@ def test_batches_loaded_straight_or_merged_give_the_row_paths_aggregates(
             rows = [_row(t) for t in batch]
             with session_scope(engine) as session:
                 merge_rows(session, "reviews", "1.0.0", "csv", lambda rows=rows: iter(rows))
-            _tables_match(engine)
+            _assert_tables_match(engine)
         if gold_after:
             with session_scope(engine) as session:
                 upsert_gold(session, "reviews", [GoldRow(t, f"i{i}", lab) for t, i, lab in gold_after])
-            _tables_match(engine)
+            _assert_tables_match(engine)
     finally:
         aggregates.TOUCHED_CHUNK, stream.GROUP_ROWS = saved
         engine.dispose()
@@ -138,7 +130,7 @@ def test_a_load_into_an_empty_project_reads_no_row_back(store: str) -> None:
         # Only the emptiness check: no read of the rows just loaded (the gold is read, being the project's).
         assert len(reads) == 1 and reads[0].lstrip().startswith("SELECT NOT EXISTS"), reads
         assert not any("annobot_stage" in s for s in statements)
-        _tables_match(engine)
+        _assert_tables_match(engine)
     finally:
         engine.dispose()
 
@@ -154,7 +146,7 @@ def test_a_duplicate_key_in_the_file_goes_the_staged_way_with_the_same_aggregate
                 session, "reviews", "1.0.0", "csv", lambda: iter([first, *others, later])
             )
         assert (staged, inserted) == (4, 3)  # the newest of the two rows of one key kept
-        _tables_match(engine)
+        _assert_tables_match(engine)
     finally:
         engine.dispose()
 
