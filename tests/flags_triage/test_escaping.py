@@ -70,7 +70,9 @@ def test_typed_text_is_stored_verbatim_and_shown_escaped_everywhere(bot: Bot) ->
     for message in (dm, reply):
         assert "&lt;!channel&gt; &lt;@U123&gt; &amp;lt;" in texts(message.param_json("blocks"))
         assert "<!channel>" not in json.dumps(message.params) and "<@U123>" not in json.dumps(message.params)
-    wait_until(lambda: [c for c in bot.fake.calls("chat.postEphemeral") if c.params.get("user") == LEAD])
+    # The decision's DM and the lead's confirmation come after the ack; earlier messages to the flagger
+    # and the lead (the filing summary, the comment's confirmation) must not stand in for them.
+    wait_until(lambda: "adjudicated by" in texts(_sent(bot)) and "is decided" in texts(_sent(bot)))
     sent = _sent(bot)
     # What was checked: the queue, the Home tab, both modals, the DM, the reply, the confirmation.
     everything = texts(sent)
