@@ -90,9 +90,10 @@ class InlineWorkers:
 _worker_engine: Engine | None = None
 # What the jobs import (pandas, the digest, the search): seconds of imports that a fresh worker would
 # otherwise pay on its first answer (about 3 s on a quiet machine, 12-24 s under a load of 15). Each
-# worker imports them on a thread of its own as it starts, and `start()` waits for them, so
-# `annobot run` serves once its workers are warm; a pool started on first use (no `start()`) answers
-# its first job meanwhile.
+# worker imports them in its initializer, before it takes any job, so `annobot run` (which calls
+# `start()`) serves once its workers are warm. Not on a thread beside the job loop: unpickling a job
+# imports its module too, and two threads importing at once can hit CPython's import-lock
+# `_DeadlockError` (seen on CI: the warm-up and a job both importing `html.entities`).
 WARM_MODULES = (
     "bot.jobs.guide",
     "bot.jobs.digest",
@@ -101,7 +102,6 @@ WARM_MODULES = (
     "bot.jobs.flag_queue",
     "bot.store.fused",
 )
-_warm_thread: threading.Thread | None = None
 
 
 def _warm(modules: tuple[str, ...]) -> None:
@@ -123,7 +123,7 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _init_worker(parent: int, url: str, nice: int, log_level: int, warm: tuple[str, ...] = ()) -> None:
-    global _worker_engine, _warm_thread
+    global _worker_engine
     # `parent` comes from the parent itself: a worker that starts after its parent died sees
     # getppid() == 1 at once and leaves.
     threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
@@ -132,15 +132,11 @@ def _init_worker(parent: int, url: str, nice: int, log_level: int, warm: tuple[s
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")
     # The request process has already checked (or migrated) the schema.
     _worker_engine = make_engine(url, upgrade=False)
-    if warm:
-        _warm_thread = threading.Thread(target=_warm, args=(warm,), name="warm-up", daemon=True)
-        _warm_thread.start()
+    _warm(warm)
 
 
-def warmed(engine: Engine, timeout: float) -> list[str]:
-    """A job: wait up to `timeout` s for this worker's warm-up, then which WARM_MODULES are imported."""
-    if _warm_thread is not None:
-        _warm_thread.join(timeout)
+def warmed(engine: Engine) -> list[str]:
+    """A job: which WARM_MODULES this worker has imported."""
     return [m for m in WARM_MODULES if m in sys.modules]
 
 
@@ -159,10 +155,7 @@ def _call(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -
 
 
 def _ready(linger: float) -> int:
-    # Ready means warm too: a first answer then competes with no import for the GIL.
-    if _warm_thread is not None:
-        _warm_thread.join(START_TIMEOUT_S)
-    # Lingering a moment lets every worker take a job, not only the first one up.
+    # A worker takes jobs only once its initializer (warm-up included) is done. Lingering a moment lets every worker take a job, not only the first one up.
     time.sleep(linger)
     return os.getpid()
 

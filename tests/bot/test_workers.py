@@ -292,6 +292,13 @@ def test_workers_import_what_the_jobs_need_as_they_start_not_on_the_first_answer
         workers = ProcessWorkers(db_url, 1, warm=warm)
         try:
             workers.start()
-            assert workers.run(warmed, 300.0) == expected
+            assert workers.run(warmed) == expected
         finally:
             workers.close()
+    # A pool started on first use, too, takes its first job only once warm: a job unpickled (and its
+    # module imported) while a warm-up thread imported beside it once hit an import-lock deadlock.
+    workers = ProcessWorkers(db_url, 1)
+    try:
+        assert workers.run(warmed) == list(WARM_MODULES)
+    finally:
+        workers.close()
