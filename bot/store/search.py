@@ -22,6 +22,7 @@ from guidelines.search.ranking import (
     bm25f_text,
     context_key,
     keep_one_other,
+    named_score,
     parse_query,
     query_features,
     stem,
@@ -335,9 +336,10 @@ def rank_pool(
 ) -> list[tuple[float, Any]]:
     """The best `limit` candidates by the shared BM25F, with their scores (context first, see search_sections)."""
     boosts = {f: CUE_BOOST if f.startswith(CUE_PREFIX) else FEATURE_BOOST for f in pool.features}
+    asked = frozenset(pool.query_stems)
     ranked = sorted(
         (
-            (bm25f_text(f, pool.query_stems, pool.df, pool.corpus, boosts), r)
+            (named_score(bm25f_text(f, pool.query_stems, pool.df, pool.corpus, boosts), f[0], asked), r)
             for f, r in zip(pool.fields, pool.rows, strict=True)
         ),
         # Ties break on stable document order, never on row ids, which differ between databases.

@@ -134,6 +134,26 @@ def _matched_alias_words(field: Sequence[str], query: set[str]) -> list[str]:
     return matched
 
 
+# A section whose every title word is in the query is the section the query names ("decision order
+# when a mention could take two labels" names Decision order; "what makes a review Negative" names
+# Negative): its BM25F score is raised by this fraction. BM25F alone let a longer section that shares
+# one title word and many body words come first. Chosen on the tuning half of bench/lookup_questions.toml
+# (odd ids), confirmed on the held-out half (BENCHMARKS.md, "Sections the query names").
+TITLE_NAMED_BOOST = 0.3
+
+
+def names_title(title_field: str, query: set[str] | frozenset[str]) -> bool:
+    """True when the stored title field (space-separated stems, then features) has at least one stem and
+    every one of its stems is among the query's stems: the query names the section. Features are left out."""
+    words = [t for t in title_field.split() if t[0].isalnum() or t[0] == "_"]
+    return bool(words) and query.issuperset(words)
+
+
+def named_score(score: float, title_field: str, query: set[str] | frozenset[str]) -> float:
+    """`score` raised by TITLE_NAMED_BOOST when the query names the section (`names_title`)."""
+    return score * (1 + TITLE_NAMED_BOOST) if score > 0 and names_title(title_field, query) else score
+
+
 @dataclass(frozen=True)
 class CorpusStats:
     """What BM25 needs to know about the whole corpus."""
