@@ -111,10 +111,9 @@ def components(session, queries: list[str]) -> dict[str, tuple[float, float]]:  
     highlighting the first five, query embedding (uncached), cosine + section max + top 30 over the
     cached matrix."""
     from bot.semantic.encoder import load_encoder
-    from bot.store.fused import chunk_matrix, query_vector
+    from bot.store.fused import chunk_matrix, nearest_sections, query_vector
     from bot.store.search import CANDIDATES, highlight
     from bot.store.vectors import fingerprint as stored_fingerprint
-    from guidelines.search.fusion import section_scores, top_sections
 
     enc = load_encoder()
     matrix = chunk_matrix(session, None, None, stored_fingerprint(enc.fingerprint))
@@ -132,8 +131,7 @@ def components(session, queries: list[str]) -> dict[str, tuple[float, float]]:  
         v = query_vector(enc.fingerprint, q)
         steps["embed"].append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
-        with enc.blas.limit(limits=1, user_api="blas"):
-            top_sections(section_scores(matrix.vectors @ v, matrix.starts))
+        nearest_sections(matrix, lambda v=v: v)  # on this thread alone: /guide shares it with the lexical one
         steps["cosine"].append((time.perf_counter() - t) * 1000)
     return {k: (percentile(v, 50), percentile(v, 99)) for k, v in steps.items()}
 

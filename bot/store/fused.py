@@ -262,12 +262,20 @@ def _meaning(
     cosines = _Cosines(matrix.vectors)
 
     def nearest() -> tuple[list[int], np.ndarray]:
-        # One BLAS thread for the process (set when the encoder loads): the two threads share the blocks.
-        scores = section_scores(cosines.compute(lambda: query_vector(fingerprint, query)), matrix.starts)
-        return top_sections(scores, SEMANTIC_DEPTH, -math.inf), scores
+        return nearest_sections(matrix, lambda: query_vector(fingerprint, query), cosines)
 
     result = background.soon(nearest) if soon else nearest
     return _Meaning(matrix, result, cosines, result is not nearest)
+
+
+def nearest_sections(
+    matrix: ChunkMatrix, vector: Callable[[], np.ndarray], cosines: _Cosines | None = None
+) -> tuple[list[int], np.ndarray]:
+    """The SEMANTIC_DEPTH sections nearest to the query's vector (`vector()`), best first, whatever
+    their cosine, and every section's score; `cosines` is the product shared with a helper thread."""
+    # One BLAS thread for the process (set when the encoder loads): the two threads share the blocks.
+    scores = section_scores((cosines or _Cosines(matrix.vectors)).compute(vector), matrix.starts)
+    return top_sections(scores, SEMANTIC_DEPTH, -math.inf), scores
 
 
 def _nearest(meaning: _Meaning | None, floor: float) -> list[tuple[Key, int, float]]:
