@@ -1,7 +1,7 @@
 """Search latency on a 20,000-section synthetic corpus, SQLite and PostgreSQL (in-process).
 
 Usage: .venv/bin/python bench/search.py [--sections 20000] [--queries 1000] [--pg URL] [--semantic on|off]
-       [--context] [--backend sqlite|postgresql|both] [--show-differences N]
+       [--context] [--backend sqlite|postgresql|both] [--show-differences N] [--keep DIR] [--build-only]
 Prints p50/p99 per backend and (both backends) how many queries get the same top five (slug, anchor,
 in order) on SQLite and PostgreSQL (issue 15 item 8); figures go to BENCHMARKS.md. `--context` asks each query with a context
 guideline (the i-th query the i-th guideline's, cyclically, weighted as `/guide` weighs a channel's).
@@ -12,11 +12,19 @@ query pays its embedding), the cosine over every chunk of the current versions a
 corpus's chunk vectors are random unit vectors, as many per section as section_texts embeds: embedding
 25,000 chunks would take about 40 CPU-minutes here, and the cost of a lookup does not depend on the
 values of the vectors.
+
+`--keep DIR` keeps the built stores (building takes minutes) and reuses them in later runs with the
+same --sections (always built with the chunk vectors): the SQLite file DIR/search-<sections>.db and
+the PostgreSQL database annobot_bench_search_keep_<sections>, recorded in DIR/manifest.json once fully
+loaded (a half-built store is rebuilt). A kept store is upgraded to head on reuse (an added index
+applies); delete DIR after a change to what publish stores. `--build-only` builds (or checks) and stops.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
 import sys
 import tempfile
@@ -103,10 +111,9 @@ def components(session, queries: list[str]) -> dict[str, tuple[float, float]]:  
     highlighting the first five, query embedding (uncached), cosine + section max + top 30 over the
     cached matrix."""
     from bot.semantic.encoder import load_encoder
-    from bot.store.fused import chunk_matrix, query_vector
+    from bot.store.fused import chunk_matrix, nearest_sections, query_vector
     from bot.store.search import CANDIDATES, highlight
     from bot.store.vectors import fingerprint as stored_fingerprint
-    from guidelines.search.fusion import section_scores, top_sections
 
     enc = load_encoder()
     matrix = chunk_matrix(session, None, None, stored_fingerprint(enc.fingerprint))
@@ -124,14 +131,72 @@ def components(session, queries: list[str]) -> dict[str, tuple[float, float]]:  
         v = query_vector(enc.fingerprint, q)
         steps["embed"].append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
-        with enc.blas.limit(limits=1, user_api="blas"):
-            top_sections(section_scores(matrix.vectors @ v, matrix.starts))
+        nearest_sections(matrix, lambda v=v: v)  # on this thread alone: /guide shares it with the lexical one
         steps["cosine"].append((time.perf_counter() - t) * 1000)
     return {k: (percentile(v, 50), percentile(v, 99)) for k, v in steps.items()}
 
 
-def run(url: str, docs: list, queries: list[str], context: bool = False) -> dict[str, float]:
-    """Load the corpus, warm up, then time each query once."""
+class Kept:
+    """Stores kept under a folder (see the docstring): where they are and whether they are complete."""
+
+    def __init__(self, folder: Path, pg: str, sections: int) -> None:
+        self.folder, self.pg = folder, pg
+        self.tag = str(sections)  # a kept store always has its chunk vectors: --semantic off ignores them
+        self.manifest = folder / "manifest.json"
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def _entries(self) -> dict:
+        return json.loads(self.manifest.read_text(encoding="utf-8")) if self.manifest.exists() else {}
+
+    def url(self, backend: str) -> str:
+        """The kept store's URL."""
+        if backend == "sqlite":
+            return f"sqlite:///{self.folder / f'search-{self.tag}.db'}"
+        return self.pg.rsplit("/", 1)[0] + f"/annobot_bench_search_keep_{self.tag}"
+
+    def loaded(self, backend: str) -> dict | None:
+        """The load figures of a complete kept store, else None."""
+        entry = self._entries().get(f"{backend}/{self.tag}")
+        if entry is None:
+            return None
+        if backend == "sqlite":
+            return entry if Path(self.url(backend).removeprefix("sqlite:///")).exists() else None
+        admin = create_engine(self.pg, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            name = self.url(backend).rsplit("/", 1)[1]
+            found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+        admin.dispose()
+        return entry if found else None
+
+    def fresh(self, backend: str) -> str:
+        """Drop whatever is kept for this backend; the URL of an empty store."""
+        self.record(backend, None)
+        url = self.url(backend)
+        if backend == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+            return url
+        admin = create_engine(self.pg, isolation_level="AUTOCOMMIT")
+        name = url.rsplit("/", 1)[1]
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return url
+
+    def record(self, backend: str, entry: dict | None) -> None:
+        """Remember a complete load (or forget one); re-read first, a run per backend may build beside."""
+        entries = self._entries()
+        entries.pop(f"{backend}/{self.tag}", None)
+        if entry is not None:
+            entries[f"{backend}/{self.tag}"] = entry
+        tmp = self.manifest.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(entries, indent=2), encoding="utf-8")
+        tmp.replace(self.manifest)
+
+
+def build(url: str, docs: list, vectors: bool) -> dict[str, float]:
+    """Publish the corpus (and its fake chunk vectors if `vectors`) into an empty store."""
     engine = make_engine(url)
     upgrade_to_head(engine)
     t0 = time.perf_counter()
@@ -139,10 +204,25 @@ def run(url: str, docs: list, queries: list[str], context: bool = False) -> dict
         for doc in docs:
             publish(s, doc, embed=False)
     load_s = time.perf_counter() - t0
-    chunks = fake_vectors(engine) if SEMANTIC else 0
+    chunks = fake_vectors(engine) if vectors else 0
     if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
+        # VACUUM too, as autovacuum would after a load: without the visibility map PostgreSQL's
+        # index-only scans of section_terms read the heap for every row.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (ANALYZE)"))
+    engine.dispose()
+    return {"load_s": load_s, "chunks": chunks}
+
+
+def run(
+    url: str, docs: list, queries: list[str], context: bool = False, loaded: dict | None = None
+) -> dict[str, float]:
+    """Load the corpus (unless `loaded`: a kept store's figures), warm up, then time each query once."""
+    if loaded is None:
+        loaded = build(url, docs, SEMANTIC)
+    load_s, chunks = loaded["load_s"], loaded["chunks"]
+    engine = make_engine(url)
+    upgrade_to_head(engine)  # a kept store gets indexes added since
     times, cpu, tops = [], [], []
     first_ms = 0.0
     slugs = [d.meta.slug for d in docs]
@@ -216,7 +296,11 @@ def main() -> None:
     ap.add_argument(
         "--show-differences", type=int, default=0, metavar="N", help="print N queries whose top five differ"
     )
+    ap.add_argument("--keep", type=Path, help="keep the built stores here and reuse them (see the docstring)")
+    ap.add_argument("--build-only", action="store_true", help="build (or check) the kept stores and stop")
     args = ap.parse_args()
+    if args.build_only and not args.keep:
+        ap.error("--build-only needs --keep")
     global SEMANTIC
     SEMANTIC = args.semantic == "on"
     docs = synthetic_documents(args.sections)
@@ -224,42 +308,57 @@ def main() -> None:
     print(
         f"corpus: {sum(len(d.sections) for d in docs)} sections in {len(docs)} guidelines; {len(queries)} queries"
     )
+    kept = Kept(args.keep, args.pg, args.sections) if args.keep else None
+    if kept:
+        for backend in ("sqlite", "postgresql"):
+            if args.backend in (backend, "both") and kept.loaded(backend) is None:
+                print(f"building the kept {backend} store ({kept.url(backend)})", flush=True)
+                kept.record(backend, build(kept.fresh(backend), docs, vectors=True))
+        if args.build_only:
+            return
+    sqlite_tops: list = []
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
-            r = run(f"sqlite:///{tmp}/bench.db", docs, queries, args.context)
+            if kept:
+                r = run(kept.url("sqlite"), docs, queries, args.context, kept.loaded("sqlite"))
+            else:
+                r = run(f"sqlite:///{tmp}/bench.db", docs, queries, args.context)
             sqlite_tops = r["tops"]
-            print(
-                f"sqlite     load {r['load_s']:.1f}s  chunks {r['chunks']}  first {r['first_ms']:.0f} ms  "
-                f"p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  mean {r['mean']:.2f} ms  max {r['max']:.2f} ms  "
-                f"cpu p50 {r['cpu_p50']:.2f} ms  cpu p99 {r['cpu_p99']:.2f} ms"
-            )
-            print_parts(r)
+            report("sqlite    ", r)
     if args.backend == "sqlite":
         return
-    admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
-    # A name of its own: two runs at once (several helpers share the server) must not drop each other's.
-    name = f"annobot_bench_search_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        r = run(args.pg.rsplit("/", 1)[0] + "/" + name, docs, queries, args.context)
-        print(
-            f"postgresql load {r['load_s']:.1f}s  chunks {r['chunks']}  first {r['first_ms']:.0f} ms  "
-            f"p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  mean {r['mean']:.2f} ms  max {r['max']:.2f} ms  "
-            f"cpu p50 {r['cpu_p50']:.2f} ms  cpu p99 {r['cpu_p99']:.2f} ms"
-        )
-        print_parts(r)
-        if args.backend == "both":
-            same = sum(1 for a, b in zip(sqlite_tops, r["tops"], strict=True) if a == b)
-            print(f"same top five on both backends: {same} of {len(queries)} queries")
-            differ = [(q, a, b) for q, a, b in zip(queries, sqlite_tops, r["tops"], strict=True) if a != b]
-            for q, a, b in differ[: args.show_differences]:
-                print(f"  {q!r}\n    sqlite     {' '.join(a)}\n    postgresql {' '.join(b)}")
-    finally:
+    if kept:
+        r = run(kept.url("postgresql"), docs, queries, args.context, kept.loaded("postgresql"))
+    else:
+        admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+        # A name of its own: two runs at once (several helpers share the server) must not drop each other's.
+        name = f"annobot_bench_search_{uuid.uuid4().hex[:8]}"
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            r = run(args.pg.rsplit("/", 1)[0] + "/" + name, docs, queries, args.context)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    report("postgresql", r)
+    if args.backend == "both":
+        same = sum(1 for a, b in zip(sqlite_tops, r["tops"], strict=True) if a == b)
+        print(f"same top five on both backends: {same} of {len(queries)} queries")
+        differ = [(q, a, b) for q, a, b in zip(queries, sqlite_tops, r["tops"], strict=True) if a != b]
+        for q, a, b in differ[: args.show_differences]:
+            print(f"  {q!r}\n    sqlite     {' '.join(a)}\n    postgresql {' '.join(b)}")
+
+
+def report(name: str, r: dict) -> None:
+    """One backend's figures."""
+    print(
+        f"{name} load {r['load_s']:.1f}s  chunks {r['chunks']}  first {r['first_ms']:.0f} ms  "
+        f"p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  mean {r['mean']:.2f} ms  max {r['max']:.2f} ms  "
+        f"cpu p50 {r['cpu_p50']:.2f} ms  cpu p99 {r['cpu_p99']:.2f} ms"
+    )
+    print_parts(r)
 
 
 if __name__ == "__main__":

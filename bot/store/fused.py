@@ -167,6 +167,64 @@ def query_vector(fingerprint: str, query: str) -> np.ndarray:
     return vector
 
 
+# Rows of the chunk matrix per block of the cosine: small enough for two threads to share a query's
+# blocks, large enough that taking one costs nothing beside its product (~1 ms for 8,192 rows).
+BLOCK = 8192
+
+
+class _Cosines:
+    """One query's cosine against every chunk, in blocks taken by whichever thread is free.
+
+    The background thread embeds the query, then takes blocks; the lookup's own thread, done with its
+    lexical SQL, takes the blocks left (`help`) instead of waiting. Each block is the same product
+    whoever computes it (one BLAS thread per call), so the cosines do not depend on the sharing.
+    """
+
+    def __init__(self, vectors: np.ndarray) -> None:
+        import numpy as np
+
+        self.vectors = vectors
+        self.out = np.empty(len(vectors), dtype=np.float32)
+        self.blocks = [(a, min(a + BLOCK, len(vectors))) for a in range(0, len(vectors), BLOCK)]
+        self.taken = 0
+        self.left = len(self.blocks)
+        self.vector: np.ndarray | None = None
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.ready = threading.Event()  # the vector is known, or will never be (the embedding failed)
+        if not self.blocks:
+            self.done.set()
+
+    def compute(self, vector: Callable[[], np.ndarray]) -> np.ndarray:
+        """The query's vector (`vector()`), then blocks until none is left and those others took; the cosines."""
+        try:
+            v = vector()
+            with self.lock:
+                self.vector = v
+        finally:
+            self.ready.set()  # a helper waiting for the vector goes on (without it, it leaves)
+        self.help()
+        self.done.wait()
+        return self.out
+
+    def help(self) -> None:
+        """Compute blocks not yet taken, if the query's vector is known (else leave them)."""
+        import numpy as np
+
+        while True:
+            with self.lock:
+                if self.vector is None or self.taken == len(self.blocks):
+                    return
+                vector = self.vector
+                a, b = self.blocks[self.taken]
+                self.taken += 1
+            np.matmul(self.vectors[a:b], vector, out=self.out[a:b])  # releases the GIL
+            with self.lock:
+                self.left -= 1
+                if self.left == 0:
+                    self.done.set()
+
+
 @dataclass(frozen=True)
 class _Meaning:
     """The chunk matrix of the versions searched and the query's nearest sections (to come)."""
@@ -174,7 +232,18 @@ class _Meaning:
     matrix: ChunkMatrix
     # The SEMANTIC_DEPTH best sections' indices in the matrix, best first, whatever their cosine, and
     # every section's score: computed on a background thread when the lookup asked for it soon.
-    nearest: Callable[[], tuple[list[int], np.ndarray]]
+    result: Callable[[], tuple[list[int], np.ndarray]]
+    cosines: _Cosines
+
+    # Whether `result` runs on a background thread: only then may the caller wait for its vector.
+    elsewhere: bool
+
+    def nearest(self) -> tuple[list[int], np.ndarray]:
+        """The nearest sections and the scores; the caller's thread computes the cosine blocks left."""
+        if self.elsewhere:
+            self.cosines.ready.wait()
+            self.cosines.help()
+        return self.result()
 
 
 def _meaning(
@@ -189,17 +258,24 @@ def _meaning(
     matrix = chunk_matrix(session, guideline, version, stored_fingerprint(enc.fingerprint))
     if matrix is None:
         return None
-    fingerprint, blas = enc.fingerprint, enc.blas
+    fingerprint = enc.fingerprint
+    cosines = _Cosines(matrix.vectors)
 
     def nearest() -> tuple[list[int], np.ndarray]:
-        vector = query_vector(fingerprint, query)
-        # One BLAS thread, as in encode: a second one on busy cores costs more than it gives.
-        with blas.limit(limits=1, user_api="blas"):
-            similarity = matrix.vectors @ vector
-        scores = section_scores(similarity, matrix.starts)
-        return top_sections(scores, SEMANTIC_DEPTH, -math.inf), scores
+        return nearest_sections(matrix, lambda: query_vector(fingerprint, query), cosines)
 
-    return _Meaning(matrix, background.soon(nearest) if soon else nearest)
+    result = background.soon(nearest) if soon else nearest
+    return _Meaning(matrix, result, cosines, result is not nearest)
+
+
+def nearest_sections(
+    matrix: ChunkMatrix, vector: Callable[[], np.ndarray], cosines: _Cosines | None = None
+) -> tuple[list[int], np.ndarray]:
+    """The SEMANTIC_DEPTH sections nearest to the query's vector (`vector()`), best first, whatever
+    their cosine, and every section's score; `cosines` is the product shared with a helper thread."""
+    # One BLAS thread for the process (set when the encoder loads): the two threads share the blocks.
+    scores = section_scores((cosines or _Cosines(matrix.vectors)).compute(vector), matrix.starts)
+    return top_sections(scores, SEMANTIC_DEPTH, -math.inf), scores
 
 
 def _nearest(meaning: _Meaning | None, floor: float) -> list[tuple[Key, int, float]]:

@@ -238,8 +238,16 @@ def _sections_in(session: Session, versions: list[int]) -> int:
 
 
 def _has_phrase(words: list[str], phrase: list[str]) -> bool:
-    n = len(phrase)
-    return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
+    # From each place of the phrase's first word only (list.index runs in C): a section's body has
+    # hundreds of stems, and the phrase check of 100 candidates was 3-4 ms of a phrase query.
+    n, i = len(phrase), -1
+    while True:
+        try:
+            i = words.index(phrase[0], i + 1)
+        except ValueError:
+            return False
+        if words[i : i + n] == phrase:
+            return True
 
 
 def _rule(plan: ParsedQuery, query_stems: list[str]) -> tuple[set[str], list[list[str]], set[str]]:

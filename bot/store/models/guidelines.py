@@ -150,3 +150,16 @@ class SectionTerm(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("guideline_versions.id", ondelete="CASCADE"))
     position: Mapped[int]
     weight: Mapped[int]
+
+
+# Each stem's postings best first, also covering: bot/store/candidates.py reads the top of each and
+# stops once the cut is proven (issue 15 item 9).
+Index(
+    "ix_section_terms_top",
+    SectionTerm.field,
+    SectionTerm.stem,
+    SectionTerm.weight.desc(),
+    SectionTerm.position,
+    SectionTerm.version_id,
+    SectionTerm.section_id,
+)
