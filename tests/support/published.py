@@ -1,12 +1,13 @@
 """The example guidelines published once per test process and backend, then copied into each empty test
-database: publishing them writes ~16,000 section_terms rows and ~940 chunk vectors (seconds per test on
-PostgreSQL), while copying the rows back is a few hundred milliseconds.
+database: a publish writes ~17,000 rows (12,000 section_terms postings, 1,700 chunk vectors), 1.4 s on
+SQLite and 2.3 s on PostgreSQL per test even with the vectors cached; copying them is 0.1 s and 0.4 s.
 
 The first empty database of a backend gets a real `publish_examples`; its rows (every table, ids
 included) are kept and copied into the next empty database of that backend, so a test sees exactly the
 rows a publish would have written (only `created_at`/`published_at` are those of that first publish).
 A database that is not empty, or a process whose publish would differ (the semantic extra patched off,
-another chunking, a patched encoder), gets the real publish.
+another chunking, a patched encoder), gets the real publish. Tests of publishing itself call
+`publish_examples` or `publish`, not this.
 """
 
 from __future__ import annotations
