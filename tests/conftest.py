@@ -58,11 +58,41 @@ def pg_url() -> Iterator[str]:
     admin.dispose()
 
 
+# The tables owning a sequence that has handed out a value since it was last reset: a test that inserted
+# and deleted (or rolled back) leaves its table empty but its ids moved on.
+_SEQUENCES_USED = text(
+    """
+    SELECT DISTINCT t.relname
+    FROM pg_class s
+    JOIN pg_namespace n ON n.oid = s.relnamespace
+    JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid
+        AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+    JOIN pg_class t ON t.oid = d.refobjid
+    WHERE s.relkind = 'S' AND n.nspname = current_schema()
+        -- CASE: the planner may test a WHERE condition on other relations first, which the function refuses.
+        AND CASE WHEN s.relkind = 'S' THEN pg_sequence_last_value(s.oid) END IS NOT NULL
+    """
+)
+
+
 def _truncate_all(url: str) -> None:
+    """Every table empty and every id sequence restarted, as after the migrations.
+
+    Only the tables a test wrote to (rows left, or a sequence used) are truncated: TRUNCATE makes new
+    files for a table and its indexes, so truncating all of them cost 0.5-0.7 s per PostgreSQL test,
+    the few a test touches about 0.1-0.2 s.
+    """
     engine = make_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in ALL_TABLES.sorted_tables)
+    names = [t.name for t in ALL_TABLES.sorted_tables]
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        filled = conn.execute(
+            text("SELECT " + ", ".join(f'EXISTS (SELECT 1 FROM "{t}")' for t in names))
+        ).one()
+        dirty = {t for t, full in zip(names, filled, strict=True) if full}
+        dirty |= set(conn.execute(_SEQUENCES_USED).scalars()) & set(names)
+        if dirty:
+            tables = ", ".join(f'"{t}"' for t in names if t in dirty)
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
 
 

@@ -9,8 +9,9 @@ from sqlalchemy import Engine
 
 from bot.server import make_wsgi_app, serve_in_thread
 from bot.slack.app import create_app
-from tests.bot.helpers import SECRET, Bot, TimedClient, bot_config, publish_examples
+from tests.bot.helpers import SECRET, Bot, TimedClient, bot_config
 from tests.support.fakeslack import FakeSlack
+from tests.support.published import examples_published
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def fake() -> Iterator[FakeSlack]:
 @pytest.fixture
 def bot(engine: Engine, fake: FakeSlack) -> Iterator[Bot]:
     """The HTTP app with the examples published, talking to the fake."""
-    publish_examples(engine)
+    examples_published(engine)
     config = bot_config(fake.url)
     app = create_app(config, client=fake.client(), engine=engine)
     server, port = serve_in_thread(make_wsgi_app(app, engine))

@@ -13,17 +13,17 @@ from tests.bot.helpers import (
     alive,
     children,
     free_port,
-    publish_examples,
     start_annobot_run,
     texts,
     wait_gone,
 )
 from tests.support.fakeslack import FakeSlack
+from tests.support.published import examples_published
 from tests.support.slackreq import sign, slash_command_body
 
 
 def test_run_serves_http_mode(engine: Engine, db_url: str, fake: FakeSlack) -> None:
-    publish_examples(engine)
+    examples_published(engine)
     port = free_port()
     env = {
         **os.environ,

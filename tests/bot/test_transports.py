@@ -16,14 +16,15 @@ from bot.console.session import ConsoleSession, build_app
 from bot.slack.app import create_app
 from bot.store.db import session_scope
 from bot.store.models.slack import SlackRequest
-from tests.bot.helpers import Bot, bot_config, publish_examples, texts
+from tests.bot.helpers import Bot, bot_config, texts
 from tests.support.fakeslack import FakeSlack
+from tests.support.published import examples_published
 from tests.support.slackreq import slash_command_body, url_verification_body
 
 
 def test_socket_mode_dispatches_dict_bodies(engine: Engine, fake: FakeSlack) -> None:
     # Socket Mode requests arrive over the app-token connection, as dicts, with no signature.
-    publish_examples(engine)
+    examples_published(engine)
     app = create_app(bot_config(fake.url), client=fake.client(), engine=engine)
     command = dict(
         parse_qsl(slash_command_body("/guide", "payload sarcasm", response_url=fake.response_url("sock")))
@@ -57,7 +58,7 @@ def console_slack() -> Iterator[ConsoleSlack]:
 
 
 def test_console_goes_through_the_same_edge(console_slack: ConsoleSlack, db_url: str, engine: Engine) -> None:
-    publish_examples(engine)
+    examples_published(engine)
     secret = ConsoleSession.new_secret()
     session = ConsoleSession(
         build_app(Config(database_url=db_url), console_slack, secret, engine), console_slack, secret

@@ -24,8 +24,9 @@ from bot.server import make_wsgi_app, serve_in_thread
 from bot.slack.app import create_app
 from bot.slack.blocks.section_link import GUIDE_SHOW_SECTION
 from bot.slack.request import drop_controls
-from tests.bot.helpers import SECRET, Bot, TimedClient, bot_config, publish_examples
+from tests.bot.helpers import SECRET, Bot, TimedClient, bot_config
 from tests.support.fakeslack import FakeSlack
+from tests.support.published import examples_published
 from tests.support.slackreq import (
     block_actions_body,
     event_body,
@@ -76,7 +77,7 @@ class Seen:
 @pytest.fixture
 def typed(engine: Engine, fake: FakeSlack) -> Iterator[tuple[Bot, Seen]]:
     """The real app plus tiny listeners for the kinds annobot has none of yet, served on loopback."""
-    publish_examples(engine)
+    examples_published(engine)
     app = create_app(bot_config(fake.url), client=fake.client(), engine=engine)
     seen = Seen()
     app.middleware(seen.middleware)

@@ -30,17 +30,17 @@ from tests.bot.helpers import (
     bot_config,
     buttons,
     children,
-    publish_examples,
     texts,
     wait_gone,
 )
 from tests.support.fakeslack import FakeSlack
+from tests.support.published import examples_published
 
 
 @pytest.fixture
 def process_bot(engine: Engine, fake: FakeSlack) -> Iterator[Bot]:
     """The HTTP app answering through two spawned worker processes."""
-    publish_examples(engine)
+    examples_published(engine)
     workers = ProcessWorkers(engine.url.render_as_string(hide_password=False), 2)
     workers.start()
     app = create_app(bot_config(fake.url), client=fake.client(), engine=engine, workers=workers)
@@ -250,7 +250,7 @@ def _served(app: Any, engine: Engine, fake: FakeSlack) -> tuple[Any, TimedClient
 
 
 def test_create_app_runs_jobs_on_the_workers_it_is_given(engine: Engine, fake: FakeSlack) -> None:
-    publish_examples(engine)
+    examples_published(engine)
     workers = _Recording(engine)
     app = create_app(bot_config(fake.url), client=fake.client(), engine=engine, workers=workers)
     server, slack = _served(app, engine, fake)
@@ -268,7 +268,7 @@ def test_create_app_runs_jobs_on_the_workers_it_is_given(engine: Engine, fake: F
 def test_create_app_answers_inline_by_default_whatever_the_config(engine: Engine, fake: FakeSlack) -> None:
     import dataclasses
 
-    publish_examples(engine)
+    examples_published(engine)
     config = bot_config(fake.url)
     config = dataclasses.replace(config, slack=dataclasses.replace(config.slack, answer_workers=3))
     before = children(os.getpid())

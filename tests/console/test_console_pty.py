@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES
+from bot.store.db import make_engine
+from tests.support.published import examples_published
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -36,16 +36,13 @@ def console_env(tmp_path: Path) -> dict[str, str]:
         COLUMNS="160",
         LINES="50",
     )
-    folders = sorted(str(p) for p in EXAMPLES.glob("*/v*"))
-    done = subprocess.run(
-        [str(BIN / "annobot"), "guidelines", "publish", *folders],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    # Published here rather than by an `annobot guidelines publish` child: a fresh process embeds every
+    # chunk again (25-60 s of CPU), while this one has the vectors (tests/support/published.py).
+    engine = make_engine(env["ANNOBOT_DATABASE_URL"])
+    try:
+        examples_published(engine)
+    finally:
+        engine.dispose()
     return env
 
 

@@ -11,15 +11,16 @@ from bot.jobs.workers import ProcessWorkers
 from bot.server import make_wsgi_app, serve_in_thread
 from bot.slack.app import create_app
 from bot.slack.blocks.feedback_link import GUIDE_HELPFUL, GUIDE_NONE_OF_THESE
-from tests.bot.helpers import SECRET, Bot, TimedClient, bot_config, publish_examples, texts
+from tests.bot.helpers import SECRET, Bot, TimedClient, bot_config, texts
 from tests.feedback.conftest import click, feedback_rows, guide, helpful, none_of_these
 from tests.support.fakeslack import FakeSlack
+from tests.support.published import examples_published
 
 
 @pytest.fixture
 def process_bot(engine: Engine, fake: FakeSlack) -> Iterator[Bot]:
     """The HTTP app answering through one spawned worker process."""
-    publish_examples(engine)
+    examples_published(engine)
     workers = ProcessWorkers(engine.url.render_as_string(hide_password=False), 1)
     workers.start()
     app = create_app(bot_config(fake.url), client=fake.client(), engine=engine, workers=workers)

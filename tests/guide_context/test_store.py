@@ -8,11 +8,11 @@ from bot.store.db import session_scope
 from bot.store.guide_context import Place, assumed_guideline, channel_project
 from bot.store.lookups import last_thread_guideline, last_user_guideline, record_lookup
 from bot.store.search import search_sections
-from tests.bot.helpers import publish_examples
+from tests.support.published import examples_published
 
 
 def test_a_guideline_filter_is_kept_whatever_the_context(engine: Engine) -> None:
-    publish_examples(engine)
+    examples_published(engine)
     with session_scope(engine) as s:
         hits = search_sections(
             s, "decision order", guideline="contract-ner", context="product-sentiment"
@@ -36,7 +36,7 @@ def test_last_lookups_with_a_hit(engine: Engine) -> None:
 
 
 def test_unknown_guidelines_are_never_assumed(engine: Engine) -> None:
-    publish_examples(engine)
+    examples_published(engine)
     with session_scope(engine) as s:
         record_lookup(s, "U1", "a", "gone", "x", channel="D1", thread_ts=None)
     with session_scope(engine) as s:

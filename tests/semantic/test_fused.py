@@ -27,6 +27,7 @@ from bot.store.models.vectors import SectionChunk
 from guidelines.parse import load_guideline
 from tests.bot.helpers import publish_examples
 from tests.support.guidelines import mini, run_cli
+from tests.support.published import examples_published
 
 _REASON = encoder.why_unavailable()
 if _REASON is not None and os.environ.get("CI") == "true":
@@ -184,7 +185,8 @@ def test_backends_agree_on_the_fused_ranking(engine: Engine) -> None:
 
 @pytest.fixture
 def published(engine: Engine) -> Engine:
-    publish_examples(engine)
+    """The examples published (copied from this process's first publish: these tests search them)."""
+    examples_published(engine)
     return engine
 
 

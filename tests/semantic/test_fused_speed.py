@@ -24,7 +24,7 @@ from bot.store.search import CANDIDATES, search_sections
 from guidelines.model import HL_START
 from guidelines.search.context import CONTEXT_BOOST
 from guidelines.search.fusion import ALONE_COSINE, MIN_COSINE
-from tests.bot.helpers import publish_examples
+from tests.support.published import examples_published
 
 _REASON = encoder.why_unavailable()
 if _REASON is not None and os.environ.get("CI") == "true":
@@ -50,7 +50,8 @@ CONTEXTS = [(None, None), ("product-sentiment", None), ("contract-ner", CONTEXT_
 
 @pytest.fixture
 def published(engine: Engine) -> Engine:
-    publish_examples(engine)
+    """The examples published (copied from this process's first publish: these tests search them)."""
+    examples_published(engine)
     return engine
 
 

@@ -12,8 +12,9 @@ from sqlalchemy import Engine
 from bot.config import ProjectConfig
 from bot.server import make_wsgi_app, serve_in_thread
 from bot.slack.app import create_app
-from tests.bot.helpers import SECRET, Bot, TimedClient, bot_config, publish_examples
+from tests.bot.helpers import SECRET, Bot, TimedClient, bot_config
 from tests.support.fakeslack import FakeSlack
+from tests.support.published import examples_published
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def make_bot(
     """Start the HTTP app with these projects configured (the example guidelines published, by default)."""
     servers = []
     if publish_example_guidelines:
-        publish_examples(engine)
+        examples_published(engine)
 
     def start(*projects: ProjectConfig) -> Bot:
         config = dataclasses.replace(bot_config(fake.url), projects=projects)
