@@ -8,14 +8,13 @@ CANDIDATES is also lowered so that the cut and its ties are exercised on a corpu
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from bench.lookup_quality import EXAMPLES, PG_SERVER, postgres_store, sqlite_store
+from bench.lookup_quality import EXAMPLES
 from bot.store import search
 from bot.store.db import session_scope
 from bot.store.models.guidelines import Guideline, GuidelineVersion, Section, SectionTerm
@@ -25,13 +24,6 @@ from bot.store.search import search_sections
 WORDS = sorted(
     {w.lower() for p in EXAMPLES.rglob("*.md") for w in re.findall(r"[A-Za-z]{3,}", p.read_text())}
 )
-
-
-@pytest.fixture(scope="module")
-def stores(pg_url: str) -> Iterator[dict[str, Engine]]:
-    """SQLite and PostgreSQL, each with the examples published (pg_url: skipped without PostgreSQL)."""
-    with sqlite_store() as lite, postgres_store(PG_SERVER) as pg:
-        yield {"sqlite": lite, "postgresql": pg}
 
 
 def _top(engine: Engine, query: str, **kw: object) -> tuple[list[tuple[str, str, str, float]], int]:

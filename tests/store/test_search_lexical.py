@@ -6,23 +6,13 @@ first, as bench/lookup_quality.py does), so the hypothesis property compares the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from bench.lookup_quality import PG_SERVER, postgres_store, sqlite_store
 from bot.store.db import session_scope
 from bot.store.search import SearchResult, search_sections
-
-
-@pytest.fixture(scope="module")
-def stores(pg_url: str) -> Iterator[dict[str, Engine]]:
-    """SQLite and PostgreSQL, each with the examples published (pg_url: skipped without PostgreSQL)."""
-    with sqlite_store() as lite, postgres_store(PG_SERVER) as pg:
-        yield {"sqlite": lite, "postgresql": pg}
 
 
 def _search(engine: Engine, query: str) -> SearchResult:

@@ -8,34 +8,17 @@ ties and the re-reads (excluded words) are exercised on a corpus this size.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from bench.lookup_quality import PG_SERVER, postgres_store, sqlite_store
 from bot.store import candidates, search
 from bot.store.db import session_scope
 from bot.store.models.guidelines import GuidelineVersion
-from bot.store.search import search_sections
 from guidelines.search.ranking import ParsedQuery
 from tests.store.test_search_agreement import WORDS
-
-
-@pytest.fixture(scope="module")
-def stores(pg_url: str) -> Iterator[dict[str, Engine]]:
-    """SQLite and PostgreSQL, each with the examples published (pg_url: skipped without PostgreSQL)."""
-    with sqlite_store() as lite, postgres_store(PG_SERVER) as pg:
-        yield {"sqlite": lite, "postgresql": pg}
-
-
-def _answer(engine: Engine, query: str, **kw: object) -> tuple[list[tuple[str, str, str, float]], int]:
-    with session_scope(engine) as s:
-        r = search_sections(s, query, limit=5, **kw)  # type: ignore[arg-type]
-        return [(h.guideline, h.version, h.anchor, h.score) for h in r.hits], r.total
-
+from tests.store.test_search_agreement import _top as _answer
 
 _word = st.sampled_from(WORDS)
 _query = st.one_of(
