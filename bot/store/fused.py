@@ -190,6 +190,7 @@ class _Cosines:
         self.left = len(self.blocks)
         self.vector: np.ndarray | None = None
         self.lock = threading.Lock()
+        self.error: BaseException | None = None  # a block's product that raised: given to every waiter
         self.done = threading.Event()
         self.ready = threading.Event()  # the vector is known, or will never be (the embedding failed)
         if not self.blocks:
@@ -205,6 +206,8 @@ class _Cosines:
             self.ready.set()  # a helper waiting for the vector goes on (without it, it leaves)
         self.help()
         self.done.wait()
+        if self.error is not None:
+            raise self.error
         return self.out
 
     def help(self) -> None:
@@ -218,7 +221,14 @@ class _Cosines:
                 vector = self.vector
                 a, b = self.blocks[self.taken]
                 self.taken += 1
-            np.matmul(self.vectors[a:b], vector, out=self.out[a:b])  # releases the GIL
+            try:
+                np.matmul(self.vectors[a:b], vector, out=self.out[a:b])  # releases the GIL
+            except BaseException as exc:
+                # The other thread would otherwise wait forever for this block (and hold its pool slot).
+                with self.lock:
+                    self.error = exc
+                self.done.set()
+                raise
             with self.lock:
                 self.left -= 1
                 if self.left == 0:

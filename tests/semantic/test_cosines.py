@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -56,3 +57,54 @@ def test_a_failed_embedding_leaves_no_helper_waiting() -> None:
         cosines.compute(fail)
     helper.join(timeout=5)
     assert not helper.is_alive()
+
+
+def test_a_block_that_fails_on_one_thread_fails_the_lookup_and_leaves_no_thread_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fused, "BLOCK", 1)
+    m, v = _matrix(200)
+    cosines = fused._Cosines(m)
+    real = np.matmul
+    failed: list[BaseException] = []
+
+    def helper_side() -> None:
+        cosines.ready.wait()
+        try:
+            cosines.help()
+        except MemoryError as exc:
+            failed.append(exc)
+
+    helper = threading.Thread(target=helper_side, daemon=True)
+
+    def matmul(*args: object, **kw: object) -> object:
+        if threading.current_thread() is helper:
+            raise MemoryError("block")
+        time.sleep(0.002)  # the lookup's thread is slow, so the helper surely takes a block
+        return real(*args, **kw)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(np, "matmul", matmul)
+
+    def vector() -> np.ndarray:
+        cosines_started.wait(5)  # the helper is waiting for the vector before there is one
+        return v
+
+    cosines_started = threading.Event()
+    helper.start()
+    cosines_started.set()
+    # The lookup's thread gets the error whichever thread's block raised, instead of waiting forever
+    # for the block the other thread never finished.
+    result: list[object] = []
+    waiter = threading.Thread(target=lambda: result.append(_compute(cosines, vector)), daemon=True)
+    waiter.start()
+    waiter.join(timeout=10)
+    helper.join(timeout=10)
+    assert not waiter.is_alive() and not helper.is_alive()
+    assert failed and isinstance(result[0], MemoryError)
+
+
+def _compute(cosines: fused._Cosines, vector: object) -> object:
+    try:
+        return cosines.compute(vector)  # type: ignore[arg-type]
+    except MemoryError as exc:
+        return exc
