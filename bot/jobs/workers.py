@@ -108,8 +108,10 @@ def _warm(modules: tuple[str, ...]) -> None:
     for name in modules:
         try:
             importlib.import_module(name)
-        except ImportError:
-            # A job that needs it raises the error itself, where it can be told to the user.
+        except Exception:
+            # Not only ImportError: the warm-up runs in the pool's initializer, where any error breaks
+            # the pool for every job. A job that needs the module raises the error itself, where it
+            # can be told to the user.
             log.warning("worker warm-up: %s cannot be imported", name, exc_info=True)
 
 
