@@ -47,7 +47,9 @@ def test_best_first_gives_the_answer_and_total_of_the_full_sum_on_both_backends(
         fast_ctx = [
             _answer(e, query, context="product-sentiment", context_boost=1.5) for e in stores.values()
         ]
+        # The reference: the one-statement sum over every match, for every query (not `_summed`, new too).
         mp.setattr(candidates, "_ordered", lambda *a, **k: None)
+        mp.setattr(candidates, "_summed", candidates._exact)
         exact = [_answer(e, query) for e in stores.values()]
         exact_ctx = [
             _answer(e, query, context="product-sentiment", context_boost=1.5) for e in stores.values()
@@ -85,5 +87,6 @@ def test_choose_best_first_equals_the_full_sum(
                 mp.setattr(candidates, "MAX_READ", read)
                 fast = candidates.choose(*args)
                 mp.setattr(candidates, "_ordered", lambda *a, **k: None)
+                mp.setattr(candidates, "_summed", candidates._exact)
                 exact = candidates.choose(*args)
         assert fast == exact, engine.dialect.name
