@@ -64,6 +64,13 @@ def examples_published(engine: Engine) -> None:
         _restore_sqlite(engine, snap)
     else:
         _restore_pg(engine, snap)
+    if snap is not None:
+        # A copy carries the first publish's ids, hashes and times, which the chunk-matrix cache takes
+        # to mean "the same versions": drop it, so the copy's vectors are read as after a publish.
+        from bot.store import fused
+
+        with fused._lock:
+            fused._matrices.clear()
 
 
 def _keep_sqlite(engine: Engine) -> Path:
