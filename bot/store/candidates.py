@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.store.models.guidelines import Guideline, GuidelineVersion, SectionTerm
@@ -129,10 +129,17 @@ def _summed(session: Session, query: _Query, limit: int) -> tuple[list[Candidate
 
 def _exact(session: Session, query: _Query, limit: int) -> tuple[list[Candidate], int]:
     """choose's answer from the sum over every matching section (one statement; phrases need it)."""
-    terms, phrases, excluded, stems, idf = query.terms, query.phrases, query.excluded, query.stems, query.idf
+    terms, phrases, stems, idf = query.terms, query.phrases, query.stems, query.idf
     versions, title_only = query.versions, query.field == TITLE
     t = SectionTerm
-    where = [t.field == (TITLE if title_only else WHOLE), t.stem.in_(stems), t.version_id.in_(versions)]
+    # Excluded sections left out before the sum (`_not_excluded`): exclusion is per section, so dropping
+    # their postings first changes no other section's sum, phrase check or the count.
+    where = [
+        t.field == (TITLE if title_only else WHOLE),
+        t.stem.in_(stems),
+        t.version_id.in_(versions),
+        *_not_excluded(query),
+    ]
     if len(stems) == 1 and not phrases:
         # One stem: one posting per section, no grouping (the common-word queries' case).
         scored = select(
@@ -156,14 +163,7 @@ def _exact(session: Session, query: _Query, limit: int) -> tuple[list[Candidate]
             hits.append(func.sum(case((t.stem.in_(terms), 1), else_=0)) > 0)
         scored = scored.having(or_(*hits))
     g = scored.subquery("g")
-    allowed = []
-    if excluded:
-        # Looked up per matching section on the primary key: an excluded word may be in every section.
-        x = SectionTerm.__table__.alias("x")
-        allowed.append(
-            ~exists().where(x.c.section_id == g.c.section_id, x.c.field == WHOLE, x.c.stem.in_(excluded))
-        )
-    counted = select(g, func.count().over().label("total")).where(*allowed).subquery("counted")
+    counted = select(g, func.count().over().label("total")).subquery("counted")
     # Ordered on (score, position), integers: at most one section per version shares both, so the
     # first limit + versions - 1 rows hold every row tied with the limit-th, whatever order the
     # database gives ties; the cut is then made here, the same on both backends.
