@@ -226,11 +226,10 @@ def _ordered(session: Session, query: _Query, limit: int) -> tuple[list[Candidat
         )
         if len(rows) < k:  # every match read
             return found[:limit], len(found)
-        last = rows[-1]
-        if len(found) >= limit:
-            c = found[limit - 1]
-            if c.score > last.weight * idf or (c.score == last.weight * idf and c.position < last.position):
-                return found[:limit], _count(session, query)
+        # Here k = len(rows) >= limit rows were read, so there is a limit-th.
+        last, c = rows[-1], found[limit - 1]
+        if c.score > last.weight * idf or (c.score == last.weight * idf and c.position < last.position):
+            return found[:limit], _count(session, query)
         if k >= MAX_READ:
             return None
         k = min(k * GROWTH, MAX_READ)
